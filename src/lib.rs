@@ -1,0 +1,19 @@
+//! benchbook: a static site generator for reports whose numbers are measured.
+//!
+//! The pipeline runs one way, one module per stage:
+//! `load` → `bench` → `merge` → `markdown` → `render` → `write`, driven by `build`.
+
+pub mod bench;
+pub mod build;
+pub mod cli;
+pub mod diagnostics;
+pub mod init;
+pub mod load;
+pub mod markdown;
+pub mod merge;
+pub mod model;
+pub mod render;
+pub mod results;
+pub mod setup;
+pub mod stats;
+pub mod write;
