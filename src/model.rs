@@ -151,3 +151,21 @@ pub struct Site {
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
 }
+
+/// One file of the finished site, produced by `render` and written by `write`.
+#[derive(Debug, Clone)]
+pub enum OutputFile {
+    /// Generated contents.
+    Bytes { path: PathBuf, bytes: Vec<u8> },
+    /// A file copied as it is (an asset, a theme's static file); `from` is absolute.
+    Copy { path: PathBuf, from: PathBuf },
+}
+
+impl OutputFile {
+    /// Relative to the output directory.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            OutputFile::Bytes { path, .. } | OutputFile::Copy { path, .. } => path,
+        }
+    }
+}
