@@ -1,1 +1,129 @@
-fn main() { eprintln!("not implemented yet"); std::process::exit(1) }
+//! benchbook's PyTorch runner: libtorch 2.13.0 through `tch`, one process per run.
+//!
+//! Reads one spec on stdin, runs its workload (train, matmul or probes) exactly as the
+//! TensorFlow runner does (same data, batches, initial weights and optimizer arithmetic,
+//! all from `benchbook-runner-common`), prints one result on stdout. See notes/RUNNERS.md.
+
+mod facts;
+mod matmul;
+mod model;
+mod optim;
+mod probes;
+mod train;
+
+use benchbook_runner_common as common;
+use common::protocol::{self, Metric, RunResult, RunnerInfo, Spec, Threads, Unit};
+use common::Workload;
+
+/// The framework name every result carries.
+pub const FRAMEWORK: &str = "PyTorch (libtorch, via tch)";
+
+fn main() {
+    protocol::run_main(run)
+}
+
+fn run(spec: &Spec) -> Result<RunResult, String> {
+    let workload = Workload::from_spec(spec)?;
+    let threads = match &workload {
+        Workload::Train(t) => t.threads,
+        Workload::Matmul(m) => m.threads,
+        Workload::Probes(p) => p.threads,
+    };
+    set_threads(threads)?;
+    let mut result = match &workload {
+        Workload::Train(t) => train::run(t)?,
+        Workload::Matmul(m) => matmul::run(m)?,
+        Workload::Probes(p) => probes::run(p)?,
+    };
+    // Libraries are read last so that everything the workload made torch load is listed.
+    let library_paths = common::loaded_libraries("/lib");
+    let library_paths: Vec<String> = library_paths
+        .into_iter()
+        .filter(|p| is_framework_library(p))
+        .collect();
+    result.metrics.insert(
+        "library_size".into(),
+        Metric::new(Unit::Bytes, vec![common::total_size(&library_paths) as f64]),
+    );
+    let facts = facts::Facts::read();
+    result.runner = RunnerInfo {
+        name: "torch".into(),
+        framework: FRAMEWORK.into(),
+        version: facts.version.clone().unwrap_or_else(|| "unknown".into()),
+        library_paths,
+        threads: Some(Threads {
+            intra_op: tch::get_num_threads() as u32,
+            inter_op: tch::get_num_interop_threads() as u32,
+        }),
+        cpu_features: {
+            let mut f = common::cpu_features();
+            if let Some(cap) = &facts.cpu_capability {
+                f.push(format!("aten:{cap}"));
+            }
+            f
+        },
+    };
+    facts.add_to(&mut result.info);
+    result.info.insert("device".into(), "cpu".into());
+    Ok(result)
+}
+
+/// The shared libraries that make up libtorch as shipped (not libc, libstdc++ or libm).
+fn is_framework_library(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    [
+        "libtorch",
+        "libc10",
+        "libgomp",
+        "libcudart",
+        "libcupti",
+        "libshm",
+    ]
+    .iter()
+    .any(|p| file.starts_with(p))
+}
+
+/// Intra-op `n`, inter-op 1. Must run before any parallel work (torch refuses to change
+/// the inter-op pool once it has started).
+fn set_threads(n: u32) -> Result<(), String> {
+    if n == 0 {
+        return Err("threads must be at least 1".into());
+    }
+    tch::set_num_interop_threads(1);
+    tch::set_num_threads(n as i32);
+    Ok(())
+}
+
+/// A placeholder RunnerInfo, replaced in [`run`] once the workload is done.
+pub fn pending_info() -> RunnerInfo {
+    RunnerInfo {
+        name: "torch".into(),
+        framework: FRAMEWORK.into(),
+        version: String::new(),
+        library_paths: Vec::new(),
+        threads: None,
+        cpu_features: Vec::new(),
+    }
+}
+
+/// Where c10::Error::what() starts appending the C++ stack trace of this process.
+const BACKTRACE_MARK: &str = "\nException raised from ";
+
+/// The text of a tch error as libtorch wrote it, without tch's "Internal torch error: " prefix
+/// and without the C++ stack trace that `c10::Error::what()` appends (addresses of this
+/// process, different every run; Python shows the same cut by default).
+pub fn torch_message(e: &tch::TchError) -> String {
+    let text = match e {
+        tch::TchError::Torch(m) => m.clone(),
+        other => other.to_string(),
+    };
+    let message = text
+        .find(BACKTRACE_MARK)
+        .map_or(text.as_str(), |at| &text[..at]);
+    message.trim_end().to_string()
+}
+
+/// Turn a tch error into the runner's error text.
+pub fn err(context: &str) -> impl Fn(tch::TchError) -> String + '_ {
+    move |e| format!("{context}: {}", torch_message(&e))
+}
