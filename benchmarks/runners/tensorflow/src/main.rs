@@ -1,1 +1,143 @@
-fn main() { eprintln!("not implemented yet"); std::process::exit(1) }
+//! benchbook runner for TensorFlow: the C API of TensorFlow 2.21 through the `tensorflow`
+//! crate, in graph mode (ops built in a `Scope`, gradients from `TF_AddGradients`, one
+//! `Session` per graph). Reads one spec on stdin, prints one result on stdout
+//! (see /work/notes/RUNNERS.md for what every runner reports).
+
+mod graph;
+mod matmul;
+mod probes;
+mod train;
+
+use benchbook_runner_common as common;
+use common::protocol::{self, Metric, RunResult, RunnerInfo, Threads, Unit};
+use common::Workload;
+
+fn main() {
+    // TensorFlow's info logging is quieted by TF_CPP_MIN_LOG_LEVEL=2 in the environment the
+    // caller starts this program with: TF 2.21 reads it while the library initialises, before
+    // `main`, so setting it here has no effect (checked), and re-executing costs ~0.5 s.
+    protocol::run_main(run)
+}
+
+fn run(spec: &protocol::Spec) -> Result<RunResult, String> {
+    let workload = Workload::from_spec(spec)?;
+    let threads = match &workload {
+        Workload::Train(t) => t.threads,
+        Workload::Matmul(m) => m.threads,
+        Workload::Probes(p) => p.threads,
+    };
+    if threads == 0 {
+        return Err("threads must be at least 1".into());
+    }
+    let mut result = match &workload {
+        Workload::Train(t) => train::run(t)?,
+        Workload::Matmul(m) => matmul::run(m)?,
+        Workload::Probes(p) => probes::run(p)?,
+    };
+    // Filled in last, so the libraries mapped by the work itself are listed.
+    result.runner = runner_info(threads)?;
+    let size = common::total_size(&result.runner.library_paths) as f64;
+    result
+        .metrics
+        .insert("library_size".into(), Metric::new(Unit::Bytes, vec![size]));
+    add_build_facts(&mut result);
+    Ok(result)
+}
+
+/// An empty result; `run` fills in the runner facts at the end.
+pub(crate) fn new_result() -> RunResult {
+    RunResult::new(RunnerInfo {
+        name: String::new(),
+        framework: String::new(),
+        version: String::new(),
+        library_paths: Vec::new(),
+        threads: None,
+        cpu_features: Vec::new(),
+    })
+}
+
+fn runner_info(threads: u32) -> Result<RunnerInfo, String> {
+    let version =
+        tensorflow::version().map_err(|e| format!("cannot read the TensorFlow version: {e}"))?;
+    Ok(RunnerInfo {
+        name: "tensorflow".into(),
+        framework: "TensorFlow (C API, via the tensorflow crate)".into(),
+        version,
+        library_paths: common::loaded_libraries("libtensorflow"),
+        threads: Some(Threads {
+            intra_op: threads,
+            inter_op: 1,
+        }),
+        cpu_features: common::cpu_features(),
+    })
+}
+
+/// What is known about how this TensorFlow was built and configured.
+fn add_build_facts(result: &mut RunResult) {
+    use serde_json::json;
+    let onednn = std::env::var("TF_ENABLE_ONEDNN_OPTS").unwrap_or_default();
+    let onednn_on = onednn.is_empty() || !(onednn == "0" || onednn.eq_ignore_ascii_case("false"));
+    result.info.insert("device".into(), json!("cpu"));
+    result.info.insert(
+        "onednn".into(),
+        json!(if onednn_on {
+            "on (TensorFlow's x86 default; oneDNN is linked into libtensorflow_framework)"
+        } else {
+            "off (TF_ENABLE_ONEDNN_OPTS=0)"
+        }),
+    );
+    result.info.insert(
+        "execution".into(),
+        json!("graph mode: Scope + ops, TF_AddGradients, Session::run"),
+    );
+}
+
+/// A serialized `tensorflow.ConfigProto` with `intra_op_parallelism_threads = intra`
+/// (field 2) and `inter_op_parallelism_threads = 1` (field 5). The crate keeps its
+/// ConfigProto type private, so the two varint fields are written by hand.
+pub(crate) fn thread_config(intra: u32) -> Vec<u8> {
+    let mut out = vec![0x10];
+    let mut v = intra;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(&[0x28, 1]);
+    out
+}
+
+/// Session options with the thread settings every runner uses (intra-op n, inter-op 1).
+pub(crate) fn session_options(intra: u32) -> Result<tensorflow::SessionOptions, String> {
+    let mut opts = tensorflow::SessionOptions::new();
+    opts.set_config(&thread_config(intra))
+        .map_err(|e| format!("cannot set the thread config: {e}"))?;
+    Ok(opts)
+}
+
+/// `?`-friendly conversion of the crate's errors into messages with what was being done.
+pub(crate) trait Context<T> {
+    fn ctx(self, what: &str) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
+    fn ctx(self, what: &str) -> Result<T, String> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_config_encodes_varints() {
+        assert_eq!(thread_config(1), vec![0x10, 1, 0x28, 1]);
+        assert_eq!(thread_config(127), vec![0x10, 127, 0x28, 1]);
+        assert_eq!(thread_config(300), vec![0x10, 0xac, 0x02, 0x28, 1]);
+    }
+}
