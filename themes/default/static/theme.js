@@ -1,0 +1,65 @@
+/* benchbook default theme: the dark-mode toggle (remembered in localStorage) and the
+   sidebar menu button on narrow screens. No dependencies; works from file://.
+   Without JavaScript both buttons stay hidden, the sidebar stays visible and the
+   colours follow the system setting (prefers-color-scheme). */
+(function () {
+  "use strict";
+  var doc = document.documentElement;
+  var KEY = "bb-theme";
+
+  function systemDark() {
+    return !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
+  }
+  function isDark() {
+    var t = doc.getAttribute("data-theme");
+    return t ? t === "dark" : systemDark();
+  }
+
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    var sync = function () {
+      toggle.setAttribute("aria-pressed", isDark() ? "true" : "false");
+    };
+    toggle.hidden = false;
+    sync();
+    toggle.addEventListener("click", function () {
+      var next = isDark() ? "light" : "dark";
+      doc.setAttribute("data-theme", next);
+      try {
+        // Forget the choice when it matches the system again.
+        if ((next === "dark") === systemDark()) {
+          localStorage.removeItem(KEY);
+        } else {
+          localStorage.setItem(KEY, next);
+        }
+      } catch (e) { /* storage may be unavailable (privacy mode): the toggle still works */ }
+      sync();
+    });
+    if (window.matchMedia) {
+      var mq = window.matchMedia("(prefers-color-scheme: dark)");
+      if (mq.addEventListener) { mq.addEventListener("change", sync); }
+    }
+  }
+
+  var menu = document.querySelector(".nav-toggle");
+  var sidebar = document.getElementById("bb-sidebar");
+  if (menu && sidebar) {
+    menu.hidden = false;
+    menu.addEventListener("click", function () {
+      var open = menu.getAttribute("aria-expanded") !== "true";
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+      sidebar.classList.toggle("is-open", open);
+      if (open) {
+        var current = sidebar.querySelector("[aria-current=page]") || sidebar.querySelector("a");
+        if (current) { current.focus(); }
+      }
+    });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && menu.getAttribute("aria-expanded") === "true") {
+        menu.setAttribute("aria-expanded", "false");
+        sidebar.classList.remove("is-open");
+        menu.focus();
+      }
+    });
+  }
+})();
