@@ -1,0 +1,456 @@
+//! The offline search index, built at build time and loaded by `static/search.js` as a plain
+//! `<script>` (never `fetch`), so search works from file:// and under any sub-path.
+//!
+//! # Format
+//! `search-index.js` assigns `window.BENCHBOOK_SEARCH = {...}` (JSON with `<`, `>`, `&`
+//! written as `\u003c` etc., so no text can close a script element):
+//!
+//! - `words`: the vocabulary: every distinct word and every distinct run of punctuation
+//!   (whitespace collapsed) of the indexed text, most frequent first.
+//! - `terms`: the distinct search keys of the words (folded: NFKD, combining marks dropped,
+//!   lower case), sorted by UTF-16 code units so that JS can binary-search prefixes.
+//! - `wt`: for each word, `1 + ` its term index, or 0 for punctuation.
+//! - `stems` / `ts` (English sites only): the distinct Porter2 stems, sorted, and each term's
+//!   stem index. `search.js` stems the query with its own Porter2 port (tested against
+//!   `rust-stemmers` in `tests/search_stemmer.rs`).
+//! - `pages`: `[title, url]`; `docs`: `[page, anchor, kind, heading, body]`, one per heading
+//!   of every page (kind 0) and per pitfall not already in a heading's text (kind 1).
+//!
+//! Titles, headings and bodies are sequences of word numbers written as variable-length
+//! numbers in 89 safe ASCII characters (50 final digits, 39 leading digits: the 50 most
+//! frequent words and punctuation runs take one character, the next 1,900 two). A single
+//! space between two words is implied. The text is therefore stored once, about three times
+//! smaller than itself, and it is both what is searched (a scan of the word numbers, about
+//! as fast as an inverted index at this size) and what the snippets are cut from.
+//!
+//! # Why not elasticlunr-rs
+//! Zola and mdBook use elasticlunr, whose index stores every term's postings with
+//! frequencies per document and, to show snippets, a copy of every document's text: on
+//! the 10,000-page benchmark site that is several times the whole site's HTML (mdBook's is
+//! three times the site), against a target of 15 %. This format keeps one compressed copy of
+//! the text and nothing else; the figures measured are in the report of the search issue
+//! and re-measured by `tests/search_size.rs`.
+
+use crate::model::{OutputFile, Page, Site};
+use rayon::prelude::*;
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Output path of the index, at the site root (`<root>search-index.js` from any page).
+pub const INDEX_FILE: &str = "search-index.js";
+
+/// Characters of the variable-length numbers: printable ASCII without `"`, `\`, `<`, `>`,
+/// `&` (nothing that JSON or the script escaping would lengthen).
+const DIGITS: &[u8] = b"!#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+/// The first `FINAL` digits end a number; the others are its leading digits.
+const FINAL: usize = 50;
+const LEADING: usize = DIGITS.len() - FINAL;
+
+/// Kind of a search entry: the text under a heading, or a pitfall callout.
+const KIND_SECTION: u8 = 0;
+const KIND_PITFALL: u8 = 1;
+
+/// The search key of a word: NFKD, combining marks dropped, lower case, only letters and
+/// digits kept. `search.js` folds queries the same way.
+pub fn fold(word: &str) -> String {
+    word.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// Whether `c` belongs to a word (letters, digits, and the marks that decorate them).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+/// Whether words of this language are stemmed (English only, Porter2).
+pub fn stems_language(language: &str) -> bool {
+    language.to_ascii_lowercase().starts_with("en")
+}
+
+/// Calls `emit(token, is_word)` for each word and each punctuation run of `text`, with
+/// whitespace collapsed to one space and the single space between two words left out.
+fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
+    let text = text.trim();
+    let mut sep = String::new();
+    let mut flush = |run: &str, word: bool, sep: &mut String| {
+        if word {
+            emit(run, true);
+            return;
+        }
+        sep.clear();
+        let mut space = false;
+        for c in run.chars() {
+            if c.is_whitespace() {
+                space = true;
+            } else {
+                if space {
+                    sep.push(' ');
+                    space = false;
+                }
+                sep.push(c);
+            }
+        }
+        if space {
+            sep.push(' ');
+        }
+        // The text is trimmed, so a run of whitespace only lies between two words.
+        if sep != " " {
+            emit(sep, false);
+        }
+    };
+    let mut start = 0;
+    let mut in_word: Option<bool> = None;
+    for (i, c) in text.char_indices() {
+        let w = is_word_char(c);
+        match in_word {
+            Some(prev) if prev == w => continue,
+            Some(prev) => {
+                flush(&text[start..i], prev, &mut sep);
+                start = i;
+            }
+            None => {}
+        }
+        in_word = Some(w);
+    }
+    if let Some(prev) = in_word {
+        flush(&text[start..], prev, &mut sep);
+    }
+}
+
+/// Appends `n` as a variable-length number (leading digits, then one final digit).
+fn push_number(out: &mut String, n: usize) {
+    let mut q = n / FINAL;
+    let r = n % FINAL;
+    let mut lead = [0u8; 8];
+    let mut len = 0;
+    while q > 0 {
+        lead[len] = DIGITS[FINAL + q % LEADING];
+        q /= LEADING;
+        len += 1;
+    }
+    for &b in lead[..len].iter().rev() {
+        out.push(b as char);
+    }
+    out.push(DIGITS[r] as char);
+}
+
+/// Reads the numbers written by [`push_number`] (the Rust twin of `search.js`'s decoder).
+pub fn decode_numbers(s: &str) -> Vec<usize> {
+    let mut pos = [usize::MAX; 128];
+    for (i, &b) in DIGITS.iter().enumerate() {
+        pos[b as usize] = i;
+    }
+    let mut out = Vec::new();
+    let mut acc = 0usize;
+    for b in s.bytes() {
+        let d = pos.get(b as usize).copied().unwrap_or(usize::MAX);
+        if d == usize::MAX {
+            continue;
+        }
+        if d < FINAL {
+            out.push(acc * FINAL + d);
+            acc = 0;
+        } else {
+            acc = acc * LEADING + (d - FINAL);
+        }
+    }
+    out
+}
+
+/// One searchable piece of text before encoding.
+struct Doc<'a> {
+    page: usize,
+    anchor: &'a str,
+    kind: u8,
+    heading: &'a str,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct IndexJson {
+    /// Format version, checked by `search.js`.
+    v: u32,
+    lang: String,
+    words: Vec<String>,
+    terms: Vec<String>,
+    wt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stems: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts: Option<String>,
+    pages: Vec<(String, String)>,
+    docs: Vec<(usize, String, u8, String, String)>,
+}
+
+/// The pages the index covers, in reading order: every page and section whose markdown
+/// was rendered and whose front matter does not say `search: false`.
+fn searchable_pages(site: &Site) -> Vec<&Page> {
+    crate::print::reading_order(site)
+        .into_iter()
+        .filter(|p| p.front.search && p.rendered.is_some())
+        .collect()
+}
+
+/// Builds `search-index.js` for the whole site.
+pub fn build_index(site: &Site) -> OutputFile {
+    let pages = searchable_pages(site);
+    let stem = stems_language(&site.config.language);
+
+    let mut docs: Vec<Doc> = Vec::new();
+    for (pi, page) in pages.iter().enumerate() {
+        let Some(r) = &page.rendered else { continue };
+        let first = docs.len();
+        for s in &r.sections {
+            docs.push(Doc {
+                page: pi,
+                anchor: s.id.as_deref().unwrap_or(""),
+                kind: KIND_SECTION,
+                heading: if s.id.is_some() { &s.heading } else { "" },
+                body: &s.text,
+            });
+        }
+        // Every page gets an entry for its top (title matches land there).
+        if docs[first..].iter().all(|d| !d.anchor.is_empty()) {
+            docs.insert(
+                first,
+                Doc {
+                    page: pi,
+                    anchor: "",
+                    kind: KIND_SECTION,
+                    heading: "",
+                    body: "",
+                },
+            );
+        }
+        for p in &r.pitfalls {
+            let text = p.text.trim();
+            if text.is_empty() || r.sections.iter().any(|s| s.text.contains(text)) {
+                continue;
+            }
+            docs.push(Doc {
+                page: pi,
+                anchor: &p.id,
+                kind: KIND_PITFALL,
+                heading: p.heading.as_deref().unwrap_or(""),
+                body: text,
+            });
+        }
+    }
+
+    // Every text that is encoded: titles, then headings and bodies.
+    let mut texts: Vec<&str> = pages.iter().map(|p| p.front.title.as_str()).collect();
+    for d in &docs {
+        texts.push(d.heading);
+        texts.push(d.body);
+    }
+
+    // Pass 1: word frequencies, in parallel.
+    let counts: HashMap<String, (u64, bool)> = texts
+        .par_iter()
+        .fold(HashMap::new, |mut m: HashMap<String, (u64, bool)>, t| {
+            for_each_token(t, |tok, word| {
+                if let Some(e) = m.get_mut(tok) {
+                    e.0 += 1;
+                } else {
+                    m.insert(tok.to_string(), (1, word));
+                }
+            });
+            m
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            for (k, (n, w)) in b {
+                a.entry(k).or_insert((0, w)).0 += n;
+            }
+            a
+        });
+    let mut words: Vec<(String, u64, bool)> =
+        counts.into_iter().map(|(k, (n, w))| (k, n, w)).collect();
+    words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let word_ids: HashMap<&str, usize> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.0.as_str(), i))
+        .collect();
+
+    // Search keys and stems.
+    let keys: Vec<Option<String>> = words
+        .par_iter()
+        .map(|(w, _, is_word)| Some(fold(w)).filter(|k| *is_word && !k.is_empty()))
+        .collect();
+    let mut terms: Vec<String> = keys.iter().flatten().cloned().collect();
+    sort_utf16(&mut terms);
+    terms.dedup();
+    let term_ids: HashMap<&str, usize> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
+    let mut wt = String::with_capacity(words.len() * 2);
+    for k in &keys {
+        push_number(&mut wt, k.as_deref().map_or(0, |k| term_ids[k] + 1));
+    }
+    let (stems, ts) = if stem {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let term_stems: Vec<String> = terms.iter().map(|t| stemmer.stem(t).into_owned()).collect();
+        let mut stems = term_stems.clone();
+        sort_utf16(&mut stems);
+        stems.dedup();
+        let stem_ids: HashMap<&str, usize> = stems
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
+        let mut ts = String::with_capacity(terms.len() * 2);
+        for s in &term_stems {
+            push_number(&mut ts, stem_ids[s.as_str()]);
+        }
+        (Some(stems), Some(ts))
+    } else {
+        (None, None)
+    };
+
+    // Pass 2: encode every text, in parallel.
+    let encoded: Vec<String> = texts
+        .par_iter()
+        .map(|t| {
+            let mut s = String::with_capacity(t.len() / 3);
+            for_each_token(t, |tok, _| push_number(&mut s, word_ids[tok]));
+            s
+        })
+        .collect();
+    let mut encoded = encoded.into_iter();
+    let pages_json: Vec<(String, String)> = pages
+        .iter()
+        .map(|p| (encoded.next().unwrap_or_default(), url_path(&p.output)))
+        .collect();
+    let docs_json = docs
+        .iter()
+        .map(|d| {
+            let heading = encoded.next().unwrap_or_default();
+            let body = encoded.next().unwrap_or_default();
+            (d.page, d.anchor.to_string(), d.kind, heading, body)
+        })
+        .collect();
+
+    let index = IndexJson {
+        v: 1,
+        lang: site.config.language.clone(),
+        words: words.into_iter().map(|w| w.0).collect(),
+        terms,
+        wt,
+        stems,
+        ts,
+        pages: pages_json,
+        docs: docs_json,
+    };
+    let json = serde_json::to_string(&index).unwrap_or_default();
+    let mut js = String::with_capacity(json.len() + 64);
+    js.push_str("window.BENCHBOOK_SEARCH=");
+    js.push_str(&escape_script_json(&json));
+    js.push_str(";\n");
+    OutputFile::Bytes {
+        path: PathBuf::from(INDEX_FILE),
+        bytes: js.into_bytes(),
+    }
+}
+
+/// Sorts strings by UTF-16 code units, the order of JavaScript's `<` on strings.
+fn sort_utf16(v: &mut [String]) {
+    v.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+}
+
+/// JSON inside a script: `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026` (they only
+/// occur inside JSON strings, where the escapes mean the same characters).
+pub fn escape_script_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An output path as a root-relative URL (`/`-separated, unsafe characters encoded).
+pub(crate) fn url_path(output: &std::path::Path) -> String {
+    let mut out = String::new();
+    for (i, c) in output.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for ch in c.as_os_str().to_string_lossy().chars() {
+            if ch.is_control() || " \"#%<>?\\^`{|}'".contains(ch) {
+                let mut buf = [0u8; 4];
+                for b in ch.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            } else {
+                out.push(ch);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, bool)> {
+        let mut v = Vec::new();
+        for_each_token(text, |t, w| v.push((t.to_string(), w)));
+        v
+    }
+
+    #[test]
+    fn tokens_keep_punctuation_and_drop_single_spaces() {
+        assert_eq!(
+            tokens("  Hello,  world (café)\n"),
+            vec![
+                ("Hello".into(), true),
+                (", ".into(), false),
+                ("world".into(), true),
+                (" (".into(), false),
+                ("café".into(), true),
+                (")".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        let ns: Vec<usize> = (0..5000).chain([49, 50, 1949, 1950, 99_999, 3_000_000]).collect();
+        let mut s = String::new();
+        for &n in &ns {
+            push_number(&mut s, n);
+        }
+        assert_eq!(decode_numbers(&s), ns);
+        assert_eq!(s[..FINAL].len(), FINAL, "the first 50 numbers take one character");
+        assert!(!s.contains(['"', '\\', '<', '>', '&']));
+    }
+
+    #[test]
+    fn folding_drops_case_and_accents() {
+        assert_eq!(fold("Ÿ-Café"), "ycafe");
+        assert_eq!(fold("NAÏVE"), "naive");
+        assert_eq!(fold("ﬁle"), "file");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        assert_eq!(
+            escape_script_json(r#"{"t":"</script>&"}"#),
+            r#"{"t":"\u003c/script\u003e\u0026"}"#
+        );
+    }
+}
