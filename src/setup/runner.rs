@@ -1,0 +1,430 @@
+//! Building the framework runners (`benchmarks/runners/<name>`) and telling the bench stage
+//! how to start them.
+//!
+//! A runner is built with `cargo build --release -p benchbook-runner-<name>` in the
+//! runners' own workspace, with the environment its pins give (LIBTORCH, PKG_CONFIG_PATH)
+//! and a target directory shared by every checkout (`<cache>/runners-target`). The binary
+//! is then copied to `<cache>/runners/<name>-<fingerprint>/`, so a binary path never changes
+//! meaning: it exists exactly when the current sources have been built, and another
+//! checkout building other sources cannot replace it under a running benchmark.
+
+use super::pins::{substitute, Pins, RunnerPins, PINS_PATH};
+use super::provision::{is_complete, provision_locked, Cache, CacheLock, TMP_PREFIX};
+use anyhow::{anyhow, bail, Context};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// How to start a built runner. `args` are the program's arguments (the spec goes to stdin);
+/// `env` is added to the inherited environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerProgram {
+    pub name: String,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// [`runner_fingerprint`] of the sources the binary was built from.
+    pub fingerprint: String,
+    /// Framework versions, e.g. `{"torch": "2.13.0"}`.
+    pub versions: BTreeMap<String, String>,
+}
+
+/// Runners that live in this repository and `benchbook setup` builds.
+pub const BUILTIN_RUNNERS: &[&str] = &["torch", "tensorflow"];
+
+/// How many built binaries of one runner are kept in `<cache>/runners` (newest first).
+const KEEP_BUILDS: usize = 3;
+
+/// sha256 over the runner's sources and its framework pins. Cheap: no provisioning, no
+/// build, no framework needed (usable under `--frozen`).
+///
+/// Hashed: `benchmarks/runners/{Cargo.toml,Cargo.lock}`; every file of the crates
+/// `benchmarks/runners/common` and `benchmarks/runners/<name>` (Cargo.toml, build.rs, src/**,
+/// csrc/**, ...) except `target/`, `tests/`, `benches/`, `examples/` and hidden files;
+/// `benchmarks/protocol/{Cargo.toml,src/**}`; and the runner's entry in
+/// `benchmarks/frameworks.yaml` with the pins of the installs it needs.
+pub fn runner_fingerprint(root: &Path, name: &str) -> anyhow::Result<String> {
+    let pins = Pins::load(root)?;
+    fingerprint_with(root, name, &pins)
+}
+
+pub(crate) fn fingerprint_with(root: &Path, name: &str, pins: &Pins) -> anyhow::Result<String> {
+    let runner = runner_pins(pins, name)?;
+    let runners = root.join("benchmarks/runners");
+    let crate_dir = runners.join(name);
+    if !crate_dir.join("Cargo.toml").is_file() {
+        bail!(
+            "runner `{name}` has no sources: expected {}",
+            crate_dir.join("Cargo.toml").display()
+        );
+    }
+    let mut files: Vec<PathBuf> = vec![runners.join("Cargo.toml"), runners.join("Cargo.lock")];
+    files.extend(crate_files(&runners.join("common")));
+    files.extend(crate_files(&crate_dir));
+    let protocol = root.join("benchmarks/protocol");
+    files.push(protocol.join("Cargo.toml"));
+    files.extend(crate_files(&protocol.join("src")));
+
+    let mut h = Sha256::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap_or(f);
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update([0]);
+        match fs::read(f) {
+            Ok(bytes) => {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(&bytes);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => h.update(b"absent"),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", f.display())),
+        }
+    }
+    let installs: Vec<(&str, String)> = pins
+        .installs_for(runner)
+        .into_iter()
+        .map(|i| (i.name.as_str(), i.digest(pins)))
+        .collect();
+    h.update(serde_json::to_string(&(runner, installs))?.as_bytes());
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Files of a crate directory that decide its build, sorted.
+fn crate_files(dir: &Path) -> Vec<PathBuf> {
+    const SKIP: &[&str] = &["target", "tests", "benches", "examples"];
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let n = e.file_name().to_string_lossy();
+            e.depth() == 0
+                || !(n.starts_with('.') || (e.depth() == 1 && SKIP.contains(&n.as_ref())))
+        })
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn runner_pins<'p>(pins: &'p Pins, name: &str) -> anyhow::Result<&'p RunnerPins> {
+    pins.runners.get(name).ok_or_else(|| {
+        anyhow!(
+            "unknown runner `{name}`; {PINS_PATH} declares: {}",
+            pins.runners.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// Where the binary built from sources with this fingerprint lives.
+pub fn program_path(cache: &Cache, name: &str, fingerprint: &str) -> PathBuf {
+    cache
+        .dir
+        .join("runners")
+        .join(format!(
+            "{name}-{}",
+            &fingerprint[..16.min(fingerprint.len())]
+        ))
+        .join(format!("benchbook-runner-{name}"))
+}
+
+/// Provision what the runner needs (under the cache lock), build it if no binary exists for
+/// its current sources, and say how to start it: program, env (LD_LIBRARY_PATH,
+/// BENCHBOOK_DIGITS, BENCHBOOK_CACHE, TF_CPP_MIN_LOG_LEVEL...), fingerprint and versions.
+/// Progress goes to stderr unless `quiet`.
+pub fn ensure_runner(root: &Path, name: &str, quiet: bool) -> anyhow::Result<RunnerProgram> {
+    let pins = Pins::load(root)?;
+    let cache = Cache::from_env()?;
+    let runner = runner_pins(&pins, name)?;
+    let fingerprint = fingerprint_with(root, name, &pins)?;
+    let ready = |fp: &str| {
+        program_path(&cache, name, fp).is_file()
+            && pins
+                .installs_for(runner)
+                .iter()
+                .all(|i| is_complete(&cache, &pins, i))
+    };
+    if !ready(&fingerprint) {
+        let lock = CacheLock::acquire(&cache, quiet)?;
+        let needs: Vec<&str> = runner.needs.iter().map(String::as_str).collect();
+        provision_locked(&cache, &pins, &needs, quiet, &lock)?;
+        if !program_path(&cache, name, &fingerprint).is_file() {
+            build_locked(root, &cache, &pins, name, quiet, &lock)?;
+        }
+    }
+    let fingerprint = fingerprint_with(root, name, &pins)?;
+    if !ready(&fingerprint) {
+        bail!("the sources of runner `{name}` changed while it was being built; run again");
+    }
+    Ok(program(&cache, &pins, name, fingerprint))
+}
+
+fn program(cache: &Cache, pins: &Pins, name: &str, fingerprint: String) -> RunnerProgram {
+    let runner = &pins.runners[name];
+    let vars = cache.vars(pins);
+    let mut env: Vec<(String, String)> = runner
+        .run_env
+        .iter()
+        .map(|(k, v)| (k.clone(), substitute(v, &vars)))
+        .collect();
+    if !runner.run_env.contains_key("BENCHBOOK_CACHE") {
+        env.push((
+            "BENCHBOOK_CACHE".into(),
+            cache.dir.to_string_lossy().into_owned(),
+        ));
+    }
+    RunnerProgram {
+        name: name.to_string(),
+        program: program_path(cache, name, &fingerprint),
+        args: Vec::new(),
+        env,
+        fingerprint,
+        versions: runner.versions.clone(),
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    pub program: PathBuf,
+    /// Wall time of `cargo build`, in seconds.
+    pub seconds: f64,
+}
+
+/// Build runner `name` (its installs must be complete) and store the binary under its
+/// fingerprint. The caller holds the cache lock.
+pub(crate) fn build_locked(
+    root: &Path,
+    cache: &Cache,
+    pins: &Pins,
+    name: &str,
+    quiet: bool,
+    _lock: &CacheLock,
+) -> anyhow::Result<Built> {
+    let runner = runner_pins(pins, name)?;
+    let package = format!("benchbook-runner-{name}");
+    let manifest = root.join("benchmarks/runners/Cargo.toml");
+    let target = cache.dir.join("runners-target");
+    let vars = cache.vars(pins);
+    for _attempt in 0..3 {
+        let fingerprint = fingerprint_with(root, name, pins)?;
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(&cargo);
+        cmd.args(["build", "--release", "--manifest-path"])
+            .arg(&manifest)
+            .args(["-p", &package])
+            .env("CARGO_TARGET_DIR", &target)
+            .stdin(Stdio::null());
+        for (k, v) in &runner.build_env {
+            cmd.env(k, substitute(v, &vars));
+        }
+        if !quiet {
+            eprintln!(
+                "building runner `{name}` (cargo build --release -p {package}, target {})",
+                target.display()
+            );
+        }
+        let start = Instant::now();
+        let status = if quiet {
+            cmd.arg("--quiet");
+            let (status, tail) = super::provision::run_streaming(&mut cmd, true, 60)
+                .with_context(|| format!("cannot start `{}`", cargo.to_string_lossy()))?;
+            if !status.success() {
+                bail!(
+                    "building runner `{name}` failed ({status}); the last lines of cargo's output:\n{}",
+                    tail.into_iter().collect::<Vec<_>>().join("\n")
+                );
+            }
+            status
+        } else {
+            cmd.status().with_context(|| {
+                format!(
+                    "cannot start `{}` (is Rust installed?)",
+                    cargo.to_string_lossy()
+                )
+            })?
+        };
+        if !status.success() {
+            bail!("building runner `{name}` failed ({status}); cargo's messages are above");
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        if fingerprint_with(root, name, pins)? != fingerprint {
+            if !quiet {
+                eprintln!(
+                    "the sources of runner `{name}` changed during the build; building again"
+                );
+            }
+            continue;
+        }
+        let built = target.join("release").join(&package);
+        let program = program_path(cache, name, &fingerprint);
+        store(&built, &program, &fingerprint, seconds)?;
+        prune(cache, name, &program);
+        if !quiet {
+            eprintln!(
+                "built runner `{name}` in {seconds:.1} s: {}",
+                program.display()
+            );
+        }
+        return Ok(Built { program, seconds });
+    }
+    bail!("the sources of runner `{name}` keep changing while it is built; run again when they are saved")
+}
+
+/// Copy the built binary into its fingerprint dir (temporary dir + rename).
+fn store(built: &Path, program: &Path, fingerprint: &str, seconds: f64) -> anyhow::Result<()> {
+    let dir = program.parent().expect("program path has a dir");
+    let runners = dir.parent().expect("runners dir");
+    fs::create_dir_all(runners).with_context(|| format!("cannot create {}", runners.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempdir_in(runners)
+        .with_context(|| format!("cannot create a temporary dir in {}", runners.display()))?;
+    let file_name = program.file_name().expect("program file name");
+    fs::copy(built, tmp.path().join(file_name))
+        .map_err(|e| super::provision::io_error(e, &format!("copying {}", built.display())))?;
+    let info = serde_json::json!({ "fingerprint": fingerprint, "build_seconds": seconds });
+    fs::write(
+        tmp.path().join("build.json"),
+        serde_json::to_string_pretty(&info)?,
+    )?;
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("cannot replace {}", dir.display()))?;
+    }
+    let tmp = tmp.keep();
+    fs::rename(&tmp, dir)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), dir.display()))?;
+    Ok(())
+}
+
+/// Keep the newest [`KEEP_BUILDS`] binaries of a runner (the current one always).
+fn prune(cache: &Cache, name: &str, current: &Path) {
+    let Ok(entries) = fs::read_dir(cache.dir.join("runners")) else {
+        return;
+    };
+    let keep = current.parent();
+    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix(&format!("{name}-"))
+                .is_some_and(|fp| fp.len() == 16 && fp.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .filter(|e| Some(e.path().as_path()) != keep)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    builds.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in builds.into_iter().skip(KEEP_BUILDS.saturating_sub(1)) {
+        let _ = fs::remove_dir_all(old);
+    }
+}
+
+/// Build time recorded next to a built binary.
+pub(crate) fn recorded_build_seconds(program: &Path) -> Option<f64> {
+    let text = fs::read_to_string(program.parent()?.join("build.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text).ok()?["build_seconds"].as_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_root() -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        let real = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::create_dir_all(r.join("benchmarks")).unwrap();
+        fs::copy(real.join(PINS_PATH), r.join(PINS_PATH)).unwrap();
+        for d in [
+            "benchmarks/runners/common/src",
+            "benchmarks/runners/torch/src",
+            "benchmarks/runners/torch/tests",
+            "benchmarks/runners/torch/target",
+            "benchmarks/protocol/src",
+        ] {
+            fs::create_dir_all(r.join(d)).unwrap();
+        }
+        for f in [
+            "benchmarks/runners/Cargo.toml",
+            "benchmarks/runners/Cargo.lock",
+            "benchmarks/runners/common/Cargo.toml",
+            "benchmarks/runners/common/src/lib.rs",
+            "benchmarks/runners/torch/Cargo.toml",
+            "benchmarks/runners/torch/src/main.rs",
+            "benchmarks/protocol/Cargo.toml",
+            "benchmarks/protocol/src/lib.rs",
+        ] {
+            fs::write(r.join(f), f).unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn fingerprint_follows_sources_and_pins_but_not_tests_or_target() {
+        let root = fake_root();
+        let r = root.path();
+        let base = runner_fingerprint(r, "torch").unwrap();
+        assert_eq!(base.len(), 64);
+        assert_eq!(runner_fingerprint(r, "torch").unwrap(), base);
+
+        fs::write(r.join("benchmarks/runners/torch/tests/e2e.rs"), "x").unwrap();
+        fs::write(r.join("benchmarks/runners/torch/target/junk"), "x").unwrap();
+        assert_eq!(
+            runner_fingerprint(r, "torch").unwrap(),
+            base,
+            "tests/ and target/ do not count"
+        );
+
+        for f in [
+            "benchmarks/runners/common/src/lib.rs",
+            "benchmarks/protocol/src/lib.rs",
+            "benchmarks/runners/Cargo.lock",
+            "benchmarks/runners/torch/src/main.rs",
+        ] {
+            let before = runner_fingerprint(r, "torch").unwrap();
+            fs::write(r.join(f), "changed").unwrap();
+            assert_ne!(
+                runner_fingerprint(r, "torch").unwrap(),
+                before,
+                "{f} counts"
+            );
+        }
+        let before = runner_fingerprint(r, "torch").unwrap();
+        fs::write(r.join("benchmarks/runners/torch/build.rs"), "fn main() {}").unwrap();
+        assert_ne!(
+            runner_fingerprint(r, "torch").unwrap(),
+            before,
+            "a new build.rs counts"
+        );
+
+        let before = runner_fingerprint(r, "torch").unwrap();
+        let pins = fs::read_to_string(r.join(PINS_PATH)).unwrap();
+        fs::write(
+            r.join(PINS_PATH),
+            pins.replace("to: lib/libc10.so }", "to: lib/libc10.so.x }"),
+        )
+        .unwrap();
+        assert_ne!(
+            runner_fingerprint(r, "torch").unwrap(),
+            before,
+            "the libtorch pins count"
+        );
+    }
+
+    #[test]
+    fn unknown_or_missing_runners_are_errors() {
+        let root = fake_root();
+        let e = runner_fingerprint(root.path(), "jax")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown runner `jax`"), "{e}");
+        assert!(e.contains("tensorflow, torch"), "{e}");
+        let e = runner_fingerprint(root.path(), "tensorflow")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("runner `tensorflow` has no sources"), "{e}");
+    }
+}
