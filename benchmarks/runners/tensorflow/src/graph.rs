@@ -204,9 +204,10 @@ pub fn build_train(
     let predicted: Output = ops::arg_max(logits.clone(), axis1, &mut scope)?.into();
 
     let var_outputs: Vec<Output> = params.iter().map(|v| v.output().clone()).collect();
-    let grads = scope
-        .graph_mut()
-        .add_gradients(None, std::slice::from_ref(&loss), &var_outputs, None)?;
+    let grads =
+        scope
+            .graph_mut()
+            .add_gradients(None, std::slice::from_ref(&loss), &var_outputs, None)?;
     let grads: Vec<Output> = grads
         .into_iter()
         .zip(&params)
