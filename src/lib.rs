@@ -19,3 +19,4 @@ pub mod search;
 pub mod setup;
 pub mod stats;
 pub mod write;
+pub mod yamlpos;

@@ -1,0 +1,689 @@
+//! The `markdown` stage: every page's body to HTML, with pulldown-cmark.
+//!
+//! GFM (tables, footnotes, strikethrough, task lists, alerts) and smart punctuation; headings
+//! get stable, deduplicated ids (an explicit `{#id}` wins) and an anchor link; fenced code is
+//! highlighted at build time ([`highlight`]); fenced `quiz` blocks become quizzes ([`quiz`]);
+//! relative links and images are checked and rewritten ([`links`]).
+//!
+//! Callouts use GitHub's alert syntax, so the source reads well on GitHub too:
+//!
+//! ```markdown
+//! > [!CAUTION]
+//! > Timing the first iteration measures allocation, not training.
+//! ```
+//!
+//! `NOTE`, `TIP`, `IMPORTANT` and `WARNING` render as
+//! `<aside class="callout note" role="note" aria-label="Note"><p class="callout-title">Note</p>…</aside>`.
+//! **`CAUTION` is benchbook's pitfall**: `<aside class="callout pitfall" id="pitfall-N"
+//! role="note" aria-label="Pitfall"><p class="callout-title">Pitfall</p>…</aside>`, and it is
+//! collected into [`Rendered::pitfalls`] with the nearest heading above it, for the site-wide
+//! pitfalls page.
+//!
+//! Headings: `<h2 id="warm-up">Warm-up <a class="anchor" href="#warm-up"
+//! aria-label="Permalink: Warm-up">#</a></h2>`.
+//!
+//! Rendering runs in two passes: [`anchors`] of every page first (in parallel), so that links
+//! to other pages' headings can be checked, then [`render_page`] for every page (in parallel).
+//! Raw HTML blocks pass through untouched.
+
+pub mod highlight;
+pub mod links;
+pub mod quiz;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::{Page, Pitfall, Rendered, Site, TextSection, TocEntry};
+pub use links::LinkIndex;
+use links::Resolved;
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// A page of the site: a section's index page or a regular page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageRef {
+    /// `site.sections[i].index`.
+    Section(usize),
+    /// `site.pages[i]`.
+    Page(usize),
+}
+
+/// The page behind a [`PageRef`].
+pub fn page(site: &Site, r: PageRef) -> &Page {
+    match r {
+        PageRef::Section(i) => &site.sections[i].index,
+        PageRef::Page(i) => &site.pages[i],
+    }
+}
+
+fn page_mut(site: &mut Site, r: PageRef) -> &mut Page {
+    match r {
+        PageRef::Section(i) => &mut site.sections[i].index,
+        PageRef::Page(i) => &mut site.pages[i],
+    }
+}
+
+/// Every page of the site: section indexes first, then pages.
+pub fn all_pages(site: &Site) -> Vec<PageRef> {
+    (0..site.sections.len())
+        .map(PageRef::Section)
+        .chain((0..site.pages.len()).map(PageRef::Page))
+        .collect()
+}
+
+/// The pulldown-cmark options used for every page.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Render every page and section index of `site` (in parallel), filling `Page::rendered`.
+/// Every error of every page is returned together.
+pub fn render_site(site: &mut Site) -> Result<(), Diagnostics> {
+    let index = LinkIndex::build(site, anchors);
+    let refs = all_pages(site);
+    let results: Vec<(PageRef, Result<Rendered, Diagnostics>)> = refs
+        .par_iter()
+        .map(|&r| (r, render_page(site, &index, r)))
+        .collect();
+    let mut diags = Diagnostics::new();
+    for (r, result) in results {
+        match result {
+            Ok(rendered) => page_mut(site, r).rendered = Some(rendered),
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.sorted().into_result(())
+}
+
+/// Heading ids: explicit ones as written, generated ones slugified and deduplicated
+/// (`setup`, `setup-1`, `setup-2`, …).
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+}
+
+impl HeadingIds {
+    fn assign(&mut self, explicit: Option<&str>, text: &str) -> String {
+        if let Some(id) = explicit {
+            self.used.insert(id.to_string());
+            return id.to_string();
+        }
+        let mut base = slug::slugify(text);
+        if base.is_empty() {
+            base = "section".to_string();
+        }
+        let mut id = base.clone();
+        let mut n = 1;
+        while self.used.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.used.insert(id.clone());
+        id
+    }
+}
+
+fn fence_lang(info: &str) -> Option<&str> {
+    info.split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+        .next()
+        .filter(|s| !s.is_empty())
+}
+
+/// Pass 1: the ids a link may point at on this page: headings, quizzes and pitfalls.
+pub fn anchors(page: &Page) -> HashSet<String> {
+    let mut ids = HeadingIds::default();
+    let mut out = HashSet::new();
+    let mut heading: Option<(Option<String>, String)> = None;
+    let mut quiz_n = 0;
+    let mut pitfall_n = 0;
+    let mut quiz_yaml: Option<String> = None;
+    for ev in Parser::new_ext(&page.body, options()) {
+        match ev {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.map(|s| s.to_string()), String::new()))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = heading.take() {
+                    out.insert(ids.assign(explicit.as_deref(), &text));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = &mut heading {
+                    text.push_str(&t);
+                } else if let Some(y) = &mut quiz_yaml {
+                    y.push_str(&t);
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if fence_lang(&info) == Some("quiz") =>
+            {
+                quiz_yaml = Some(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(yaml) = quiz_yaml.take() {
+                    quiz_n += 1;
+                    out.insert(quiz::peek_id(&yaml).unwrap_or_else(|| format!("quiz-{quiz_n}")));
+                }
+            }
+            Event::Start(Tag::BlockQuote(Some(BlockQuoteKind::Caution))) => {
+                pitfall_n += 1;
+                out.insert(format!("pitfall-{pitfall_n}"));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Byte offsets of line starts, to turn an offset into line and column.
+struct Lines {
+    starts: Vec<usize>,
+    /// File line of the body's first line.
+    first: usize,
+}
+
+impl Lines {
+    fn new(body: &str, first: usize) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts, first }
+    }
+    /// 1-based file line and column (in characters) of a body offset.
+    fn at(&self, body: &str, offset: usize) -> (usize, usize) {
+        let idx = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.starts[idx];
+        let col = body
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (self.first + idx, col)
+    }
+}
+
+fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+    out
+}
+
+fn to_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+fn plain_text<'a, 'b: 'a>(events: impl Iterator<Item = &'a Event<'b>>) -> String {
+    let mut text = String::new();
+    for ev in events {
+        match ev {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    collapse(&text)
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Cut a plain text summary at a word boundary.
+fn summarise(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => &cut[..],
+    };
+    format!(
+        "{}…",
+        cut.trim_end_matches(|c: char| c.is_ascii_punctuation())
+    )
+}
+
+struct HeadingFrame<'a> {
+    /// Index in the output of the opening tag's placeholder.
+    start: usize,
+    level: pulldown_cmark::HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+    text: String,
+}
+
+struct CodeFrame {
+    lang: Option<String>,
+    fenced: bool,
+    /// File line of the opening fence.
+    line: usize,
+    text: String,
+}
+
+struct PitfallFrame {
+    /// Index in the output of the first event inside the box.
+    start: usize,
+    id: String,
+    heading: Option<(String, String)>,
+}
+
+/// Renders one page; holds what is collected along the way.
+struct PageRenderer<'s> {
+    index: &'s LinkIndex,
+    page: &'s Page,
+    lines: Lines,
+    diags: Diagnostics,
+    quiz_ids: HashSet<String>,
+    quiz_count: usize,
+}
+
+impl<'s> PageRenderer<'s> {
+    fn rewrite(&mut self, url: CowStr<'s>, range: &Range<usize>, what: &str) -> CowStr<'s> {
+        match self.index.resolve(self.page, &url, what) {
+            Resolved::Keep => url,
+            Resolved::Url(u) => CowStr::from(u),
+            Resolved::Error(msg) => {
+                let (line, col) = self.lines.at(&self.page.body, range.start);
+                self.diags.error(&self.page.source, line, col, msg);
+                url
+            }
+        }
+    }
+
+    /// Markdown inside a quiz: links rewritten (errors at the key's position).
+    fn fragment(&mut self, text: &quiz::Text, inline: bool) -> Option<String> {
+        let mut events = Vec::new();
+        let mut code: Option<CodeFrame> = None;
+        let mut blocks = 0;
+        let mut depth = 0usize;
+        for ev in Parser::new_ext(&text.markdown, options()) {
+            if let Some(c) = &mut code {
+                match ev {
+                    Event::Text(t) => c.text.push_str(&t),
+                    Event::End(TagEnd::CodeBlock) => {
+                        let c = code.take().unwrap_or_else(|| unreachable!());
+                        events.push(Event::Html(
+                            highlight::highlight(c.lang.as_deref(), &c.text).into(),
+                        ));
+                        depth -= 1;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let ev = match ev {
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: self.rewrite_at(dest_url, text, "link"),
+                    title,
+                    id,
+                }),
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: self.rewrite_at(dest_url, text, "image"),
+                    title,
+                    id,
+                }),
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    if depth == 0 {
+                        blocks += 1;
+                    }
+                    depth += 1;
+                    let lang = match &kind {
+                        CodeBlockKind::Fenced(info) => fence_lang(info).map(str::to_string),
+                        CodeBlockKind::Indented => None,
+                    };
+                    code = Some(CodeFrame {
+                        lang,
+                        fenced: true,
+                        line: text.line,
+                        text: String::new(),
+                    });
+                    continue;
+                }
+                ev => ev,
+            };
+            match &ev {
+                Event::Start(_) => {
+                    if depth == 0 {
+                        blocks += 1;
+                    }
+                    depth += 1;
+                }
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            events.push(ev);
+        }
+        if inline {
+            let single_paragraph = blocks == 1
+                && matches!(events.first(), Some(Event::Start(Tag::Paragraph)))
+                && matches!(events.last(), Some(Event::End(TagEnd::Paragraph)));
+            if !single_paragraph {
+                return None;
+            }
+            let n = events.len();
+            return Some(to_html(events.into_iter().skip(1).take(n - 2)));
+        }
+        Some(to_html(events.into_iter()))
+    }
+
+    fn rewrite_at<'x>(&mut self, url: CowStr<'x>, text: &quiz::Text, what: &str) -> CowStr<'x> {
+        match self.index.resolve(self.page, &url, what) {
+            Resolved::Keep => url,
+            Resolved::Url(u) => CowStr::from(u),
+            Resolved::Error(msg) => {
+                self.diags
+                    .error(&self.page.source, text.line, text.column, msg);
+                url
+            }
+        }
+    }
+
+    fn code_block(&mut self, c: CodeFrame) -> String {
+        if c.fenced && c.lang.as_deref() == Some("quiz") {
+            let Some(q) = quiz::parse(&self.page.source, &c.text, c.line, &mut self.diags) else {
+                return String::new();
+            };
+            self.quiz_count += 1;
+            let id =
+                q.id.clone()
+                    .unwrap_or_else(|| format!("quiz-{}", self.quiz_count));
+            if !self.quiz_ids.insert(id.clone()) {
+                self.diags.error(
+                    &self.page.source,
+                    c.line,
+                    1,
+                    format!("quiz id `{id}` is used twice on this page; expected a distinct `id` per quiz"),
+                );
+            }
+            return quiz::render(&q, &id, &mut |t, inline| self.fragment(t, inline));
+        }
+        highlight::highlight(c.lang.as_deref(), &c.text)
+    }
+}
+
+/// Pass 2: render one page. `index` is [`LinkIndex::build`] of the whole site.
+pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendered, Diagnostics> {
+    let page = page(site, r);
+    let mut pr = PageRenderer {
+        index,
+        page,
+        lines: Lines::new(&page.body, page.body_line),
+        diags: Diagnostics::new(),
+        quiz_ids: HashSet::new(),
+        quiz_count: 0,
+    };
+    let body: &str = &page.body;
+    let mut out: Vec<Event> = Vec::with_capacity(256);
+    let mut ids = HeadingIds::default();
+    let mut toc = Vec::new();
+    let mut pitfalls = Vec::new();
+    let mut pitfall_stack: Vec<PitfallFrame> = Vec::new();
+    let mut heading: Option<HeadingFrame> = None;
+    let mut code: Option<CodeFrame> = None;
+    let mut last_heading: Option<(String, String)> = None;
+    let mut sections = Vec::new();
+    let mut section = TextSection {
+        id: None,
+        heading: page.front.title.clone(),
+        text: String::new(),
+    };
+    let mut callout_depth = 0usize;
+    let mut first_paragraph: Option<String> = None;
+    let mut paragraph: Option<String> = None;
+
+    for (ev, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Some(c) = &mut code {
+            match ev {
+                Event::Text(t) => c.text.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    if let Some(c) = code.take() {
+                        if c.lang.as_deref() != Some("quiz") {
+                            section.text.push_str(&c.text);
+                            section.text.push(' ');
+                        }
+                        let html = pr.code_block(c);
+                        out.push(Event::Html(html.into()));
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                heading = Some(HeadingFrame {
+                    start: out.len(),
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                    text: String::new(),
+                });
+                out.push(Event::Html(CowStr::Borrowed("")));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let Some(h) = heading.take() else { continue };
+                let text = collapse(&h.text);
+                let id = ids.assign(h.id.as_deref(), &text);
+                let id_attr = escape_attr(&id);
+                let mut open = format!("<{} id=\"{id_attr}\"", h.level);
+                if !h.classes.is_empty() {
+                    let classes: Vec<&str> = h.classes.iter().map(|c| c.as_ref()).collect();
+                    open.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
+                }
+                for (k, v) in &h.attrs {
+                    match v {
+                        Some(v) => {
+                            open.push_str(&format!(" {}=\"{}\"", escape_attr(k), escape_attr(v)))
+                        }
+                        None => open.push_str(&format!(" {}", escape_attr(k))),
+                    }
+                }
+                open.push('>');
+                out[h.start] = Event::Html(open.into());
+                out.push(Event::Html(
+                    format!(
+                        " <a class=\"anchor\" href=\"#{id_attr}\" aria-label=\"Permalink: {}\">#</a></{}>\n",
+                        escape_attr(&text),
+                        h.level
+                    )
+                    .into(),
+                ));
+                toc.push(TocEntry {
+                    level: h.level as u8,
+                    id: id.clone(),
+                    title: text.clone(),
+                });
+                let done = std::mem::replace(
+                    &mut section,
+                    TextSection {
+                        id: Some(id.clone()),
+                        heading: text.clone(),
+                        text: String::new(),
+                    },
+                );
+                if !done.text.trim().is_empty() || done.id.is_some() {
+                    sections.push(done);
+                }
+                last_heading = Some((id, text));
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                callout_depth += 1;
+                let (class, label) = match kind {
+                    BlockQuoteKind::Note => ("note", "Note"),
+                    BlockQuoteKind::Tip => ("tip", "Tip"),
+                    BlockQuoteKind::Important => ("important", "Important"),
+                    BlockQuoteKind::Warning => ("warning", "Warning"),
+                    BlockQuoteKind::Caution => ("pitfall", "Pitfall"),
+                };
+                if kind == BlockQuoteKind::Caution {
+                    let id = format!("pitfall-{}", pitfalls.len() + pitfall_stack.len() + 1);
+                    out.push(Event::Html(
+                        format!("<aside class=\"callout pitfall\" id=\"{id}\" role=\"note\" aria-label=\"Pitfall\"><p class=\"callout-title\">Pitfall</p>\n").into(),
+                    ));
+                    pitfall_stack.push(PitfallFrame {
+                        start: out.len(),
+                        id,
+                        heading: last_heading.clone(),
+                    });
+                } else {
+                    out.push(Event::Html(
+                        format!("<aside class=\"callout {class}\" role=\"note\" aria-label=\"{label}\"><p class=\"callout-title\">{label}</p>\n").into(),
+                    ));
+                }
+            }
+            Event::End(TagEnd::BlockQuote(Some(kind))) => {
+                callout_depth = callout_depth.saturating_sub(1);
+                if kind == BlockQuoteKind::Caution {
+                    if let Some(f) = pitfall_stack.pop() {
+                        let inner = &out[f.start..];
+                        let html = to_html(inner.iter().cloned());
+                        let text = plain_text(inner.iter());
+                        pitfalls.push(Pitfall {
+                            id: f.id,
+                            heading_id: f.heading.as_ref().map(|h| h.0.clone()),
+                            heading: f.heading.map(|h| h.1),
+                            html,
+                            text,
+                        });
+                    }
+                }
+                out.push(Event::Html("</aside>\n".into()));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let (lang, fenced) = match &kind {
+                    CodeBlockKind::Fenced(info) => (fence_lang(info).map(str::to_string), true),
+                    CodeBlockKind::Indented => (None, false),
+                };
+                code = Some(CodeFrame {
+                    lang,
+                    fenced,
+                    line: pr.lines.at(body, range.start).0,
+                    text: String::new(),
+                });
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = pr.rewrite(dest_url, &range, "link");
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = pr.rewrite(dest_url, &range, "image");
+                out.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Paragraph) => {
+                if first_paragraph.is_none() && callout_depth == 0 && heading.is_none() {
+                    paragraph = Some(String::new());
+                }
+                out.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(p) = paragraph.take() {
+                    let p = collapse(&p);
+                    if !p.is_empty() {
+                        first_paragraph = Some(p);
+                    }
+                }
+                section.text.push(' ');
+                out.push(Event::End(TagEnd::Paragraph));
+            }
+            ev @ (Event::Text(_) | Event::Code(_)) => {
+                if let Event::Text(t) | Event::Code(t) = &ev {
+                    if let Some(h) = &mut heading {
+                        h.text.push_str(t);
+                    } else {
+                        section.text.push_str(t);
+                        if let Some(p) = &mut paragraph {
+                            p.push_str(t);
+                        }
+                    }
+                }
+                out.push(ev);
+            }
+            ev @ (Event::SoftBreak | Event::HardBreak) => {
+                section.text.push(' ');
+                if let Some(p) = &mut paragraph {
+                    p.push(' ');
+                }
+                out.push(ev);
+            }
+            ev @ Event::End(_) => {
+                section.text.push(' ');
+                out.push(ev);
+            }
+            ev => out.push(ev),
+        }
+    }
+    if !section.text.trim().is_empty() || section.id.is_some() {
+        sections.push(section);
+    }
+    for s in &mut sections {
+        s.text = collapse(&s.text);
+    }
+    let html = to_html(out.into_iter());
+    let summary = match &page.front.description {
+        Some(d) if !d.trim().is_empty() => d.trim().to_string(),
+        _ => summarise(first_paragraph.as_deref().unwrap_or(""), 280),
+    };
+    let rendered = Rendered {
+        html,
+        toc,
+        pitfalls,
+        sections,
+        quiz_count: pr.quiz_count,
+        summary,
+    };
+    pr.diags.sorted().into_result(rendered)
+}
+
+#[cfg(test)]
+mod tests;

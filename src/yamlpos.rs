@@ -1,0 +1,421 @@
+//! Where things are in a YAML text: the line and column of every mapping key and every node,
+//! by path (`choices.1.text`), so errors found after parsing still point at their key's line.
+//!
+//! serde_yaml loses positions at deserialisation, so a second, marked parse (yaml-rust2's event
+//! parser) records them. Paths join mapping keys and sequence indices (0-based) with `.`;
+//! the document itself is the empty path.
+
+use crate::diagnostics::Diagnostics;
+use std::collections::HashMap;
+use std::path::Path;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// 1-based line and column of keys and nodes in one YAML text.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    keys: HashMap<String, (usize, usize)>,
+    nodes: HashMap<String, (usize, usize)>,
+    /// Mappings whose first key was seen.
+    keys_seen: std::collections::HashSet<String>,
+}
+
+impl Positions {
+    /// Positions in `text`; empty when the text is not valid YAML (serde_yaml reports that).
+    pub fn of(text: &str) -> Positions {
+        let mut recv = Recv {
+            lines: text.lines().collect(),
+            ..Recv::default()
+        };
+        let mut parser = Parser::new_from_str(text);
+        if parser.load(&mut recv, false).is_err() {
+            return Positions::default();
+        }
+        recv.pos
+    }
+
+    /// The position of the key at `path` (`title`, `choices.1.text`), if it is a mapping key.
+    pub fn key(&self, path: &str) -> Option<(usize, usize)> {
+        self.keys.get(path).copied()
+    }
+
+    /// The position of the key at `path` or, for a sequence item, of the item itself.
+    pub fn key_or_node(&self, path: &str) -> Option<(usize, usize)> {
+        self.key(path).or_else(|| self.nodes.get(path).copied())
+    }
+
+    /// Every top-level key with its line, in no particular order.
+    pub fn top_level_keys(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.keys
+            .iter()
+            .filter(|(k, _)| !k.contains('.'))
+            .map(|(k, (l, _))| (k.as_str(), *l))
+    }
+}
+
+/// Split a serde_yaml error into its message (without "at line N column M") and its
+/// 1-based position in the parsed text, if known.
+pub fn split_error(err: &serde_yaml::Error) -> (String, Option<(usize, usize)>) {
+    let pos = err.location().map(|l| (l.line(), l.column()));
+    let mut msg = err.to_string();
+    if let Some(at) = msg.find(" at line ") {
+        // Drop " at line N column M" but keep any ", while parsing ..." context after it.
+        let rest = &msg[at + 1..];
+        let end = rest.find(',').map(|i| at + 1 + i).unwrap_or(msg.len());
+        msg.replace_range(at..end, "");
+    } else if let Some(at) = msg.find(" at position ") {
+        let rest = &msg[at + 1..];
+        let end = rest.find(',').map(|i| at + 1 + i).unwrap_or(msg.len());
+        msg.replace_range(at..end, "");
+    }
+    (msg, pos)
+}
+
+/// Reads the keys of one YAML mapping with positions, reporting every unknown key and every
+/// value of the wrong type as a [`Diagnostic`] in the user's file (line offset added back).
+pub struct Fields<'a> {
+    /// The file reported in errors (relative to the site root).
+    pub file: &'a Path,
+    pub map: &'a serde_yaml::Mapping,
+    pub pos: &'a Positions,
+    /// Added to a YAML line to get the line in `file`.
+    pub line_offset: usize,
+    /// Path of this mapping inside the document (`""`, `choices.1`).
+    pub prefix: String,
+    /// What the keys are called in messages: `front matter`, `quiz`, `site.yaml`.
+    pub what: &'a str,
+    /// Position (in `file`) used when a key's own position is unknown.
+    pub fallback: (usize, usize),
+}
+
+/// A short name of a YAML value's kind, for "found a list" messages.
+pub fn kind_of(v: &serde_yaml::Value) -> &'static str {
+    use serde_yaml::Value;
+    match v {
+        Value::Null => "empty",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// Line and column in `file` of `key` (or of this mapping's item, or the fallback).
+    pub fn at(&self, key: &str) -> (usize, usize) {
+        let path = child(&self.prefix, key);
+        self.pos
+            .key(&path)
+            .or_else(|| self.pos.key_or_node(&self.prefix))
+            .map(|(l, c)| (l + self.line_offset, c))
+            .unwrap_or(self.fallback)
+    }
+
+    /// Line and column in `file` of this mapping itself.
+    pub fn here(&self) -> (usize, usize) {
+        self.pos
+            .key_or_node(&self.prefix)
+            .map(|(l, c)| (l + self.line_offset, c))
+            .unwrap_or(self.fallback)
+    }
+
+    /// Report an error at `key`.
+    pub fn error(&self, diags: &mut Diagnostics, key: &str, message: impl Into<String>) {
+        let (line, col) = self.at(key);
+        diags.error(self.file, line, col, message);
+    }
+
+    /// Report every key that is not in `allowed`.
+    pub fn check_keys(&self, allowed: &[&str], diags: &mut Diagnostics) {
+        for k in self.map.keys() {
+            match k.as_str() {
+                Some(name) if allowed.contains(&name) => {}
+                Some(name) => self.error(
+                    diags,
+                    name,
+                    format!(
+                        "unknown {} key `{name}`; expected one of: {}",
+                        self.what,
+                        allowed.join(", ")
+                    ),
+                ),
+                None => {
+                    let (line, col) = self.here();
+                    diags.error(
+                        self.file,
+                        line,
+                        col,
+                        format!(
+                            "{} key is {}; expected one of: {}",
+                            self.what,
+                            kind_of(k),
+                            allowed.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The value of `key`; an explicit empty value (`key:`) counts as absent.
+    pub fn get(&self, key: &str) -> Option<&'a serde_yaml::Value> {
+        match self.map.get(key) {
+            Some(serde_yaml::Value::Null) | None => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn wrong(&self, diags: &mut Diagnostics, key: &str, v: &serde_yaml::Value, expected: &str) {
+        self.error(
+            diags,
+            key,
+            format!("`{key}` is {}; expected {expected}", kind_of(v)),
+        );
+    }
+
+    /// A text value; numbers are taken as their text.
+    pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<String> {
+        let v = self.get(key)?;
+        match v {
+            serde_yaml::Value::String(s) => Some(s.clone()),
+            serde_yaml::Value::Number(n) => Some(n.to_string()),
+            _ => {
+                self.wrong(diags, key, v, "text");
+                None
+            }
+        }
+    }
+
+    pub fn bool(&self, key: &str, diags: &mut Diagnostics) -> Option<bool> {
+        let v = self.get(key)?;
+        match v.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.wrong(diags, key, v, "true or false");
+                None
+            }
+        }
+    }
+
+    pub fn int(&self, key: &str, diags: &mut Diagnostics) -> Option<i64> {
+        let v = self.get(key)?;
+        match v.as_i64() {
+            Some(i) => Some(i),
+            None => {
+                self.wrong(diags, key, v, "a whole number");
+                None
+            }
+        }
+    }
+
+    /// A list of texts; a single text is taken as a list of one.
+    pub fn string_list(&self, key: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+        let v = self.get(key)?;
+        match v {
+            serde_yaml::Value::String(s) => Some(vec![s.clone()]),
+            serde_yaml::Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        serde_yaml::Value::String(s) => out.push(s.clone()),
+                        serde_yaml::Value::Number(n) => out.push(n.to_string()),
+                        other => {
+                            let path = child(&child(&self.prefix, key), &i.to_string());
+                            let (line, col) = self
+                                .pos
+                                .key_or_node(&path)
+                                .map(|(l, c)| (l + self.line_offset, c))
+                                .unwrap_or_else(|| self.at(key));
+                            diags.error(
+                                self.file,
+                                line,
+                                col,
+                                format!(
+                                    "item {} of `{key}` is {}; expected text",
+                                    i + 1,
+                                    kind_of(other)
+                                ),
+                            );
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.wrong(diags, key, v, "a list of texts");
+                None
+            }
+        }
+    }
+}
+
+fn child(parent: &str, seg: &str) -> String {
+    if parent.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{parent}.{seg}")
+    }
+}
+
+enum Kind {
+    /// `Some(key)` while the value of `key` is awaited.
+    Map(Option<String>),
+    Seq(usize),
+}
+
+struct Frame {
+    path: String,
+    kind: Kind,
+    /// A complex key (a mapping or sequence used as a key): its end does not end a value.
+    is_key: bool,
+}
+
+#[derive(Default)]
+struct Recv<'t> {
+    stack: Vec<Frame>,
+    pos: Positions,
+    /// The text's lines: yaml-rust2 sometimes marks a key at its `:`, so the key's column
+    /// is looked up on its line.
+    lines: Vec<&'t str>,
+}
+
+impl Recv<'_> {
+    /// A node starts: a scalar (`container == None`) or a mapping/sequence.
+    fn node(&mut self, scalar: Option<String>, at: (usize, usize), container: Option<Kind>) {
+        let path = match self.stack.last_mut() {
+            None => String::new(),
+            Some(Frame {
+                path,
+                kind: Kind::Map(key),
+                ..
+            }) => match key {
+                None => {
+                    // This node is a key.
+                    match scalar {
+                        Some(s) => {
+                            let p = child(path, &s);
+                            let at = match self.lines.get(at.0.wrapping_sub(1)) {
+                                Some(line) if !s.is_empty() => match line.find(s.as_str()) {
+                                    Some(i) => (at.0, line[..i].chars().count() + 1),
+                                    None => at,
+                                },
+                                _ => at,
+                            };
+                            self.pos.keys.insert(p, at);
+                            // A mapping is where its first key is (its own mark can be late).
+                            if !path.is_empty() && !self.pos.keys_seen.contains(path.as_str()) {
+                                self.pos.keys_seen.insert(path.clone());
+                                self.pos.nodes.insert(path.clone(), at);
+                            }
+                            *key = Some(s);
+                        }
+                        None => {
+                            let p = child(path, "?");
+                            *key = Some("?".to_string());
+                            if let Some(kind) = container {
+                                self.stack.push(Frame {
+                                    path: p,
+                                    kind,
+                                    is_key: true,
+                                });
+                            }
+                        }
+                    }
+                    return;
+                }
+                Some(k) => child(path, k),
+            },
+            Some(Frame {
+                path,
+                kind: Kind::Seq(i),
+                ..
+            }) => child(path, &i.to_string()),
+        };
+        self.pos.nodes.entry(path.clone()).or_insert(at);
+        match container {
+            Some(kind) => self.stack.push(Frame {
+                path,
+                kind,
+                is_key: false,
+            }),
+            None => self.value_done(),
+        }
+    }
+
+    fn value_done(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame {
+                kind: Kind::Map(key),
+                ..
+            }) => *key = None,
+            Some(Frame {
+                kind: Kind::Seq(i), ..
+            }) => *i += 1,
+            None => {}
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(frame) = self.stack.pop() {
+            if !frame.is_key {
+                self.value_done();
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Recv<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        let at = (mark.line(), mark.col() + 1);
+        match ev {
+            Event::Scalar(s, ..) => self.node(Some(s), at, None),
+            Event::Alias(_) => self.node(Some(String::new()), at, None),
+            Event::MappingStart(..) => self.node(None, at, Some(Kind::Map(None))),
+            Event::SequenceStart(..) => self.node(None, at, Some(Kind::Seq(0))),
+            Event::MappingEnd | Event::SequenceEnd => self.end(),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_items_have_their_lines() {
+        let text = "title: Hello\nweight: 3\nchoices:\n  - text: a\n    correct: true\n  - text: b\n    explain: |\n      long\n      text\nlast: {x: 1}\n";
+        let p = Positions::of(text);
+        assert_eq!(p.key("title"), Some((1, 1)));
+        assert_eq!(p.key("weight"), Some((2, 1)));
+        assert_eq!(p.key("choices"), Some((3, 1)));
+        assert_eq!(p.key("choices.0.text"), Some((4, 5)));
+        assert_eq!(p.key("choices.0.correct"), Some((5, 5)));
+        assert_eq!(p.key("choices.1.text"), Some((6, 5)));
+        assert_eq!(p.key("choices.1.explain"), Some((7, 5)));
+        assert_eq!(p.key_or_node("choices.1"), Some((6, 5)));
+        assert_eq!(p.key("last.x"), Some((10, 8)));
+        let mut top: Vec<_> = p.top_level_keys().collect();
+        top.sort();
+        assert_eq!(
+            top,
+            vec![("choices", 3), ("last", 10), ("title", 1), ("weight", 2)]
+        );
+    }
+
+    #[test]
+    fn invalid_yaml_gives_no_positions() {
+        let p = Positions::of("a: [1, 2\nb: c: d\n");
+        assert_eq!(p.key("a"), None);
+    }
+
+    #[test]
+    fn error_message_loses_its_location() {
+        let err = serde_yaml::from_str::<serde_yaml::Value>("a: b\nc: d: e\n").unwrap_err();
+        let (msg, pos) = split_error(&err);
+        assert!(!msg.contains("line"), "{msg}");
+        assert_eq!(pos.map(|p| p.0), Some(2));
+    }
+}
