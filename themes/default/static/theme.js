@@ -41,6 +41,26 @@
     }
   }
 
+  // Wide code blocks, tables and charts scroll inside their box: make each one that
+  // actually scrolls reachable by keyboard (arrow keys scroll a focused box).
+  function focusableScrollers() {
+    var boxes = document.querySelectorAll("main pre, main table, main .table-wrap, main .bb-table-wrap, main figure.bb-chart");
+    for (var i = 0; i < boxes.length; i++) {
+      var el = boxes[i];
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) {
+          el.setAttribute("tabindex", "0");
+          el.setAttribute("data-bb-scroll", "");
+        }
+      } else if (el.hasAttribute("data-bb-scroll")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-bb-scroll");
+      }
+    }
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+
   var menu = document.querySelector(".nav-toggle");
   var sidebar = document.getElementById("bb-sidebar");
   if (menu && sidebar) {

@@ -1,0 +1,490 @@
+/* benchbook offline search.
+ *
+ * Loads `<root>search-index.js` (built by src/search.rs) with a <script> element the first
+ * time the reader focuses or types in the search box: no fetch, so it works from file://
+ * and under any sub-path. `<root>` is the script element's `data-root` attribute, or its
+ * own `src` without `static/search.js`.
+ *
+ * Matching: the query is folded like the index (NFKD, marks dropped, lower case); a word
+ * matches the vocabulary terms equal to it, or (English sites) with the same Porter2 stem;
+ * the word being typed also matches every term it starts. Every query word must match the
+ * page title, the heading or the text under it.
+ *
+ * Keyboard: `/` or `s` focuses the box, ArrowDown/ArrowUp move through the results (real
+ * links, so Enter opens one), Enter in the box opens the first, Escape closes.
+ */
+(function () {
+  'use strict';
+
+  /* ---------------------------------------------------------------- Porter2 stemmer --
+   * A port of the Snowball English stemmer as rust-stemmers implements it; it must give
+   * the same stems (tests/search_stemmer.rs compares them on a word list through node). */
+  var VOWEL = { a: 1, e: 1, i: 1, o: 1, u: 1, y: 1 };
+  var EXCEPTION1 = {
+    skis: 'ski', skies: 'sky', dying: 'die', lying: 'lie', tying: 'tie', idly: 'idl',
+    gently: 'gentl', ugly: 'ugli', early: 'earli', only: 'onli', singly: 'singl',
+    sky: 'sky', news: 'news', howe: 'howe', atlas: 'atlas', cosmos: 'cosmos', bias: 'bias',
+    andes: 'andes'
+  };
+  var EXCEPTION2 = {
+    inning: 1, outing: 1, canning: 1, herring: 1, earring: 1, proceed: 1, exceed: 1, succeed: 1
+  };
+  var STEP2 = [
+    ['ization', 'ize'], ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'],
+    ['iveness', 'ive'], ['tional', 'tion'], ['biliti', 'ble'], ['lessli', 'less'],
+    ['entli', 'ent'], ['ation', 'ate'], ['alism', 'al'], ['aliti', 'al'], ['ousli', 'ous'],
+    ['iviti', 'ive'], ['fulli', 'ful'], ['enci', 'ence'], ['anci', 'ance'], ['abli', 'able'],
+    ['izer', 'ize'], ['ator', 'ate'], ['alli', 'al'], ['bli', 'ble'], ['ogi', 'og'],
+    ['li', '']
+  ];
+  var STEP3 = [
+    ['ational', 'ate'], ['tional', 'tion'], ['alize', 'al'], ['icate', 'ic'], ['iciti', 'ic'],
+    ['ative', ''], ['ical', 'ic'], ['ness', ''], ['ful', '']
+  ];
+  var STEP4 = [
+    'ement', 'ance', 'ence', 'able', 'ible', 'ment', 'ant', 'ent', 'ism', 'ate', 'iti', 'ous',
+    'ive', 'ize', 'ion', 'al', 'er', 'ic'
+  ];
+
+  function stem(word) {
+    if (Object.prototype.hasOwnProperty.call(EXCEPTION1, word)) return EXCEPTION1[word];
+    var w = Array.from(word);
+    if (w.length < 3) return word;
+    // prelude
+    if (w[0] === "'") w.shift();
+    if (w[0] === 'y') w[0] = 'Y';
+    for (var i = 1; i < w.length; i++) {
+      if (w[i] === 'y' && VOWEL[w[i - 1]]) w[i] = 'Y';
+    }
+    // regions
+    var p1 = w.length, p2 = w.length;
+    var s = w.join('');
+    var start = -1;
+    if (s.indexOf('gener') === 0) start = 5;
+    else if (s.indexOf('commun') === 0) start = 6;
+    else if (s.indexOf('arsen') === 0) start = 5;
+    else start = afterVC(w, 0);
+    if (start >= 0) {
+      p1 = start;
+      var r2 = afterVC(w, p1);
+      if (r2 >= 0) p2 = r2;
+    }
+
+    function ends(suf) {
+      var n = suf.length;
+      if (n > w.length) return false;
+      for (var k = 0; k < n; k++) if (w[w.length - n + k] !== suf[k]) return false;
+      return true;
+    }
+    function cut(n, repl) { w.length -= n; for (var k = 0; k < repl.length; k++) w.push(repl[k]); }
+    function isV(k) { return k >= 0 && k < w.length && VOWEL[w[k]] === 1; }
+    function hasVowelBefore(end) { for (var k = 0; k < end; k++) if (isV(k)) return true; return false; }
+    // short syllable ending at index e (exclusive)
+    function shortv(e) {
+      var last = e - 1;
+      if (last < 1) return false;
+      var c = w[last];
+      if (!isV(last) && isV(last - 1)) {
+        if (last - 1 === 0) return true;
+        if (c !== 'w' && c !== 'x' && c !== 'Y' && !isV(last - 2)) return true;
+      }
+      return false;
+    }
+
+    // Step 0
+    if (ends("'s'")) cut(3, '');
+    else if (ends("'s")) cut(2, '');
+    else if (ends("'")) cut(1, '');
+    // Step 1a
+    if (ends('sses')) cut(2, '');
+    else if (ends('ied') || ends('ies')) cut(3, w.length - 3 >= 2 ? 'i' : 'ie');
+    else if (ends('us') || ends('ss')) { /* unchanged */ }
+    else if (ends('s')) { if (hasVowelBefore(w.length - 2)) cut(1, ''); }
+
+    if (!Object.prototype.hasOwnProperty.call(EXCEPTION2, w.join(''))) {
+      // Step 1b
+      var suf1b = longest(['eedly', 'ingly', 'edly', 'eed', 'ing', 'ed']);
+      if (suf1b === 'eed' || suf1b === 'eedly') {
+        if (w.length - suf1b.length >= p1) cut(suf1b.length, 'ee');
+      } else if (suf1b) {
+        var base = w.length - suf1b.length;
+        if (hasVowelBefore(base)) {
+          cut(suf1b.length, '');
+          if (ends('at') || ends('bl') || ends('iz')) cut(0, 'e');
+          else if (/^(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(w.slice(-2).join(''))) cut(1, '');
+          else if (p1 === w.length && shortv(w.length)) cut(0, 'e');
+        }
+      }
+      // Step 1c
+      var n = w.length;
+      if (n > 2 && (w[n - 1] === 'y' || w[n - 1] === 'Y') && !isV(n - 2)) w[n - 1] = 'i';
+      // Step 2
+      var m = match(STEP2);
+      if (m && w.length - m[0].length >= p1) {
+        if (m[0] === 'ogi') { if (w[w.length - 4] === 'l') cut(3, 'og'); }
+        else if (m[0] === 'li') { if ('cdeghkmnrt'.indexOf(w[w.length - 3]) >= 0 && w.length >= 3) cut(2, ''); }
+        else cut(m[0].length, m[1]);
+      }
+      // Step 3
+      m = match(STEP3);
+      if (m && w.length - m[0].length >= p1) {
+        if (m[0] === 'ative') { if (w.length - 5 >= p2) cut(5, ''); }
+        else cut(m[0].length, m[1]);
+      }
+      // Step 4
+      var s4 = longest(STEP4);
+      if (s4 && w.length - s4.length >= p2) {
+        if (s4 === 'ion') {
+          var before = w[w.length - 4];
+          if (w.length >= 4 && (before === 's' || before === 't')) cut(3, '');
+        } else cut(s4.length, '');
+      }
+      // Step 5
+      n = w.length;
+      if (w[n - 1] === 'e') {
+        if (n - 1 >= p2 || (n - 1 >= p1 && !shortv(n - 1))) cut(1, '');
+      } else if (w[n - 1] === 'l') {
+        if (n - 1 >= p2 && w[n - 2] === 'l') cut(1, '');
+      }
+    }
+    // postlude
+    return w.join('').replace(/Y/g, 'y');
+
+    function longest(list) {
+      var best = '';
+      for (var k = 0; k < list.length; k++) if (list[k].length > best.length && ends(list[k])) best = list[k];
+      return best;
+    }
+    function match(table) {
+      var best = null;
+      for (var k = 0; k < table.length; k++) {
+        if (ends(table[k][0]) && (!best || table[k][0].length > best[0].length)) best = table[k];
+      }
+      return best;
+    }
+  }
+
+  /* Index just after the first non-vowel that follows a vowel, from `from`; -1 if none. */
+  function afterVC(w, from) {
+    for (var i = from; i < w.length - 1; i++) {
+      if (VOWEL[w[i]] === 1 && VOWEL[w[i + 1]] !== 1) return i + 2;
+    }
+    return -1;
+  }
+
+  /* ------------------------------------------------------------- folding, words -- */
+  var MARKS = /\p{M}/gu;
+  var NON_WORD = /[^\p{Alphabetic}\p{N}]+/u;
+  function fold(s) {
+    // Character by character, like Rust's char::to_lowercase (no final-sigma rule).
+    return Array.from(s.normalize('NFKD').replace(MARKS, ''), function (c) {
+      return c.toLowerCase();
+    }).join('');
+  }
+  function queryWords(q) {
+    return fold(q).split(NON_WORD).filter(function (x) { return x.length > 0; });
+  }
+
+  /* --------------------------------------------------------------- the index -- */
+  var DIGITS = "!#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+  var FINAL = 50, LEADING = DIGITS.length - FINAL;
+  var DIGIT = new Int16Array(128).fill(-1);
+  for (var di = 0; di < DIGITS.length; di++) DIGIT[DIGITS.charCodeAt(di)] = di;
+
+  function countNumbers(s) {
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var d = DIGIT[s.charCodeAt(i)];
+      if (d >= 0 && d < FINAL) n++;
+    }
+    return n;
+  }
+  /* Decodes `s` into `out` from `pos`; returns the new end. */
+  function decodeInto(s, out, pos) {
+    var acc = 0;
+    for (var i = 0; i < s.length; i++) {
+      var d = DIGIT[s.charCodeAt(i)];
+      if (d < 0) continue;
+      if (d < FINAL) { out[pos++] = acc * FINAL + d; acc = 0; } else acc = acc * LEADING + (d - FINAL);
+    }
+    return pos;
+  }
+  function decode(s) {
+    var out = new Int32Array(countNumbers(s));
+    decodeInto(s, out, 0);
+    return out;
+  }
+  /* Concatenated token lists: `tok`, with list i at [start[i], start[i + 1]). */
+  function packed(strings) {
+    var start = new Int32Array(strings.length + 1), total = 0, i;
+    for (i = 0; i < strings.length; i++) { start[i] = total; total += countNumbers(strings[i]); }
+    start[strings.length] = total;
+    var tok = new Int32Array(total);
+    for (i = 0; i < strings.length; i++) decodeInto(strings[i], tok, start[i]);
+    return { tok: tok, start: start };
+  }
+  /* Inverse of a many-to-one map (`of[i]` in 0..n): lists of i per target, CSR style. */
+  function invert(of, n, offset) {
+    var count = new Int32Array(n + 1), i;
+    for (i = 0; i < of.length; i++) { var t = of[i] - offset; if (t >= 0) count[t + 1]++; }
+    for (i = 0; i < n; i++) count[i + 1] += count[i];
+    var fill = count.slice(0, n), items = new Int32Array(count[n]);
+    for (i = 0; i < of.length; i++) { var u = of[i] - offset; if (u >= 0) items[fill[u]++] = i; }
+    return { start: count, items: items };
+  }
+
+  function prepare(raw) {
+    var ix = {
+      words: raw.words,
+      terms: raw.terms,
+      stems: raw.stems || null,
+      pages: raw.pages,
+      docs: raw.docs
+    };
+    ix.wordTerm = decode(raw.wt); // 1 + term, 0 for punctuation
+    ix.termWords = invert(ix.wordTerm, raw.terms.length, 1);
+    if (raw.stems) ix.stemTerms = invert(decode(raw.ts), raw.stems.length, 0);
+    ix.titles = packed(raw.pages.map(function (p) { return p[0]; }));
+    ix.headings = packed(raw.docs.map(function (d) { return d[3]; }));
+    ix.bodies = packed(raw.docs.map(function (d) { return d[4]; }));
+    ix.mask = new Uint8Array(raw.words.length);
+    ix.titleMask = new Uint8Array(raw.pages.length);
+    return ix;
+  }
+
+  /* First index in sorted `arr` whose value is >= key. */
+  function lowerBound(arr, key) {
+    var lo = 0, hi = arr.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (arr[mid] < key) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  /* Marks in ix.mask (bit `bit`) every word matching the query word `q`; returns how many. */
+  function markWord(ix, q, prefix, bit) {
+    var terms = [], i;
+    var at = lowerBound(ix.terms, q);
+    if (prefix) {
+      for (i = at; i < ix.terms.length && ix.terms[i].lastIndexOf(q, 0) === 0; i++) terms.push(i);
+    } else if (ix.terms[at] === q) terms.push(at);
+    if (ix.stems) {
+      var st = stem(q), si = lowerBound(ix.stems, st);
+      if (ix.stems[si] === st) {
+        for (i = ix.stemTerms.start[si]; i < ix.stemTerms.start[si + 1]; i++) terms.push(ix.stemTerms.items[i]);
+      }
+    }
+    var n = 0;
+    for (var k = 0; k < terms.length; k++) {
+      var t = terms[k];
+      for (i = ix.termWords.start[t]; i < ix.termWords.start[t + 1]; i++) {
+        ix.mask[ix.termWords.items[i]] |= bit;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  function popcount(x) { var n = 0; while (x) { n += x & 1; x >>= 1; } return n; }
+
+  /* Runs a query; returns { total, results: [{doc, score, hit}] } sorted best first. */
+  function runQuery(ix, query, limit) {
+    var words = queryWords(query).slice(0, 8);
+    if (!words.length) return { total: 0, results: [] };
+    var typing = !/[\s\p{P}]$/u.test(query);
+    ix.mask.fill(0);
+    var full = (1 << words.length) - 1, i, j;
+    for (i = 0; i < words.length; i++) {
+      if (!markWord(ix, words[i], typing && i === words.length - 1, 1 << i)) return { total: 0, results: [] };
+    }
+    var mask = ix.mask, T = ix.titles, H = ix.headings, B = ix.bodies;
+    for (i = 0; i < ix.pages.length; i++) {
+      var tm = 0;
+      for (j = T.start[i]; j < T.start[i + 1]; j++) tm |= mask[T.tok[j]];
+      ix.titleMask[i] = tm;
+    }
+    var found = [];
+    for (var d = 0; d < ix.docs.length; d++) {
+      var doc = ix.docs[d], page = doc[0], top = doc[1] === '' && doc[2] === 0;
+      var hm = 0, bm = 0, hits = 0, first = -1;
+      for (j = H.start[d]; j < H.start[d + 1]; j++) hm |= mask[H.tok[j]];
+      for (j = B.start[d]; j < B.start[d + 1]; j++) {
+        var m = mask[B.tok[j]];
+        if (m) { bm |= m; hits++; if (first < 0) first = j; }
+      }
+      var tmask = ix.titleMask[page];
+      if ((hm | bm | tmask) !== full) continue;
+      if (!(hm | bm) && !top) continue;
+      var score = popcount(hm) * 6 + popcount(bm) * 3 + Math.min(hits, 10) * 0.2;
+      if (top) score += popcount(tmask) * 8;
+      if (!(hm | bm) && top) score -= 1;
+      found.push({ doc: d, score: score, hit: first });
+    }
+    found.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+    return { total: found.length, results: found.slice(0, limit) };
+  }
+
+  /* ------------------------------------------------------------------ text out -- */
+  function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  /* Text of tokens [from, to) of a packed list, matches wrapped in <mark> when `marks`. */
+  function textOf(ix, tok, from, to, marks) {
+    var out = '', prevWord = false;
+    for (var j = from; j < to; j++) {
+      var w = tok[j], isWord = ix.wordTerm[w] > 0;
+      if (prevWord && isWord) out += ' ';
+      var s = escapeHtml(ix.words[w]);
+      out += marks && ix.mask[w] ? '<mark>' + s + '</mark>' : s;
+      prevWord = isWord;
+    }
+    return out;
+  }
+  function snippet(ix, d, hit) {
+    var B = ix.bodies, s = B.start[d], e = B.start[d + 1];
+    var from = hit < 0 ? s : Math.max(s, hit - 12), to = Math.min(e, from + 36);
+    var text = textOf(ix, B.tok, from, to, true);
+    return (from > s ? '… ' : '') + text + (to < e ? ' …' : '');
+  }
+
+  /* ----------------------------------------------------------------------- UI -- */
+  if (typeof document === 'undefined') {
+    if (typeof module === 'object' && module.exports) {
+      module.exports = { stem: stem, fold: fold, queryWords: queryWords, prepare: prepare, runQuery: runQuery, snippet: snippet };
+    }
+    return;
+  }
+
+  var script = document.currentScript;
+  var root = script && script.getAttribute('data-root');
+  if (root === null || root === undefined) {
+    var src = (script && script.getAttribute('src')) || '';
+    root = src.replace(/(static\/)?search\.js(\?.*)?$/, '');
+  }
+  var LIMIT = 30;
+  var index = null, loading = false, failed = false;
+  var box, input, status, list, lastQuery = null;
+
+  function build() {
+    box = document.querySelector('[data-bb-search]');
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'bb-search-floating';
+      document.body.insertBefore(box, document.body.firstChild);
+    }
+    box.classList.add('bb-search');
+    box.setAttribute('role', 'search');
+    box.innerHTML =
+      '<label class="bb-search-label" for="bb-search-input">Search</label>' +
+      '<input id="bb-search-input" class="bb-search-input" type="search" autocomplete="off" ' +
+      'spellcheck="false" placeholder="Search (press /)" aria-describedby="bb-search-status" ' +
+      'aria-controls="bb-search-results" aria-expanded="false">' +
+      '<p id="bb-search-status" class="bb-search-status" role="status" aria-live="polite"></p>' +
+      '<ul id="bb-search-results" class="bb-search-results" aria-label="Search results" hidden></ul>';
+    input = box.querySelector('input');
+    status = box.querySelector('.bb-search-status');
+    list = box.querySelector('ul');
+
+    input.addEventListener('focus', load);
+    input.addEventListener('input', function () { load(); update(); });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown') { e.preventDefault(); move(0); }
+      else if (e.key === 'Enter') {
+        e.preventDefault();
+        var first = list.querySelector('a');
+        if (first && !list.hidden) first.click();
+      } else if (e.key === 'Escape') {
+        if (!list.hidden) { close(); } else { input.blur(); }
+        e.preventDefault();
+      }
+    });
+    list.addEventListener('keydown', function (e) {
+      var links = Array.prototype.slice.call(list.querySelectorAll('a'));
+      var at = links.indexOf(document.activeElement);
+      if (e.key === 'ArrowDown') { e.preventDefault(); move(Math.min(at + 1, links.length - 1)); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); if (at <= 0) input.focus(); else move(at - 1); }
+      else if (e.key === 'Home') { e.preventDefault(); move(0); }
+      else if (e.key === 'End') { e.preventDefault(); move(links.length - 1); }
+      else if (e.key === 'Escape') { e.preventDefault(); close(); input.focus(); }
+    });
+    document.addEventListener('keydown', function (e) {
+      if ((e.key !== '/' && e.key !== 's') || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      input.focus();
+      input.select();
+    });
+    document.addEventListener('click', function (e) {
+      if (!box.contains(e.target)) close();
+    });
+  }
+
+  function move(i) {
+    var links = list.querySelectorAll('a');
+    if (!links.length || list.hidden) return;
+    links[Math.max(0, i)].focus();
+  }
+  function close() {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+  }
+
+  function load() {
+    if (index || loading || failed) return;
+    loading = true;
+    status.textContent = 'Loading the search index…';
+    var s = document.createElement('script');
+    s.src = root + 'search-index.js';
+    s.onload = function () {
+      loading = false;
+      var raw = window.BENCHBOOK_SEARCH;
+      if (!raw || raw.v !== 1) { fail(); return; }
+      index = prepare(raw);
+      status.textContent = '';
+      lastQuery = null;
+      update();
+    };
+    s.onerror = function () { loading = false; fail(); };
+    document.head.appendChild(s);
+  }
+  function fail() {
+    failed = true;
+    status.textContent = 'The search index could not be loaded.';
+  }
+
+  function update() {
+    var q = input.value;
+    if (!index || q === lastQuery) return;
+    lastQuery = q;
+    if (!queryWords(q).length) {
+      list.innerHTML = '';
+      status.textContent = '';
+      close();
+      return;
+    }
+    var r = runQuery(index, q, LIMIT);
+    var html = '';
+    for (var i = 0; i < r.results.length; i++) {
+      var hit = r.results[i], doc = index.docs[hit.doc], page = index.pages[doc[0]];
+      var T = index.titles, H = index.headings;
+      var title = textOf(index, T.tok, T.start[doc[0]], T.start[doc[0] + 1], false);
+      var heading = textOf(index, H.tok, H.start[hit.doc], H.start[hit.doc + 1], false);
+      var href = root + page[1] + (doc[1] ? '#' + encodeURIComponent(doc[1]) : '');
+      html += '<li><a href="' + escapeHtml(href) + '">' +
+        '<span class="bb-search-title">' + title + '</span>' +
+        (doc[2] === 1 ? '<span class="bb-search-kind">Pitfall</span>' : '') +
+        (heading ? '<span class="bb-search-heading">' + heading + '</span>' : '') +
+        '<span class="bb-search-snippet">' + snippet(index, hit.doc, hit.hit) + '</span></a></li>';
+    }
+    list.innerHTML = html;
+    list.hidden = r.total === 0;
+    input.setAttribute('aria-expanded', r.total ? 'true' : 'false');
+    status.textContent = r.total === 0 ? 'No results' :
+      r.total === 1 ? '1 result' :
+        r.total > LIMIT ? r.total + ' results, the first ' + LIMIT + ' shown' : r.total + ' results';
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', build);
+  else build();
+})();
