@@ -161,3 +161,121 @@ pub fn probabilities(logits: &Tensor) -> Result<Vec<Vec<f64>>, String> {
 pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Result<Tensor, tch::TchError> {
     logits.f_cross_entropy_loss::<Tensor>(targets, None, tch::Reduction::Mean, -100, 0.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::ModelSpec;
+
+    /// The canonical model computed by hand: NHWC images, dense `[in, out]`, conv HWIO.
+    fn reference(
+        layers: &[Layer],
+        init: &[common::InitParams],
+        shape: [usize; 3],
+        x: &[f32],
+    ) -> Vec<f32> {
+        let [mut h, mut w, mut c] = shape;
+        let mut x = x.to_vec();
+        let mut params = init.iter();
+        for layer in layers {
+            match *layer {
+                Layer::Dense {
+                    inputs,
+                    outputs,
+                    relu,
+                } => {
+                    let p = params.next().unwrap();
+                    x = (0..outputs)
+                        .map(|o| {
+                            let s = p.bias[o]
+                                + (0..inputs)
+                                    .map(|i| x[i] * p.weight[i * outputs + o])
+                                    .sum::<f32>();
+                            if relu {
+                                s.max(0.0)
+                            } else {
+                                s
+                            }
+                        })
+                        .collect();
+                }
+                Layer::Conv3x3 { inputs, outputs } => {
+                    let p = params.next().unwrap();
+                    let mut y = vec![0.0f32; h * w * outputs];
+                    for (r, col, o) in (0..h).flat_map(|r| {
+                        (0..w).flat_map(move |q| (0..outputs).map(move |o| (r, q, o)))
+                    }) {
+                        let mut s = p.bias[o];
+                        for (kr, kc, i) in (0..3).flat_map(|a| {
+                            (0..3).flat_map(move |b| (0..inputs).map(move |i| (a, b, i)))
+                        }) {
+                            let (sr, sc) = (r as i64 + kr as i64 - 1, col as i64 + kc as i64 - 1);
+                            if (0..h as i64).contains(&sr) && (0..w as i64).contains(&sc) {
+                                let xi = (sr as usize * w + sc as usize) * inputs + i;
+                                s += x[xi] * p.weight[((kr * 3 + kc) * inputs + i) * outputs + o];
+                            }
+                        }
+                        y[(r * w + col) * outputs + o] = s.max(0.0);
+                    }
+                    x = y;
+                    c = outputs;
+                }
+                Layer::MaxPool2 => {
+                    let (ph, pw) = (h / 2, w / 2);
+                    let mut y = vec![f32::MIN; ph * pw * c];
+                    for (r, col, k) in (0..ph * 2)
+                        .flat_map(|r| (0..pw * 2).flat_map(move |q| (0..c).map(move |k| (r, q, k))))
+                    {
+                        let o = &mut y[((r / 2) * pw + col / 2) * c + k];
+                        *o = o.max(x[(r * w + col) * c + k]);
+                    }
+                    x = y;
+                    (h, w) = (ph, pw);
+                }
+                Layer::Flatten => {}
+            }
+        }
+        x
+    }
+
+    fn check(model: ModelSpec, shape: [usize; 3]) {
+        let layers = common::layers(&model, shape, 10);
+        let init = common::initial_params(&layers, 3);
+        let net = Net::new(&layers, &init, shape).unwrap();
+        let features: usize = shape.iter().product();
+        let mut rng = common::stream(1, "test-input", 0);
+        let x: Vec<f32> = (0..2 * features).map(|_| rng.next_f64() as f32).collect();
+        let got = Vec::<f32>::try_from(
+            net.forward(&Tensor::from_slice(&x).view([2, features as i64]))
+                .flatten(0, -1),
+        )
+        .unwrap();
+        for row in 0..2 {
+            let want = reference(
+                &layers,
+                &init,
+                shape,
+                &x[row * features..(row + 1) * features],
+            );
+            for (g, w) in got[row * 10..(row + 1) * 10].iter().zip(&want) {
+                assert!(
+                    (g - w).abs() < 1e-4 * (1.0 + w.abs()),
+                    "{model:?} row {row}: {g} vs {w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_weights_give_the_canonical_model() {
+        check(ModelSpec::Logreg, [8, 8, 1]);
+        check(
+            ModelSpec::Mlp {
+                hidden: vec![16, 8],
+            },
+            [8, 8, 1],
+        );
+        check(ModelSpec::Cnn, [8, 8, 1]);
+        check(ModelSpec::Cnn, [6, 4, 2]);
+    }
+}
