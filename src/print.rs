@@ -10,7 +10,8 @@
 //! answers (`<details open>`). The HTML is rewritten with `lol_html`, not string scanning.
 
 use crate::model::{OutputFile, Page, Site};
-use crate::search::url_path;
+use crate::render::links::url_path;
+use crate::render::Outline;
 use lol_html::html_content::Element;
 use lol_html::{element, rewrite_str, RewriteStrSettings};
 use std::collections::{HashMap, HashSet};
@@ -19,64 +20,25 @@ use std::path::PathBuf;
 /// Output path of the print edition.
 pub const PRINT_FILE: &str = "print.html";
 
-/// Every page in reading order, as the sidebar lists them: a section's own page, its
-/// pages, then its subsections (depth first), starting with the home page.
+/// Every page in reading order, as the sidebar lists them (the theme's
+/// [`Outline`](crate::render::Outline)): a section's own page, its pages, then its
+/// subsections, depth first, starting with the home page.
 pub fn reading_order(site: &Site) -> Vec<&Page> {
-    let mut out = Vec::with_capacity(site.pages.len() + site.sections.len());
-    if !site.sections.is_empty() {
-        let mut seen = vec![false; site.sections.len()];
-        visit(site, 0, &mut out, &mut seen);
-    }
-    out
+    let outline = Outline::new(site);
+    outline.order.iter().map(|&i| outline.page(i)).collect()
 }
 
 /// Like [`reading_order`], with each page's nesting depth (home and top level: 0).
 fn reading_order_depths(site: &Site) -> Vec<(&Page, usize)> {
-    fn walk<'a>(
-        site: &'a Site,
-        s: usize,
-        depth: usize,
-        out: &mut Vec<(&'a Page, usize)>,
-        seen: &mut [bool],
-    ) {
-        if seen[s] {
-            return;
-        }
-        seen[s] = true;
-        let sec = &site.sections[s];
-        out.push((&sec.index, depth.saturating_sub(1)));
-        for &p in &sec.pages {
-            if let Some(page) = site.pages.get(p) {
-                out.push((page, depth));
-            }
-        }
-        for &sub in &sec.subsections {
-            if sub < site.sections.len() {
-                walk(site, sub, depth + 1, out, seen);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if !site.sections.is_empty() {
-        let mut seen = vec![false; site.sections.len()];
-        walk(site, 0, 0, &mut out, &mut seen);
-    }
-    out
-}
-
-fn visit<'a>(site: &'a Site, s: usize, out: &mut Vec<&'a Page>, seen: &mut [bool]) {
-    if seen[s] {
-        return;
-    }
-    seen[s] = true;
-    let sec = &site.sections[s];
-    out.push(&sec.index);
-    out.extend(sec.pages.iter().filter_map(|&p| site.pages.get(p)));
-    for &sub in &sec.subsections {
-        if sub < site.sections.len() {
-            visit(site, sub, out, seen);
-        }
-    }
+    let outline = Outline::new(site);
+    outline
+        .order
+        .iter()
+        .map(|&i| {
+            // Ancestors include the root section; a top-level section or page has depth 0.
+            (outline.page(i), outline.ancestors(i).len().saturating_sub(1))
+        })
+        .collect()
 }
 
 /// The anchor prefix of each page of the print edition, keyed by its root-relative URL.

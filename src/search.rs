@@ -14,7 +14,8 @@
 //!   stem index. `search.js` stems the query with its own Porter2 port (tested against
 //!   `rust-stemmers` in `tests/search_stemmer.rs`).
 //! - `pages`: `[title, url]`; `docs`: `[page, anchor, kind, heading, body]`, one per heading
-//!   of every page (kind 0) and per pitfall not already in a heading's text (kind 1).
+//!   of every page (kind 0), per pitfall not already in a heading's text (kind 1) and per
+//!   quiz question (kind 2, read from the quiz markup, since text sections leave quizzes out).
 //!
 //! Titles, headings and bodies are sequences of word numbers written as variable-length
 //! numbers in 89 safe ASCII characters (50 final digits, 39 leading digits: the 50 most
@@ -32,9 +33,12 @@
 //! and re-measured by `tests/search_size.rs`.
 
 use crate::model::{OutputFile, Page, Site};
+use crate::render::links::url_path;
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Serialize;
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use unicode_normalization::char::is_combining_mark;
@@ -53,6 +57,7 @@ const LEADING: usize = DIGITS.len() - FINAL;
 /// Kind of a search entry: the text under a heading, or a pitfall callout.
 const KIND_SECTION: u8 = 0;
 const KIND_PITFALL: u8 = 1;
+const KIND_QUIZ: u8 = 2;
 
 /// The search key of a word: NFKD, combining marks dropped, lower case, only letters and
 /// digits kept. `search.js` folds queries the same way.
@@ -167,10 +172,10 @@ pub fn decode_numbers(s: &str) -> Vec<usize> {
 /// One searchable piece of text before encoding.
 struct Doc<'a> {
     page: usize,
-    anchor: &'a str,
+    anchor: Cow<'a, str>,
     kind: u8,
     heading: &'a str,
-    body: &'a str,
+    body: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -203,6 +208,15 @@ pub fn build_index(site: &Site) -> OutputFile {
     let pages = searchable_pages(site);
     let stem = stems_language(&site.config.language);
 
+    // Quiz questions are not in the text sections: read them from the page HTML.
+    let quizzes: Vec<Vec<(String, String)>> = pages
+        .par_iter()
+        .map(|p| match &p.rendered {
+            Some(r) if r.quiz_count > 0 => quiz_questions(&r.html),
+            _ => Vec::new(),
+        })
+        .collect();
+
     let mut docs: Vec<Doc> = Vec::new();
     for (pi, page) in pages.iter().enumerate() {
         let Some(r) = &page.rendered else { continue };
@@ -210,10 +224,10 @@ pub fn build_index(site: &Site) -> OutputFile {
         for s in &r.sections {
             docs.push(Doc {
                 page: pi,
-                anchor: s.id.as_deref().unwrap_or(""),
+                anchor: Cow::Borrowed(s.id.as_deref().unwrap_or("")),
                 kind: KIND_SECTION,
                 heading: if s.id.is_some() { &s.heading } else { "" },
-                body: &s.text,
+                body: Cow::Borrowed(&s.text),
             });
         }
         // Every page gets an entry for its top (title matches land there).
@@ -222,10 +236,10 @@ pub fn build_index(site: &Site) -> OutputFile {
                 first,
                 Doc {
                     page: pi,
-                    anchor: "",
+                    anchor: Cow::Borrowed(""),
                     kind: KIND_SECTION,
                     heading: "",
-                    body: "",
+                    body: Cow::Borrowed(""),
                 },
             );
         }
@@ -236,10 +250,19 @@ pub fn build_index(site: &Site) -> OutputFile {
             }
             docs.push(Doc {
                 page: pi,
-                anchor: &p.id,
+                anchor: Cow::Borrowed(&p.id),
                 kind: KIND_PITFALL,
                 heading: p.heading.as_deref().unwrap_or(""),
-                body: text,
+                body: Cow::Borrowed(text),
+            });
+        }
+        for (id, question) in &quizzes[pi] {
+            docs.push(Doc {
+                page: pi,
+                anchor: Cow::Owned(id.clone()),
+                kind: KIND_QUIZ,
+                heading: "",
+                body: Cow::Owned(question.clone()),
             });
         }
     }
@@ -248,7 +271,7 @@ pub fn build_index(site: &Site) -> OutputFile {
     let mut texts: Vec<&str> = pages.iter().map(|p| p.front.title.as_str()).collect();
     for d in &docs {
         texts.push(d.heading);
-        texts.push(d.body);
+        texts.push(&d.body);
     }
 
     // Pass 1: word frequencies, in parallel.
@@ -361,6 +384,88 @@ pub fn build_index(site: &Site) -> OutputFile {
     }
 }
 
+/// The id and plain text of each quiz question in a page's HTML (the markup of
+/// `markdown::quiz`: an element of class `quiz` with an id, holding `.quiz-question` and,
+/// for a long question, `.quiz-question-body`).
+fn quiz_questions(html: &str) -> Vec<(String, String)> {
+    let found: RefCell<Vec<(String, String)>> = RefCell::new(Vec::new());
+    let settings = lol_html::RewriteStrSettings {
+        element_content_handlers: vec![
+            lol_html::element!(".quiz[id]", |el| {
+                let id = el.get_attribute("id").unwrap_or_default();
+                found.borrow_mut().push((id, String::new()));
+                Ok(())
+            }),
+            lol_html::text!(".quiz .quiz-question, .quiz .quiz-question-body", |t| {
+                if let Some(last) = found.borrow_mut().last_mut() {
+                    last.1.push_str(&decode_entities(t.as_str()));
+                    if t.last_in_text_node() {
+                        last.1.push(' ');
+                    }
+                }
+                Ok(())
+            }),
+        ],
+        ..lol_html::RewriteStrSettings::new()
+    };
+    // Errors only come from handlers (ours return none) or memory limits: index nothing.
+    if lol_html::rewrite_str(html, settings).is_err() {
+        return Vec::new();
+    }
+    found
+        .into_inner()
+        .into_iter()
+        .map(|(id, text)| (id, text.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .filter(|(_, text)| !text.is_empty())
+        .collect()
+}
+
+/// Decodes the character references of HTML text (`&amp;`, `&#39;`, `&#x2014;`, …).
+fn decode_entities(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => {
+                    let num = name.strip_prefix('#')?;
+                    let n = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => num.parse().ok()?,
+                    };
+                    char::from_u32(n)
+                }
+            }?;
+            Some((c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Sorts strings by UTF-16 code units, the order of JavaScript's `<` on strings.
 fn sort_utf16(v: &mut [String]) {
     v.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
@@ -376,27 +481,6 @@ pub fn escape_script_json(json: &str) -> String {
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
             c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An output path as a root-relative URL (`/`-separated, unsafe characters encoded).
-pub(crate) fn url_path(output: &std::path::Path) -> String {
-    let mut out = String::new();
-    for (i, c) in output.components().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        for ch in c.as_os_str().to_string_lossy().chars() {
-            if ch.is_control() || " \"#%<>?\\^`{|}'".contains(ch) {
-                let mut buf = [0u8; 4];
-                for b in ch.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            } else {
-                out.push(ch);
-            }
         }
     }
     out
@@ -444,6 +528,19 @@ mod tests {
         assert_eq!(fold("Ÿ-Café"), "ycafe");
         assert_eq!(fold("NAÏVE"), "naive");
         assert_eq!(fold("ﬁle"), "file");
+    }
+
+    #[test]
+    fn quiz_questions_are_read_from_the_markup() {
+        let html = r#"<p>x</p><form class="quiz" data-quiz id="warmup"><fieldset><legend class="quiz-question">Why <em>discard</em> &amp; drop?</legend><ul><li>No</li></ul></fieldset></form>
+<div class="quiz quiz-open" id="quiz-2"><div class="quiz-question">Open &#x2014; one</div><details>answer</details></div>"#;
+        assert_eq!(
+            quiz_questions(html),
+            vec![
+                ("warmup".to_string(), "Why discard & drop?".to_string()),
+                ("quiz-2".to_string(), "Open \u{2014} one".to_string()),
+            ]
+        );
     }
 
     #[test]

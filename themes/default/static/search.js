@@ -473,7 +473,7 @@
       var href = root + page[1] + (doc[1] ? '#' + encodeURIComponent(doc[1]) : '');
       html += '<li><a href="' + escapeHtml(href) + '">' +
         '<span class="bb-search-title">' + title + '</span>' +
-        (doc[2] === 1 ? '<span class="bb-search-kind">Pitfall</span>' : '') +
+        (doc[2] ? '<span class="bb-search-kind">' + (doc[2] === 1 ? 'Pitfall' : 'Quiz') + '</span>' : '') +
         (heading ? '<span class="bb-search-heading">' + heading + '</span>' : '') +
         '<span class="bb-search-snippet">' + snippet(index, hit.doc, hit.hit) + '</span></a></li>';
     }
