@@ -1,7 +1,148 @@
 //! `benchbook build`: load → bench → merge → markdown → render → write.
+//!
+//! Every stage that can run reports its errors; they are returned together, sorted by file
+//! and line, as one [`Diagnostics`] (printed by `cli`, exit 1). Nothing is written unless
+//! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
 use crate::cli::{BuildArgs, Global};
+use crate::diagnostics::Diagnostics;
+use crate::load::{load_lenient, LoadOptions};
+use crate::model::{OutputFile, Site};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-pub fn run(_global: &Global, _args: &BuildArgs) -> anyhow::Result<()> {
-    anyhow::bail!("build is not implemented yet")
+/// What a build includes.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// What a build (or check) did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// Pages plus section index pages rendered.
+    pub pages: usize,
+    /// Files in the output (pages, assets, theme files, …).
+    pub files: usize,
+    /// Where the site was written (`None` for a check).
+    pub out_dir: Option<PathBuf>,
+    pub elapsed: Duration,
+}
+
+/// Run every stage but `write`: the loaded site (pages rendered) and its output files, or
+/// every error found by every stage that could run.
+pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>), Diagnostics> {
+    let (site, mut diags) = load_lenient(
+        root,
+        &LoadOptions {
+            drafts: opts.drafts,
+        },
+    );
+    let Some(mut site) = site else {
+        return Err(diags.sorted());
+    };
+
+    // ── bench and merge go here ───────────────────────────────────────────────────────────
+    // bench: plan/run (or reuse) the benchmarks named by `page.front.benchmarks`, pushing
+    //        its errors into `diags` (front matter key lines: `page.key_line("benchmarks")`).
+    // merge: rewrite `page.body` in place (keeping line numbers) for every page and
+    //        `section.index`, pushing its errors into `diags`.
+    // ─────────────────────────────────────────────────────────────────────────────────────
+
+    if let Err(d) = crate::markdown::render_site(&mut site) {
+        diags.extend(d);
+    }
+    // Render even after earlier errors, so template errors are reported in the same run.
+    let files = match crate::render::render(&site) {
+        Ok(files) => files,
+        Err(d) => {
+            diags.extend(d);
+            Vec::new()
+        }
+    };
+    if !diags.is_empty() {
+        return Err(diags.sorted());
+    }
+    Ok((site, files))
+}
+
+fn page_count(site: &Site) -> usize {
+    site.pages.len() + site.sections.len()
+}
+
+/// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
+/// Errors: [`Diagnostics`] for the site's content, [`crate::cli::UsageError`] for a refused
+/// output directory, other `anyhow` errors for I/O.
+pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
+    let start = Instant::now();
+    let out = crate::write::check_out_dir(root, out)?;
+    let (site, files) = prepare(root, opts)?;
+    let n_files = files.len();
+    crate::write::write(&out, files)?;
+    Ok(BuildReport {
+        pages: page_count(&site),
+        files: n_files,
+        out_dir: Some(out),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Check the site at `root` (every stage but `write`); nothing is written.
+pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
+    let start = Instant::now();
+    let (site, files) = prepare(root, opts)?;
+    Ok(BuildReport {
+        pages: page_count(&site),
+        files: files.len(),
+        out_dir: None,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// The output directory of `benchbook build`: `--out` (relative to the current directory)
+/// or `<root>/public`.
+pub fn out_dir(global: &Global, args: &BuildArgs) -> PathBuf {
+    match &args.out {
+        Some(out) => out.clone(),
+        None => global.root.join("public"),
+    }
+}
+
+/// `path` as the user would like to read it: relative to the current directory if inside it.
+fn shown(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    let mut s = rel
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string();
+    if s.is_empty() {
+        s.push('.');
+    }
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    s
+}
+
+pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
+    let report = build_site(
+        &global.root,
+        &out_dir(global, args),
+        &BuildOptions {
+            drafts: args.drafts,
+        },
+    )?;
+    if !global.quiet {
+        println!(
+            "built {} page{} in {} ms → {}",
+            report.pages,
+            if report.pages == 1 { "" } else { "s" },
+            report.elapsed.as_millis(),
+            shown(report.out_dir.as_deref().unwrap_or(Path::new(".")))
+        );
+    }
+    Ok(())
 }

@@ -583,7 +583,25 @@ fn read_content(
     if !opts.drafts {
         pages.retain(|p| !p.front.draft && !in_draft(&p.source));
     }
-    let dirs: Vec<PathBuf> = walked.dirs.into_iter().filter(|d| !in_draft(d)).collect();
+    // A folder is a section if it is content/ itself or holds markdown somewhere below it;
+    // a folder of images only is just a place for assets.
+    let mut with_markdown: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+    for p in walked.markdown.iter().filter(|p| !in_draft(p)) {
+        let mut d = p.parent();
+        while let Some(dir) = d {
+            if !with_markdown.insert(dir) {
+                break;
+            }
+            d = dir.parent();
+        }
+    }
+    let dirs: Vec<PathBuf> = walked
+        .dirs
+        .iter()
+        .filter(|d| !in_draft(d))
+        .filter(|d| d.as_path() == Path::new("content") || with_markdown.contains(d.as_path()))
+        .cloned()
+        .collect();
     let assets: Vec<Asset> = walked
         .others
         .into_iter()

@@ -1,1 +1,310 @@
-//! The `write` stage.
+//! The `write` stage: the whole output tree, swapped into place at the end.
+//!
+//! Every file is first written into a fresh temporary directory beside the output directory
+//! (same filesystem, so renames are atomic). Only when all of them are written is the old
+//! output renamed away, the new one renamed into place, and the old one deleted. A failure
+//! at any point before the swap leaves the previous output untouched.
+
+use crate::cli::UsageError;
+use crate::model::OutputFile;
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+/// Make `p` absolute (relative to the current directory) and resolve `.`/`..` and the
+/// symlinks of its longest existing ancestor.
+pub fn absolute(p: &Path) -> std::io::Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    let mut clean = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    // Canonicalise the part that exists; keep the rest as written.
+    let mut existing = clean.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match existing.file_name() {
+            Some(name) => {
+                rest.push(name.to_os_string());
+                existing.pop();
+            }
+            None => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    Ok(out)
+}
+
+/// Check the output directory for the site at `root`: it may not be the root, contain the
+/// root, or lie inside `content/`; if it exists it must be a directory that is empty or looks
+/// like a built site (has `index.html`), so a mistyped `--out` never deletes a user's files.
+/// Returns its absolute path. Refusals are [`UsageError`]s (exit 2).
+pub fn check_out_dir(root: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("cannot open the site root {}", root.display()))?;
+    let out_abs = absolute(out).with_context(|| format!("cannot resolve {}", out.display()))?;
+    let shown = out.display();
+    if out_abs == root {
+        return Err(UsageError(format!(
+            "--out {shown} is the site root; expected a directory of its own, such as public/"
+        ))
+        .into());
+    }
+    if root.starts_with(&out_abs) {
+        return Err(UsageError(format!(
+            "--out {shown} contains the site root; expected a directory of its own, such as public/"
+        ))
+        .into());
+    }
+    if out_abs.starts_with(root.join("content")) {
+        return Err(UsageError(format!(
+            "--out {shown} is inside content/; expected a directory outside the site's sources, such as public/"
+        ))
+        .into());
+    }
+    if out_abs.exists() {
+        if !out_abs.is_dir() {
+            return Err(UsageError(format!(
+                "--out {shown} exists and is not a directory; expected a directory"
+            ))
+            .into());
+        }
+        let mut entries = std::fs::read_dir(&out_abs)
+            .with_context(|| format!("cannot read {}", out_abs.display()))?;
+        let empty = entries.next().is_none();
+        if !empty && !out_abs.join("index.html").is_file() {
+            return Err(UsageError(format!(
+                "--out {shown} is not empty and has no index.html, so it is not a built site; expected an empty or previously built directory (remove it or choose another --out)"
+            ))
+            .into());
+        }
+    }
+    Ok(out_abs)
+}
+
+fn checked_rel(path: &Path) -> anyhow::Result<()> {
+    if path.as_os_str().is_empty()
+        || path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        bail!(
+            "output path {} is not a plain relative path (a bug in benchbook)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Remove leftovers of interrupted builds (`.public.tmp-*`, `.public.old-*` beside `out`).
+fn clean_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let tmp = format!(".{name}.tmp-");
+    let old = format!(".{name}.old-");
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if (n.starts_with(&tmp) || n.starts_with(&old)) && e.path().is_dir() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Write `files` as the new contents of `out_dir` (created if missing), atomically: see the
+/// module doc. Two files with the same path are an error (and nothing is replaced).
+pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
+    let out_dir = absolute(out_dir)?;
+    let parent = out_dir
+        .parent()
+        .with_context(|| format!("{} has no parent directory", out_dir.display()))?
+        .to_path_buf();
+    let name = out_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{} has no name", out_dir.display()))?;
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+
+    let mut seen = HashSet::new();
+    let mut dirs = BTreeSet::new();
+    for f in &files {
+        let p = f.path();
+        checked_rel(p)?;
+        if !seen.insert(p.to_path_buf()) {
+            bail!(
+                "two output files would be written to {} (a bug in benchbook or the theme)",
+                p.display()
+            );
+        }
+        if let Some(d) = p.parent() {
+            dirs.insert(d.to_path_buf());
+        }
+    }
+    clean_leftovers(&parent, &name);
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp-"))
+        .tempdir_in(&parent)
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            )
+        })?;
+    for d in &dirs {
+        let full = tmp.path().join(d);
+        std::fs::create_dir_all(&full)
+            .with_context(|| format!("cannot create {}", full.display()))?;
+    }
+    files.par_iter().try_for_each(|f| -> anyhow::Result<()> {
+        let dest = tmp.path().join(f.path());
+        match f {
+            OutputFile::Bytes { bytes, .. } => std::fs::write(&dest, bytes)
+                .with_context(|| format!("cannot write {}", dest.display())),
+            OutputFile::Copy { from, .. } => std::fs::copy(from, &dest)
+                .map(|_| ())
+                .with_context(|| format!("cannot copy {} to {}", from.display(), dest.display())),
+        }
+    })?;
+    // Directories made by tempfile are 0700; a published site should be readable.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755));
+    }
+
+    let new_dir = tmp.keep();
+    if std::fs::symlink_metadata(&out_dir).is_ok() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        if let Err(e) = std::fs::rename(&out_dir, &old) {
+            let _ = std::fs::remove_dir_all(&new_dir);
+            return Err(e).with_context(|| format!("cannot move {} aside", out_dir.display()));
+        }
+        if let Err(e) = std::fs::rename(&new_dir, &out_dir) {
+            let _ = std::fs::rename(&old, &out_dir);
+            let _ = std::fs::remove_dir_all(&new_dir);
+            return Err(e)
+                .with_context(|| format!("cannot move the new site to {}", out_dir.display()));
+        }
+        // The new site is in place; failing to delete the old one loses nothing.
+        let _ = std::fs::remove_dir_all(&old);
+    } else if let Err(e) = std::fs::rename(&new_dir, &out_dir) {
+        let _ = std::fs::remove_dir_all(&new_dir);
+        return Err(e)
+            .with_context(|| format!("cannot move the new site to {}", out_dir.display()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(path: &str, s: &str) -> OutputFile {
+        OutputFile::Bytes {
+            path: PathBuf::from(path),
+            bytes: s.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn writes_and_replaces_the_whole_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let src = dir.path().join("img.png");
+        std::fs::write(&src, b"PNG").unwrap();
+        write(
+            &out,
+            vec![
+                bytes("index.html", "one"),
+                bytes("a/b.html", "b"),
+                OutputFile::Copy {
+                    path: PathBuf::from("a/img.png"),
+                    from: src,
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/b.html")).unwrap(), "b");
+        assert_eq!(std::fs::read(out.join("a/img.png")).unwrap(), b"PNG");
+        write(&out, vec![bytes("index.html", "two")]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "two"
+        );
+        assert!(!out.join("a").exists(), "stale files are gone");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with(".public")), "{names:?}");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&out, vec![bytes("index.html", "old")]).unwrap();
+        let err = write(
+            &out,
+            vec![
+                bytes("index.html", "new"),
+                OutputFile::Copy {
+                    path: PathBuf::from("x.png"),
+                    from: dir.path().join("missing.png"),
+                },
+            ],
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("missing.png"), "{err:#}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+        let err = write(&out, vec![bytes("a.html", "1"), bytes("a.html", "2")]).unwrap_err();
+        assert!(err.to_string().contains("two output files"));
+        assert!(write(&out, vec![bytes("../evil.html", "x")]).is_err());
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).unwrap(),
+            "old"
+        );
+    }
+
+    #[test]
+    fn refuses_dangerous_output_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        std::fs::create_dir_all(root.join("content/a")).unwrap();
+        let usage = |out: &Path| {
+            let err = check_out_dir(&root, out).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some(), "{err}");
+            err.to_string()
+        };
+        assert!(usage(&root).contains("is the site root"));
+        assert!(usage(dir.path()).contains("contains the site root"));
+        assert!(usage(&root.join("content/a/out")).contains("inside content/"));
+        let stuff = dir.path().join("stuff");
+        std::fs::create_dir_all(&stuff).unwrap();
+        std::fs::write(stuff.join("notes.txt"), "mine").unwrap();
+        assert!(usage(&stuff).contains("not a built site"));
+        assert_eq!(
+            check_out_dir(&root, &root.join("public")).unwrap(),
+            root.canonicalize().unwrap().join("public")
+        );
+    }
+}

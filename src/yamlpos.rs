@@ -58,15 +58,17 @@ impl Positions {
 pub fn split_error(err: &serde_yaml::Error) -> (String, Option<(usize, usize)>) {
     let pos = err.location().map(|l| (l.line(), l.column()));
     let mut msg = err.to_string();
-    if let Some(at) = msg.find(" at line ") {
-        // Drop " at line N column M" but keep any ", while parsing ..." context after it.
-        let rest = &msg[at + 1..];
-        let end = rest.find(',').map(|i| at + 1 + i).unwrap_or(msg.len());
-        msg.replace_range(at..end, "");
-    } else if let Some(at) = msg.find(" at position ") {
-        let rest = &msg[at + 1..];
-        let end = rest.find(',').map(|i| at + 1 + i).unwrap_or(msg.len());
-        msg.replace_range(at..end, "");
+    // Drop every " at line N column M" / " at position N": positions are reported separately,
+    // in the user's file, and a YAML-relative line would mislead.
+    for marker in [" at line ", " at position "] {
+        while let Some(at) = msg.find(marker) {
+            let rest = &msg[at + marker.len()..];
+            let len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
+                .unwrap_or(rest.len());
+            let cut = rest[..len].trim_end().len();
+            msg.replace_range(at..at + marker.len() + cut, "");
+        }
     }
     (msg, pos)
 }
@@ -416,6 +418,12 @@ mod tests {
         let err = serde_yaml::from_str::<serde_yaml::Value>("a: b\nc: d: e\n").unwrap_err();
         let (msg, pos) = split_error(&err);
         assert!(!msg.contains("line"), "{msg}");
+        let err = serde_yaml::from_str::<serde_yaml::Value>("a: b\nt: [a, b\n").unwrap_err();
+        let (msg, _) = split_error(&err);
+        assert_eq!(
+            msg,
+            "did not find expected ',' or ']', while parsing a flow sequence"
+        );
         assert_eq!(pos.map(|p| p.0), Some(2));
     }
 }
