@@ -350,7 +350,11 @@
   /* ----------------------------------------------------------------------- UI -- */
   if (typeof document === 'undefined') {
     if (typeof module === 'object' && module.exports) {
-      module.exports = { stem: stem, fold: fold, queryWords: queryWords, prepare: prepare, runQuery: runQuery, snippet: snippet };
+      module.exports = {
+        stem: stem, fold: fold, queryWords: queryWords, prepare: prepare, runQuery: runQuery,
+        snippet: snippet,
+        textOf: function (ix, list, i) { return textOf(ix, list.tok, list.start[i], list.start[i + 1], false); }
+      };
     }
     return;
   }

@@ -1,0 +1,28 @@
+// Runs queries against a built search index with the real search.js, outside a browser.
+// Usage: node search-query.js <search.js> <search-index.js> <query>...
+// Prints one JSON line per query: { query, total, results: [{ url, kind, title, heading, snippet }] }.
+'use strict';
+const fs = require('fs');
+const vm = require('vm');
+const [searchJs, indexJs, ...queries] = process.argv.slice(2);
+const search = require(require('path').resolve(searchJs));
+const sandbox = { window: {} };
+vm.runInNewContext(fs.readFileSync(indexJs, 'utf8'), sandbox);
+const raw = sandbox.window.BENCHBOOK_SEARCH;
+if (!raw || raw.v !== 1) throw new Error('no BENCHBOOK_SEARCH v1 in ' + indexJs);
+const ix = search.prepare(raw);
+for (const q of queries) {
+  const r = search.runQuery(ix, q, 50);
+  const results = r.results.map((hit) => {
+    const doc = ix.docs[hit.doc];
+    const page = ix.pages[doc[0]];
+    return {
+      url: page[1] + (doc[1] ? '#' + doc[1] : ''),
+      kind: doc[2],
+      title: search.textOf(ix, ix.titles, doc[0]),
+      heading: search.textOf(ix, ix.headings, hit.doc),
+      snippet: search.snippet(ix, hit.doc, hit.hit),
+    };
+  });
+  process.stdout.write(JSON.stringify({ query: q, total: r.total, results }) + '\n');
+}
