@@ -1,0 +1,662 @@
+//! Benchmark declarations: `benchmarks/*.yaml`, validated with every error in one pass.
+//!
+//! ```yaml
+//! id: mlp_digits              # optional, defaults to the file stem; [a-z0-9_]+, unique
+//! title: MLP on digits
+//! description: ...
+//! runners: [torch, tensorflow, {name: mine, command: [bin/my-runner, --fast]}]
+//! workload: {task: train, ...} # opaque, handed to the runner
+//! matrix: {threads: [1, 2]}    # cartesian product; each point merged into the workload
+//! repetitions: 3               # measured processes per run (default 3)
+//! warmup: 0                    # discarded processes per run (default 0)
+//! timeout: 600                 # seconds per process (default 600)
+//! metrics: [step_time]         # runner metrics to keep (default: all it reports)
+//! compare: [torch, tensorflow] # the pair compared in verdicts (default: the first two)
+//! ```
+
+use crate::diagnostics::Diagnostics;
+use crate::model::Site;
+use crate::yamlpos::{kind_of, split_error, Positions};
+use serde::Serialize;
+use serde_json::Value;
+use serde_yaml::Value as Yaml;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Metrics measured by benchbook from outside every runner process; always available.
+pub const OUTSIDE_METRICS: &[&str] = &["wall_time", "cpu_user", "cpu_system", "peak_rss"];
+
+/// Keys a declaration may have.
+pub const ALLOWED_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "runners",
+    "workload",
+    "matrix",
+    "repetitions",
+    "warmup",
+    "timeout",
+    "metrics",
+    "compare",
+];
+
+/// YAML files in `benchmarks/` that are not declarations (`benchbook setup`'s pins).
+const NOT_DECLARATIONS: &[&str] = &["frameworks.yaml"];
+
+const RUNNER_KEYS: &[&str] = &["name", "command"];
+const DEFAULT_REPETITIONS: u32 = 3;
+const DEFAULT_WARMUP: u32 = 0;
+const DEFAULT_TIMEOUT_S: f64 = 600.0;
+
+/// One validated `benchmarks/<file>.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Declaration {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The declaration file, relative to the site root.
+    pub source: PathBuf,
+    pub runners: Vec<RunnerDecl>,
+    /// The `workload` mapping (empty when absent), keys sorted.
+    pub workload: serde_json::Map<String, Value>,
+    /// Parameters to sweep, in declared order, each with its non-empty list of values.
+    pub matrix: Vec<(String, Vec<Value>)>,
+    pub repetitions: u32,
+    pub warmup: u32,
+    /// Seconds a single runner process may take before its process group is killed.
+    pub timeout_s: f64,
+    /// Runner metrics to keep; `None` keeps all the runner reports.
+    pub metrics: Option<Vec<String>>,
+    /// The runners compared in verdicts; `None` with fewer than two runners.
+    pub compare: Option<(String, String)>,
+}
+
+/// A runner as declared: a built-in (`torch`) or any command that speaks the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunnerDecl {
+    pub name: String,
+    /// `None` for a built-in runner; otherwise program then arguments. A program containing
+    /// a `/` is relative to the site root; a bare name is looked up in `PATH`.
+    pub command: Option<Vec<String>>,
+}
+
+impl Declaration {
+    /// Every matrix point in declared order (one empty point without a matrix).
+    pub fn points(&self) -> Vec<BTreeMap<String, Value>> {
+        let mut points = vec![BTreeMap::new()];
+        for (name, values) in &self.matrix {
+            let mut next = Vec::with_capacity(points.len() * values.len());
+            for p in &points {
+                for v in values {
+                    let mut q = p.clone();
+                    q.insert(name.clone(), v.clone());
+                    next.push(q);
+                }
+            }
+            points = next;
+        }
+        points
+    }
+
+    /// Whether a page or expression may ask for `metric` of this benchmark: the outside
+    /// measurements always, the runner's own metrics when declared (or when none are).
+    pub fn has_metric(&self, metric: &str) -> bool {
+        OUTSIDE_METRICS.contains(&metric)
+            || match &self.metrics {
+                Some(list) => list.iter().any(|m| m == metric),
+                None => true,
+            }
+    }
+
+    pub fn runner(&self, name: &str) -> Option<&RunnerDecl> {
+        self.runners.iter().find(|r| r.name == name)
+    }
+}
+
+fn builtin_runners() -> &'static [&'static str] {
+    super::setup::BUILTIN_RUNNERS
+}
+
+/// Load and validate every `benchmarks/*.yaml` under `root`, sorted by file name.
+/// Reports every error of every file (ids unique across files).
+pub fn load_declarations(root: &Path) -> Result<Vec<Declaration>, Diagnostics> {
+    let dir = root.join("benchmarks");
+    let mut diags = Diagnostics::new();
+    let mut files = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            diags.error("benchmarks", 0, 0, format!("cannot read the directory: {e}"));
+            return Err(diags);
+        }
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let is_yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
+                let name = entry.file_name();
+                let other = NOT_DECLARATIONS.iter().any(|n| name == **n);
+                if is_yaml && !other && path.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut decls: Vec<Declaration> = Vec::new();
+    let mut first_of: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.error(&rel, 0, 0, format!("cannot read the file: {e}"));
+                continue;
+            }
+        };
+        if let Some(decl) = parse_declaration(&rel, &text, &mut diags) {
+            if let Some(other) = first_of.get(&decl.id) {
+                let pos = Positions::of(&text);
+                let (l, c) = pos.key("id").unwrap_or((1, 1));
+                diags.error(
+                    &rel,
+                    l,
+                    c,
+                    format!(
+                        "benchmark id `{}` is already declared in {}; expected a unique id",
+                        decl.id,
+                        other.display()
+                    ),
+                );
+                continue;
+            }
+            first_of.insert(decl.id.clone(), rel.clone());
+            decls.push(decl);
+        }
+    }
+    diags.into_result(decls)
+}
+
+/// Whether `id` is a valid benchmark id (`[a-z0-9_]+`).
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Parse one declaration; `file` is relative to the root and names the file in errors.
+/// Returns `None` (with errors pushed) when anything is wrong.
+pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Declaration> {
+    let doc: Yaml = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let (msg, pos) = split_error(&e);
+            let (l, c) = pos.unwrap_or((0, 0));
+            diags.error(
+                file,
+                l,
+                c,
+                format!("invalid YAML: {msg}; expected a benchmark declaration"),
+            );
+            return None;
+        }
+    };
+    let pos = Positions::of(text);
+    let v = V {
+        file,
+        pos: &pos,
+        found: RefCell::new(Diagnostics::new()),
+    };
+    let Yaml::Mapping(map) = &doc else {
+        v.err(
+            "",
+            format!(
+                "the declaration is {}; expected a mapping with keys: {}",
+                kind_of(&doc),
+                ALLOWED_KEYS.join(", ")
+            ),
+        );
+        diags.extend(v.found.into_inner());
+        return None;
+    };
+    v.check_keys(map, "", "declaration", ALLOWED_KEYS);
+    let get = |k: &str| map.get(k).filter(|x| !x.is_null());
+
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = match get("id") {
+        Some(y) => v.string(y, "id").unwrap_or_default(),
+        None => stem.clone(),
+    };
+    if !id.is_empty() && !valid_id(&id) {
+        let what = if get("id").is_some() {
+            format!("benchmark id `{id}` is not valid")
+        } else {
+            format!("benchmark id `{id}` (from the file name) is not valid; add an `id:` key or rename the file")
+        };
+        v.err("id", format!("{what}; expected lowercase letters, digits and `_` only"));
+    }
+    let title = match get("title") {
+        Some(y) => v.string(y, "title").unwrap_or_default(),
+        None => {
+            v.err("", "missing key `title`; expected a title for the benchmark".to_string());
+            String::new()
+        }
+    };
+    let description = get("description")
+        .and_then(|y| v.string(y, "description"))
+        .unwrap_or_default();
+
+    let runners = match get("runners") {
+        None => {
+            v.err("", "missing key `runners`; expected a list of runners (e.g. [torch, tensorflow])".to_string());
+            Vec::new()
+        }
+        Some(y) => v.runners(y),
+    };
+
+    let workload = match get("workload") {
+        None => serde_json::Map::new(),
+        Some(y @ Yaml::Mapping(_)) => match yaml_to_json(y) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => serde_json::Map::new(),
+            Err(e) => {
+                v.err("workload", format!("`workload` cannot be handed to a runner as JSON: {e}; expected plain YAML with text keys"));
+                serde_json::Map::new()
+            }
+        },
+        Some(y) => {
+            v.err("workload", format!("`workload` is {}; expected a mapping handed to the runner", kind_of(y)));
+            serde_json::Map::new()
+        }
+    };
+
+    let matrix = match get("matrix") {
+        None => Vec::new(),
+        Some(Yaml::Mapping(m)) => {
+            let mut out = Vec::new();
+            for (k, vals) in m {
+                let Some(name) = k.as_str() else {
+                    v.err("matrix", format!("a matrix parameter is {}; expected a name", kind_of(k)));
+                    continue;
+                };
+                let path = format!("matrix.{name}");
+                match vals {
+                    Yaml::Sequence(items) if !items.is_empty() => {
+                        let mut values = Vec::new();
+                        for (i, item) in items.iter().enumerate() {
+                            match yaml_to_json(item) {
+                                Ok(j) => {
+                                    if values.contains(&j) {
+                                        v.err(&format!("{path}.{i}"), format!("value {j} of matrix parameter `{name}` is repeated; expected distinct values"));
+                                    }
+                                    values.push(j)
+                                }
+                                Err(e) => v.err(&format!("{path}.{i}"), format!("value {} of matrix parameter `{name}` is not plain data: {e}; expected a number, text, list or mapping", i + 1)),
+                            }
+                        }
+                        out.push((name.to_string(), values));
+                    }
+                    other => v.err(&path, format!("matrix parameter `{name}` is {}; expected a non-empty list of values", if matches!(other, Yaml::Sequence(_)) { "an empty list" } else { kind_of(other) })),
+                }
+            }
+            out
+        }
+        Some(y) => {
+            v.err("matrix", format!("`matrix` is {}; expected a mapping of parameter → list of values", kind_of(y)));
+            Vec::new()
+        }
+    };
+
+    let repetitions = get("repetitions")
+        .and_then(|y| v.count_value(y, "repetitions", 1))
+        .unwrap_or(DEFAULT_REPETITIONS);
+    let warmup = get("warmup")
+        .and_then(|y| v.count_value(y, "warmup", 0))
+        .unwrap_or(DEFAULT_WARMUP);
+    let timeout_s = match get("timeout") {
+        None => DEFAULT_TIMEOUT_S,
+        Some(y) => match y.as_f64() {
+            Some(t) if t > 0.0 && t.is_finite() => t,
+            _ => {
+                v.err("timeout", format!("`timeout` is {}; expected a positive number of seconds", describe(y)));
+                DEFAULT_TIMEOUT_S
+            }
+        },
+    };
+    let metrics = get("metrics").map(|y| {
+        let names = v.string_list(y, "metrics");
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                v.err(&format!("metrics.{i}"), format!("metric `{n}` is listed twice; expected each metric once"));
+            }
+        }
+        names
+    });
+
+    let mut names: Vec<&str> = Vec::new();
+    for r in &runners {
+        if !names.contains(&r.name.as_str()) {
+            names.push(&r.name);
+        }
+    }
+    let compare = match get("compare") {
+        None => (names.len() >= 2).then(|| (names[0].to_string(), names[1].to_string())),
+        Some(y) => {
+            let pair = v.string_list(y, "compare");
+            if pair.len() != 2 || pair[0] == pair[1] {
+                v.err("compare", format!("`compare` has {} distinct runner(s); expected two declared runners, e.g. [{}]", if pair.len() == 2 { 1 } else { pair.len() }, names.join(", ")));
+                None
+            } else {
+                for (i, n) in pair.iter().enumerate() {
+                    if !runners.is_empty() && !names.contains(&n.as_str()) {
+                        v.err(&format!("compare.{i}"), format!("runner `{n}` in `compare` is not declared; expected one of: {}", names.join(", ")));
+                    }
+                }
+                Some((pair[0].clone(), pair[1].clone()))
+            }
+        }
+    };
+
+    if v.count() > 0 {
+        diags.extend(v.found.into_inner());
+        return None;
+    }
+    Some(Declaration {
+        id,
+        title,
+        description,
+        source: file.to_path_buf(),
+        runners,
+        workload,
+        matrix,
+        repetitions,
+        warmup,
+        timeout_s,
+        metrics,
+        compare,
+    })
+}
+
+/// Check that every benchmark a page lists in its front matter is declared. Errors point at
+/// the page's `benchmarks` key.
+pub fn check_pages(site: &Site, decls: &[Declaration]) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let pages = site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index));
+    for page in pages {
+        diags.extend(check_page_benchmarks(
+            &page.source,
+            page.key_line("benchmarks"),
+            &page.front.benchmarks,
+            decls,
+        ));
+    }
+    diags
+}
+
+/// Check one list of benchmark ids written at `file:line` against the declarations.
+pub fn check_page_benchmarks(
+    file: &Path,
+    line: usize,
+    ids: &[String],
+    decls: &[Declaration],
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for id in ids {
+        if !decls.iter().any(|d| &d.id == id) {
+            let known: Vec<&str> = decls.iter().map(|d| d.id.as_str()).collect();
+            let expected = if known.is_empty() {
+                "no benchmark is declared in benchmarks/*.yaml".to_string()
+            } else {
+                format!("expected one of: {}", known.join(", "))
+            };
+            diags.error(
+                file,
+                line,
+                1,
+                format!("benchmark `{id}` is not declared; {expected}"),
+            );
+        }
+    }
+    diags
+}
+
+/// A YAML value as JSON (text keys only; tags and non-finite numbers are refused).
+fn yaml_to_json(y: &Yaml) -> Result<Value, String> {
+    Ok(match y {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(*b),
+        Yaml::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("{f} is not a finite number"))?
+            }
+        }
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Sequence(items) => {
+            Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?)
+        }
+        Yaml::Mapping(m) => {
+            let mut sorted = BTreeMap::new();
+            for (k, v) in m {
+                let key = match k {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Number(n) => n.to_string(),
+                    Yaml::Bool(b) => b.to_string(),
+                    other => return Err(format!("a key is {}", kind_of(other))),
+                };
+                sorted.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(sorted.into_iter().collect())
+        }
+        Yaml::Tagged(t) => return Err(format!("tag {} is not supported", t.tag)),
+    })
+}
+
+fn describe(y: &Yaml) -> String {
+    match y {
+        Yaml::Number(n) => format!("{n}"),
+        Yaml::String(s) => format!("the text {s:?}"),
+        other => kind_of(other).to_string(),
+    }
+}
+
+/// Validation helper: reports at the position of a path (`runners.1.command`).
+struct V<'a> {
+    file: &'a Path,
+    pos: &'a Positions,
+    found: RefCell<Diagnostics>,
+}
+
+impl V<'_> {
+    fn err(&self, path: &str, message: String) {
+        let (l, c) = self.at(path);
+        self.found.borrow_mut().error(self.file, l, c, message);
+    }
+
+    fn count(&self) -> usize {
+        self.found.borrow().len()
+    }
+
+    /// The position of `path`, or of its nearest ancestor that has one.
+    fn at(&self, path: &str) -> (usize, usize) {
+        // The document itself (a missing key) is reported at its first line.
+        let mut p = path.to_string();
+        while !p.is_empty() {
+            if let Some(at) = self.pos.key_or_node(&p) {
+                return at;
+            }
+            match p.rfind('.') {
+                Some(i) => p.truncate(i),
+                None => p.clear(),
+            }
+        }
+        (1, 1)
+    }
+
+    fn check_keys(&self, map: &serde_yaml::Mapping, prefix: &str, what: &str, allowed: &[&str]) {
+        for k in map.keys() {
+            match k.as_str() {
+                Some(name) if allowed.contains(&name) => {}
+                Some(name) => self.err(
+                    &join(prefix, name),
+                    format!("unknown {what} key `{name}`; expected one of: {}", allowed.join(", ")),
+                ),
+                None => self.err(
+                    prefix,
+                    format!("a {what} key is {}; expected one of: {}", kind_of(k), allowed.join(", ")),
+                ),
+            }
+        }
+    }
+
+    fn string(&self, y: &Yaml, path: &str) -> Option<String> {
+        match y {
+            Yaml::String(s) => Some(s.clone()),
+            Yaml::Number(n) => Some(n.to_string()),
+            other => {
+                self.err(path, format!("`{path}` is {}; expected text", kind_of(other)));
+                None
+            }
+        }
+    }
+
+    /// A list of texts (a single text counts as a list of one).
+    fn string_list(&self, y: &Yaml, path: &str) -> Vec<String> {
+        match y {
+            Yaml::String(s) => vec![s.clone()],
+            Yaml::Sequence(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| match item {
+                    Yaml::String(s) => Some(s.clone()),
+                    other => {
+                        self.err(
+                            &format!("{path}.{i}"),
+                            format!("item {} of `{path}` is {}; expected text", i + 1, kind_of(other)),
+                        );
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                self.err(path, format!("`{path}` is {}; expected a list of names", kind_of(other)));
+                Vec::new()
+            }
+        }
+    }
+
+    fn count_value(&self, y: &Yaml, path: &str, min: u32) -> Option<u32> {
+        match y.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if n >= min => Some(n),
+            _ => {
+                self.err(
+                    path,
+                    format!("`{path}` is {}; expected a whole number of at least {min}", describe(y)),
+                );
+                None
+            }
+        }
+    }
+
+    fn runners(&self, y: &Yaml) -> Vec<RunnerDecl> {
+        let Yaml::Sequence(items) = y else {
+            self.err(
+                "runners",
+                format!("`runners` is {}; expected a list of runners (e.g. [torch, tensorflow])", kind_of(y)),
+            );
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.err("runners", "`runners` is empty; expected at least one runner".to_string());
+        }
+        let builtins = builtin_runners();
+        let mut out: Vec<RunnerDecl> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("runners.{i}");
+            let decl = match item {
+                Yaml::String(name) => {
+                    if !builtins.contains(&name.as_str()) {
+                        self.err(
+                            &path,
+                            format!(
+                                "`{name}` is not a built-in runner; expected one of: {}, or a mapping {{name, command: [program, args...]}}",
+                                builtins.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                    RunnerDecl { name: name.clone(), command: None }
+                }
+                Yaml::Mapping(m) => {
+                    self.check_keys(m, &path, "runner", RUNNER_KEYS);
+                    let name = match m.get("name") {
+                        Some(n) => self.string(n, &format!("{path}.name")),
+                        None => {
+                            self.err(&path, "runner has no `name`; expected {name, command: [program, args...]}".to_string());
+                            None
+                        }
+                    };
+                    let command = match m.get("command") {
+                        None => None,
+                        Some(c) => {
+                            let cpath = format!("{path}.command");
+                            let cmd = self.string_list(c, &cpath);
+                            if cmd.is_empty() || cmd[0].is_empty() {
+                                self.err(&cpath, "`command` is empty; expected [program, args...]".to_string());
+                            }
+                            Some(cmd)
+                        }
+                    };
+                    let Some(name) = name else { continue };
+                    if command.is_none() && !builtins.contains(&name.as_str()) {
+                        self.err(
+                            &path,
+                            format!("runner `{name}` has no `command` and is not built in; expected `command: [program, args...]` or one of: {}", builtins.join(", ")),
+                        );
+                        continue;
+                    }
+                    RunnerDecl { name, command }
+                }
+                other => {
+                    self.err(
+                        &path,
+                        format!("runner {} is {}; expected a built-in name or {{name, command}}", i + 1, kind_of(other)),
+                    );
+                    continue;
+                }
+            };
+            if !valid_id(&decl.name) {
+                self.err(
+                    &path,
+                    format!("runner name `{}` is not valid; expected lowercase letters, digits and `_` only", decl.name),
+                );
+            } else if out.iter().any(|r| r.name == decl.name) {
+                self.err(&path, format!("runner `{}` is declared twice; expected each runner once", decl.name));
+            }
+            out.push(decl);
+        }
+        out
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
