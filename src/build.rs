@@ -64,6 +64,14 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile
     if !diags.is_empty() {
         return Err(diags.sorted());
     }
+    // Reader features: the offline search index (unless site.yaml says `search: false`) and
+    // the print edition (src/search.rs, src/print.rs).
+    let mut files = files;
+    if site.config.search {
+        files.push(crate::search::build_index(&site));
+    }
+    let css = crate::print::stylesheets(&files);
+    files.push(crate::print::print_page(&site, &css));
     Ok((site, files))
 }
 
