@@ -41,6 +41,8 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embedded![
     "static/style.css",
     "static/quiz.js",
     "static/theme.js",
+    "static/search.js",
+    "static/search.css",
 ];
 
 /// Where a template's text came from, for error messages.
