@@ -64,6 +64,18 @@ fn prefixes(pages: &[(&Page, usize)]) -> HashMap<String, String> {
     map
 }
 
+/// The theme's style sheets among the output files (`static/**.css`), as root-relative URLs,
+/// for [`print_page`].
+pub fn stylesheets(files: &[OutputFile]) -> Vec<String> {
+    let mut css: Vec<String> = files
+        .iter()
+        .map(|f| url_path(f.path()))
+        .filter(|u| u.starts_with("static/") && u.ends_with(".css"))
+        .collect();
+    css.sort();
+    css
+}
+
 /// Builds `print.html`. `stylesheets` are the theme's style sheets as root-relative URLs
 /// (`static/style.css`), linked so the edition looks like the site.
 pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {

@@ -367,7 +367,7 @@
   }
   var LIMIT = 30;
   var index = null, loading = false, failed = false;
-  var box, input, status, list, lastQuery = null;
+  var box, input, status, panel, count, list, lastQuery = null;
 
   function build() {
     box = document.querySelector('[data-bb-search]');
@@ -383,22 +383,31 @@
       '<input id="bb-search-input" class="bb-search-input" type="search" autocomplete="off" ' +
       'spellcheck="false" placeholder="Search (press /)" aria-describedby="bb-search-status" ' +
       'aria-controls="bb-search-results" aria-expanded="false">' +
-      '<p id="bb-search-status" class="bb-search-status" role="status" aria-live="polite"></p>' +
-      '<ul id="bb-search-results" class="bb-search-results" aria-label="Search results" hidden></ul>';
+      '<p id="bb-search-status" class="bb-search-sr" role="status" aria-live="polite"></p>' +
+      '<div class="bb-search-panel" hidden><p class="bb-search-count" aria-hidden="true"></p>' +
+      '<ul id="bb-search-results" class="bb-search-results" aria-label="Search results"></ul></div>';
     input = box.querySelector('input');
-    status = box.querySelector('.bb-search-status');
+    status = box.querySelector('.bb-search-sr');
+    panel = box.querySelector('.bb-search-panel');
+    count = box.querySelector('.bb-search-count');
     list = box.querySelector('ul');
 
-    input.addEventListener('focus', load);
+    input.addEventListener('focus', function () {
+      load();
+      if (list.firstChild && input.value) {
+        panel.hidden = false;
+        input.setAttribute('aria-expanded', 'true');
+      }
+    });
     input.addEventListener('input', function () { load(); update(); });
     input.addEventListener('keydown', function (e) {
       if (e.key === 'ArrowDown') { e.preventDefault(); move(0); }
       else if (e.key === 'Enter') {
         e.preventDefault();
         var first = list.querySelector('a');
-        if (first && !list.hidden) first.click();
+        if (first && !panel.hidden) first.click();
       } else if (e.key === 'Escape') {
-        if (!list.hidden) { close(); } else { input.blur(); }
+        if (!panel.hidden) { close(); } else { input.blur(); }
         e.preventDefault();
       }
     });
@@ -426,18 +435,18 @@
 
   function move(i) {
     var links = list.querySelectorAll('a');
-    if (!links.length || list.hidden) return;
+    if (!links.length || panel.hidden) return;
     links[Math.max(0, i)].focus();
   }
   function close() {
-    list.hidden = true;
+    panel.hidden = true;
     input.setAttribute('aria-expanded', 'false');
   }
 
   function load() {
     if (index || loading || failed) return;
     loading = true;
-    status.textContent = 'Loading the search index…';
+    say('Loading the search index…');
     var s = document.createElement('script');
     s.src = root + 'search-index.js';
     s.onload = function () {
@@ -445,7 +454,7 @@
       var raw = window.BENCHBOOK_SEARCH;
       if (!raw || raw.v !== 1) { fail(); return; }
       index = prepare(raw);
-      status.textContent = '';
+      say('');
       lastQuery = null;
       update();
     };
@@ -454,7 +463,7 @@
   }
   function fail() {
     failed = true;
-    status.textContent = 'The search index could not be loaded.';
+    say('The search index could not be loaded.');
   }
 
   function update() {
@@ -463,7 +472,7 @@
     lastQuery = q;
     if (!queryWords(q).length) {
       list.innerHTML = '';
-      status.textContent = '';
+      say('');
       close();
       return;
     }
@@ -482,11 +491,17 @@
         '<span class="bb-search-snippet">' + snippet(index, hit.doc, hit.hit) + '</span></a></li>';
     }
     list.innerHTML = html;
-    list.hidden = r.total === 0;
     input.setAttribute('aria-expanded', r.total ? 'true' : 'false');
-    status.textContent = r.total === 0 ? 'No results' :
+    say(r.total === 0 ? 'No results' :
       r.total === 1 ? '1 result' :
-        r.total > LIMIT ? r.total + ' results, the first ' + LIMIT + ' shown' : r.total + ' results';
+        r.total > LIMIT ? r.total + ' results, the first ' + LIMIT + ' shown' : r.total + ' results');
+  }
+
+  /* Tells the reader (live region) and shows the same words above the results. */
+  function say(text) {
+    status.textContent = text;
+    count.textContent = text;
+    panel.hidden = !text;
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', build);
