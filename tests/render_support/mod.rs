@@ -81,9 +81,9 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
         "training/speed.html",
         "Speed",
         concat!(
-            "<h2 id=\"warm-up\">Warm-up <a class=\"heading-anchor\" href=\"#warm-up\" aria-hidden=\"true\">#</a></h2>\n",
+            "<h2 id=\"warm-up\">Warm-up <a class=\"anchor\" href=\"#warm-up\" aria-label=\"Permalink: Warm-up\">#</a></h2>\n",
             "<p>See <a href=\"../eval/accuracy.html#top-1\">accuracy</a> and <img src=\"fig.png\" alt=\"A figure\"></p>\n",
-            "<aside class=\"callout pitfall\" id=\"pitfall-1\"><p class=\"callout-title\">Pitfall</p>",
+            "<aside class=\"callout pitfall\" id=\"pitfall-1\" role=\"note\" aria-label=\"Pitfall\"><p class=\"callout-title\">Pitfall</p>",
             "<p>Timing the first run. <a href=\"#warm-up\">Warm up</a>, see <img src=\"fig.png\" alt=\"fig\"> ",
             "and <a href=\"memory.html\">memory</a>.</p></aside>\n",
             "<h2 id=\"results\">Results</h2>\n<h3 id=\"median\">Median</h3>\n<p>Body.</p>\n",
@@ -99,7 +99,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             id: "pitfall-1".into(),
             heading_id: Some("warm-up".into()),
             heading: Some("Warm-up".into()),
-            html: "<p class=\"callout-title\">Pitfall</p><p>Timing the first run. <a href=\"#warm-up\">Warm up</a>, see <img src=\"fig.png\" alt=\"fig\"> and <a href=\"memory.html\">memory</a>.</p>".into(),
+            html: "<p>Timing the first run. <a href=\"#warm-up\">Warm up</a>, see <img src=\"fig.png\" alt=\"fig\"> and <a href=\"memory.html\">memory</a>.</p>".into(),
             text: "Timing the first run.".into(),
         }];
     }
@@ -119,7 +119,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
         "content/training/deep/cnn.md",
         "training/deep/cnn.html",
         "CNN",
-        "<aside class=\"callout pitfall\" id=\"pitfall-1\"><p>Forgetting <code>model.eval()</code>.</p></aside>",
+        "<aside class=\"callout pitfall\" id=\"pitfall-1\" role=\"note\" aria-label=\"Pitfall\"><p class=\"callout-title\">Pitfall</p><p>Forgetting <code>model.eval()</code>.</p></aside>",
     );
     cnn.rendered.as_mut().unwrap().pitfalls = vec![Pitfall {
         id: "pitfall-1".into(),
@@ -197,6 +197,18 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             output: "training/fig.png".into(),
         }],
     }
+}
+
+/// What `benchbook build` makes of a rendered site: the render stage's files plus the
+/// reader features it adds (search index, print edition), so links to them resolve.
+pub fn render_like_build(site: &Site) -> Result<Vec<OutputFile>, benchbook::diagnostics::Diagnostics> {
+    let mut files = benchbook::render::render(site)?;
+    if site.config.search {
+        files.push(benchbook::search::build_index(site));
+    }
+    let css = benchbook::print::stylesheets(&files);
+    files.push(benchbook::print::print_page(site, &css));
+    Ok(files)
 }
 
 /// Output path → contents (copied files read from disk).
