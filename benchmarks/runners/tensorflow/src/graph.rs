@@ -366,3 +366,138 @@ pub fn build_serve(
         feeds,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The optimizer updates are a contract with the torch runner, which reproduces them by
+    //! hand: check TensorFlow's kernels against the documented formulas, computed here in f64.
+    use super::*;
+    use tensorflow::{Session, SessionOptions, SessionRunArgs};
+
+    const X: [f32; 3] = [0.5, -1.0, 2.0];
+    const LABEL: usize = 1;
+
+    /// One dense layer 3 -> 2 on one example; returns the weights after each step.
+    fn tf_steps(optimizer: &OptimizerSpec, steps: i32) -> Vec<Vec<f32>> {
+        let layers = [Layer::Dense {
+            inputs: 3,
+            outputs: 2,
+            relu: false,
+        }];
+        let init = [InitParams {
+            weight: vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6],
+            weight_shape: vec![3, 2],
+            bias: vec![0.05, -0.05],
+        }];
+        let g = build_train(&layers, [1, 1, 3], 2, &init, optimizer).unwrap();
+        let session = Session::new(&SessionOptions::new(), &g.scope.graph()).unwrap();
+        let mut args = SessionRunArgs::new();
+        for op in &g.init {
+            args.add_target(op);
+        }
+        session.run(&mut args).unwrap();
+        let x = tensor_f32(&[1, 3], &X).unwrap();
+        let y = labels_tensor(&[LABEL as u32]).unwrap();
+        let mut out = Vec::new();
+        for t in 1..=steps {
+            let (p1, p2) = match optimizer {
+                OptimizerSpec::Adam { beta1, beta2, .. } => {
+                    (beta1.powi(t) as f32, beta2.powi(t) as f32)
+                }
+                OptimizerSpec::Sgd { .. } => (0.0, 0.0),
+            };
+            let (p1, p2) = (Tensor::from(p1), Tensor::from(p2));
+            let mut args = SessionRunArgs::new();
+            args.add_feed(&g.x, 0, &x);
+            args.add_feed(&g.labels, 0, &y);
+            if let Some((b1, b2)) = &g.beta_powers {
+                args.add_feed(b1, 0, &p1);
+                args.add_feed(b2, 0, &p2);
+            }
+            args.add_target(&g.train);
+            session.run(&mut args).unwrap();
+            let mut read = SessionRunArgs::new();
+            let w = read.request_fetch(&g.params[0].output().operation, 0);
+            let b = read.request_fetch(&g.params[1].output().operation, 0);
+            session.run(&mut read).unwrap();
+            let mut params = read.fetch::<f32>(w).unwrap().to_vec();
+            params.extend(read.fetch::<f32>(b).unwrap().iter());
+            out.push(params);
+        }
+        out
+    }
+
+    /// Gradient of the softmax cross-entropy of one example w.r.t. [W (3x2, row-major), b].
+    fn grad(p: &[f64]) -> Vec<f64> {
+        let logits: Vec<f64> = (0..2)
+            .map(|j| (0..3).map(|i| X[i] as f64 * p[i * 2 + j]).sum::<f64>() + p[6 + j])
+            .collect();
+        let max = logits.iter().cloned().fold(f64::MIN, f64::max);
+        let e: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
+        let d: Vec<f64> = (0..2)
+            .map(|j| e[j] / (e[0] + e[1]) - (j == LABEL) as u8 as f64)
+            .collect();
+        let mut g: Vec<f64> = (0..6).map(|k| X[k / 2] as f64 * d[k % 2]).collect();
+        g.extend(d);
+        g
+    }
+
+    fn assert_close(tf: &[Vec<f32>], host: &[Vec<f64>]) {
+        for (step, (a, b)) in tf.iter().zip(host).enumerate() {
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (*x as f64 - y).abs() < 1e-5,
+                    "step {}: tensorflow {a:?}, formula {b:?}",
+                    step + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn adam_is_the_documented_epsilon_hat_form() {
+        // A large eps, so that where it sits (outside the bias correction) shows in the result.
+        let (lr, beta1, beta2, eps) = (0.1, 0.9, 0.999, 0.1);
+        let tf = tf_steps(
+            &OptimizerSpec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+            },
+            3,
+        );
+        let mut p = vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.05, -0.05];
+        let (mut m, mut v) = (vec![0.0; 8], vec![0.0; 8]);
+        let mut host = Vec::new();
+        for t in 1..=3 {
+            let g = grad(&p);
+            let lr_t = lr * (1.0 - beta2.powi(t)).sqrt() / (1.0 - beta1.powi(t));
+            for k in 0..8 {
+                m[k] += (g[k] - m[k]) * (1.0 - beta1);
+                v[k] += (g[k] * g[k] - v[k]) * (1.0 - beta2);
+                p[k] -= lr_t * m[k] / (v[k].sqrt() + eps);
+            }
+            host.push(p.clone());
+        }
+        assert_close(&tf, &host);
+    }
+
+    #[test]
+    fn momentum_is_heavy_ball_without_dampening() {
+        let (lr, momentum) = (0.1, 0.9);
+        let tf = tf_steps(&OptimizerSpec::Sgd { lr, momentum }, 3);
+        let mut p = vec![0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.05, -0.05];
+        let mut a = [0.0; 8];
+        let mut host = Vec::new();
+        for _ in 0..3 {
+            let g = grad(&p);
+            for k in 0..8 {
+                a[k] = momentum * a[k] + g[k];
+                p[k] -= lr * a[k];
+            }
+            host.push(p.clone());
+        }
+        assert_close(&tf, &host);
+    }
+}
