@@ -36,7 +36,10 @@ fn reading_order_depths(site: &Site) -> Vec<(&Page, usize)> {
         .iter()
         .map(|&i| {
             // Ancestors include the root section; a top-level section or page has depth 0.
-            (outline.page(i), outline.ancestors(i).len().saturating_sub(1))
+            (
+                outline.page(i),
+                outline.ancestors(i).len().saturating_sub(1),
+            )
         })
         .collect()
 }
@@ -81,7 +84,6 @@ pub fn stylesheets(files: &[OutputFile]) -> Vec<String> {
 pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     let pages = reading_order_depths(site);
     let prefixes = prefixes(&pages);
-    let esc = tera::escape_html;
 
     let mut html = String::with_capacity(
         pages
@@ -92,18 +94,18 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     );
     let title = &site.config.title;
     html.push_str("<!DOCTYPE html>\n<html lang=\"");
-    html.push_str(&esc(&site.config.language));
+    html.push_str(&escape(&site.config.language));
     html.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    html.push_str(&esc(title));
+    html.push_str(&escape(title));
     html.push_str(" (print edition)</title>\n");
     if !site.config.description.is_empty() {
         html.push_str("<meta name=\"description\" content=\"");
-        html.push_str(&esc(&site.config.description));
+        html.push_str(&escape(&site.config.description));
         html.push_str("\">\n");
     }
     for css in stylesheets {
         html.push_str("<link rel=\"stylesheet\" href=\"");
-        html.push_str(&esc(css));
+        html.push_str(&escape(css));
         html.push_str("\">\n");
     }
     html.push_str("<style>");
@@ -111,19 +113,21 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     html.push_str("</style>\n</head>\n<body class=\"print-edition\">\n");
 
     html.push_str("<header class=\"print-cover\">\n<p class=\"print-site-title\">");
-    html.push_str(&esc(title));
+    html.push_str(&escape(title));
     html.push_str("</p>\n");
     if !site.config.description.is_empty() {
         html.push_str("<p class=\"print-description\">");
-        html.push_str(&esc(&site.config.description));
+        html.push_str(&escape(&site.config.description));
         html.push_str("</p>\n");
     }
     if !site.config.author.is_empty() {
         html.push_str("<p class=\"print-author\">");
-        html.push_str(&esc(&site.config.author));
+        html.push_str(&escape(&site.config.author));
         html.push_str("</p>\n");
     }
-    html.push_str("<p class=\"print-actions\"><a href=\"index.html\">Back to the site</a></p>\n</header>\n");
+    html.push_str(
+        "<p class=\"print-actions\"><a href=\"index.html\">Back to the site</a></p>\n</header>\n",
+    );
 
     html.push_str("<nav class=\"print-toc\" aria-label=\"Contents\">\n<h2>Contents</h2>\n<ul>\n");
     for (page, depth) in &pages {
@@ -131,9 +135,9 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
         html.push_str("<li class=\"print-toc-");
         html.push_str(&depth.min(&6).to_string());
         html.push_str("\"><a href=\"#");
-        html.push_str(&esc(prefix));
+        html.push_str(&escape(prefix));
         html.push_str("\">");
-        html.push_str(&esc(&page.front.title));
+        html.push_str(&escape(&page.front.title));
         html.push_str("</a></li>\n");
     }
     html.push_str("</ul>\n</nav>\n<main>\n");
@@ -142,9 +146,9 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
         let url = url_path(&page.output);
         let prefix = &prefixes[&url];
         html.push_str("<article class=\"print-page\" id=\"");
-        html.push_str(&esc(prefix));
+        html.push_str(&escape(prefix));
         html.push_str("\">\n<h1 class=\"print-page-title\">");
-        html.push_str(&esc(&page.front.title));
+        html.push_str(&escape(&page.front.title));
         html.push_str("</h1>\n");
         if let Some(r) = &page.rendered {
             html.push_str(&rewrite_page(&r.html, &url, prefix, &prefixes));
@@ -157,6 +161,22 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
         path: PathBuf::from(PRINT_FILE),
         bytes: html.into_bytes(),
     }
+}
+
+/// Escapes text for HTML content and double-quoted attribute values.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Page breaks between lessons, answers and links visible, navigation hidden on paper.

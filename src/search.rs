@@ -49,7 +49,8 @@ pub const INDEX_FILE: &str = "search-index.js";
 
 /// Characters of the variable-length numbers: printable ASCII without `"`, `\`, `<`, `>`,
 /// `&` (nothing that JSON or the script escaping would lengthen).
-const DIGITS: &[u8] = b"!#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+const DIGITS: &[u8] =
+    b"!#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 /// The first `FINAL` digits end a number; the others are its leading digits.
 const FINAL: usize = 50;
 const LEADING: usize = DIGITS.len() - FINAL;
@@ -513,13 +514,19 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        let ns: Vec<usize> = (0..5000).chain([49, 50, 1949, 1950, 99_999, 3_000_000]).collect();
+        let ns: Vec<usize> = (0..5000)
+            .chain([49, 50, 1949, 1950, 99_999, 3_000_000])
+            .collect();
         let mut s = String::new();
         for &n in &ns {
             push_number(&mut s, n);
         }
         assert_eq!(decode_numbers(&s), ns);
-        assert_eq!(s[..FINAL].len(), FINAL, "the first 50 numbers take one character");
+        assert_eq!(
+            s[..FINAL].len(),
+            FINAL,
+            "the first 50 numbers take one character"
+        );
         assert!(!s.contains(['"', '\\', '<', '>', '&']));
     }
 

@@ -91,16 +91,30 @@ fn english_words_match_by_stem() {
             urls(r)
         );
     }
-    assert_eq!(rs[3]["total"], 0, "a different stem must not match: {:?}", rs[3]);
+    assert_eq!(
+        rs[3]["total"], 0,
+        "a different stem must not match: {:?}",
+        rs[3]
+    );
 }
 
 #[test]
 fn the_word_being_typed_matches_by_prefix_and_finished_words_whole() {
     let site = fixture_site();
     let rs = query(&site, &["xyloph", "xyloph ", "fused xyloph"]);
-    assert_eq!(urls(&rs[0]), vec!["training/deep/kernels.html#fused-kernels"]);
-    assert_eq!(rs[1]["total"], 0, "a finished word is not a prefix: {:?}", rs[1]);
-    assert_eq!(urls(&rs[2]), vec!["training/deep/kernels.html#fused-kernels"]);
+    assert_eq!(
+        urls(&rs[0]),
+        vec!["training/deep/kernels.html#fused-kernels"]
+    );
+    assert_eq!(
+        rs[1]["total"], 0,
+        "a finished word is not a prefix: {:?}",
+        rs[1]
+    );
+    assert_eq!(
+        urls(&rs[2]),
+        vec!["training/deep/kernels.html#fused-kernels"]
+    );
     let snippet = rs[0]["results"][0]["snippet"].as_str().unwrap();
     assert!(
         snippet.contains("<mark>xylophonic</mark>"),
@@ -121,7 +135,10 @@ fn every_word_of_the_query_must_match() {
 #[test]
 fn titles_pitfalls_and_quiz_questions_are_found() {
     let site = fixture_site();
-    let rs = query(&site, &["evaluation", "timing the very first", "thrown away"]);
+    let rs = query(
+        &site,
+        &["evaluation", "timing the very first", "thrown away"],
+    );
     assert_eq!(urls(&rs[0])[0], "eval/index.html");
     assert!(
         urls(&rs[1])[0].starts_with("training/speed.html#"),
@@ -136,7 +153,10 @@ fn titles_pitfalls_and_quiz_questions_are_found() {
 fn pages_with_search_false_are_left_out() {
     let site = fixture_site();
     let text = String::from_utf8(index_bytes(&site)).unwrap();
-    assert!(!text.contains("quokka"), "the opted-out page's words are not in the index");
+    assert!(
+        !text.contains("quokka"),
+        "the opted-out page's words are not in the index"
+    );
     assert!(!text.contains("hidden.html"));
     let rs = query(&site, &["quokka", "hidden notes"]);
     assert_eq!(rs[0]["total"], 0);
@@ -153,8 +173,16 @@ fn other_languages_match_whole_words_without_stemming() {
     let rs = query(&site, &["settled ", "settle ", "settl", "cafe "]);
     assert_eq!(rs[0]["total"], 0, "no stemming: {:?}", rs[0]);
     assert_eq!(urls(&rs[1]), vec!["training/speed.html#warm-up-runs"]);
-    assert_eq!(urls(&rs[2]), vec!["training/speed.html#warm-up-runs"], "prefix");
-    assert_eq!(urls(&rs[3]), vec!["training/speed.html#warm-up-runs"], "still folded");
+    assert_eq!(
+        urls(&rs[2]),
+        vec!["training/speed.html#warm-up-runs"],
+        "prefix"
+    );
+    assert_eq!(
+        urls(&rs[3]),
+        vec!["training/speed.html#warm-up-runs"],
+        "still folded"
+    );
 }
 
 #[test]
