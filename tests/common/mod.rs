@@ -1,0 +1,86 @@
+//! Helpers for the site integration tests: copy a fixture site into a tempdir, build it,
+//! run the binary, parse the HTML it wrote.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `tests/fixtures/<kind>/<name>`.
+pub fn fixture(kind: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind)
+        .join(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A fixture site copied into a fresh temporary directory (the site is `dir.path()/site`).
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    pub fn copy(kind: &str, name: &str) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(kind, name), &dir.path().join("site"));
+        Site { dir }
+    }
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("site")
+    }
+    pub fn public(&self) -> PathBuf {
+        self.root().join("public")
+    }
+    /// Write a file of the site (creating folders).
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    /// Build into `<root>/public` through the library.
+    pub fn build(&self) -> anyhow::Result<benchbook::build::BuildReport> {
+        benchbook::build::build_site(
+            &self.root(),
+            &self.public(),
+            &benchbook::build::BuildOptions::default(),
+        )
+    }
+    /// Run the binary with `args`, in the site root.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_benchbook"))
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .unwrap()
+    }
+    /// Parse an output HTML file.
+    pub fn html(&self, rel: &str) -> scraper::Html {
+        let text = std::fs::read_to_string(self.public().join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        scraper::Html::parse_document(&text)
+    }
+}
+
+/// The error lines a failed build reported, as the user sees them.
+pub fn diagnostics(err: &anyhow::Error) -> Vec<String> {
+    let d = err
+        .downcast_ref::<benchbook::diagnostics::Diagnostics>()
+        .unwrap_or_else(|| panic!("not diagnostics: {err:#}"));
+    d.to_string().lines().map(str::to_string).collect()
+}
+
+pub fn sel(s: &str) -> scraper::Selector {
+    scraper::Selector::parse(s).unwrap()
+}
