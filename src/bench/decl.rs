@@ -116,7 +116,7 @@ impl Declaration {
 }
 
 fn builtin_runners() -> &'static [&'static str] {
-    super::setup::BUILTIN_RUNNERS
+    crate::setup::BUILTIN_RUNNERS
 }
 
 /// Load and validate every `benchmarks/*.yaml` under `root`, sorted by file name.
@@ -128,7 +128,12 @@ pub fn load_declarations(root: &Path) -> Result<Vec<Declaration>, Diagnostics> {
     match std::fs::read_dir(&dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            diags.error("benchmarks", 0, 0, format!("cannot read the directory: {e}"));
+            diags.error(
+                "benchmarks",
+                0,
+                0,
+                format!("cannot read the directory: {e}"),
+            );
             return Err(diags);
         }
         Ok(entries) => {
@@ -238,12 +243,18 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         } else {
             format!("benchmark id `{id}` (from the file name) is not valid; add an `id:` key or rename the file")
         };
-        v.err("id", format!("{what}; expected lowercase letters, digits and `_` only"));
+        v.err(
+            "id",
+            format!("{what}; expected lowercase letters, digits and `_` only"),
+        );
     }
     let title = match get("title") {
         Some(y) => v.string(y, "title").unwrap_or_default(),
         None => {
-            v.err("", "missing key `title`; expected a title for the benchmark".to_string());
+            v.err(
+                "",
+                "missing key `title`; expected a title for the benchmark".to_string(),
+            );
             String::new()
         }
     };
@@ -253,7 +264,11 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
 
     let runners = match get("runners") {
         None => {
-            v.err("", "missing key `runners`; expected a list of runners (e.g. [torch, tensorflow])".to_string());
+            v.err(
+                "",
+                "missing key `runners`; expected a list of runners (e.g. [torch, tensorflow])"
+                    .to_string(),
+            );
             Vec::new()
         }
         Some(y) => v.runners(y),
@@ -270,7 +285,13 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             }
         },
         Some(y) => {
-            v.err("workload", format!("`workload` is {}; expected a mapping handed to the runner", kind_of(y)));
+            v.err(
+                "workload",
+                format!(
+                    "`workload` is {}; expected a mapping handed to the runner",
+                    kind_of(y)
+                ),
+            );
             serde_json::Map::new()
         }
     };
@@ -281,7 +302,10 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             let mut out = Vec::new();
             for (k, vals) in m {
                 let Some(name) = k.as_str() else {
-                    v.err("matrix", format!("a matrix parameter is {}; expected a name", kind_of(k)));
+                    v.err(
+                        "matrix",
+                        format!("a matrix parameter is {}; expected a name", kind_of(k)),
+                    );
                     continue;
                 };
                 let path = format!("matrix.{name}");
@@ -301,13 +325,29 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
                         }
                         out.push((name.to_string(), values));
                     }
-                    other => v.err(&path, format!("matrix parameter `{name}` is {}; expected a non-empty list of values", if matches!(other, Yaml::Sequence(_)) { "an empty list" } else { kind_of(other) })),
+                    other => v.err(
+                        &path,
+                        format!(
+                            "matrix parameter `{name}` is {}; expected a non-empty list of values",
+                            if matches!(other, Yaml::Sequence(_)) {
+                                "an empty list"
+                            } else {
+                                kind_of(other)
+                            }
+                        ),
+                    ),
                 }
             }
             out
         }
         Some(y) => {
-            v.err("matrix", format!("`matrix` is {}; expected a mapping of parameter → list of values", kind_of(y)));
+            v.err(
+                "matrix",
+                format!(
+                    "`matrix` is {}; expected a mapping of parameter → list of values",
+                    kind_of(y)
+                ),
+            );
             Vec::new()
         }
     };
@@ -323,7 +363,13 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         Some(y) => match y.as_f64() {
             Some(t) if t > 0.0 && t.is_finite() => t,
             _ => {
-                v.err("timeout", format!("`timeout` is {}; expected a positive number of seconds", describe(y)));
+                v.err(
+                    "timeout",
+                    format!(
+                        "`timeout` is {}; expected a positive number of seconds",
+                        describe(y)
+                    ),
+                );
                 DEFAULT_TIMEOUT_S
             }
         },
@@ -332,7 +378,10 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         let names = v.string_list(y, "metrics");
         for (i, n) in names.iter().enumerate() {
             if names[..i].contains(n) {
-                v.err(&format!("metrics.{i}"), format!("metric `{n}` is listed twice; expected each metric once"));
+                v.err(
+                    &format!("metrics.{i}"),
+                    format!("metric `{n}` is listed twice; expected each metric once"),
+                );
             }
         }
         names
@@ -354,7 +403,13 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             } else {
                 for (i, n) in pair.iter().enumerate() {
                     if !runners.is_empty() && !names.contains(&n.as_str()) {
-                        v.err(&format!("compare.{i}"), format!("runner `{n}` in `compare` is not declared; expected one of: {}", names.join(", ")));
+                        v.err(
+                            &format!("compare.{i}"),
+                            format!(
+                                "runner `{n}` in `compare` is not declared; expected one of: {}",
+                                names.join(", ")
+                            ),
+                        );
                     }
                 }
                 Some((pair[0].clone(), pair[1].clone()))
@@ -513,11 +568,18 @@ impl V<'_> {
                 Some(name) if allowed.contains(&name) => {}
                 Some(name) => self.err(
                     &join(prefix, name),
-                    format!("unknown {what} key `{name}`; expected one of: {}", allowed.join(", ")),
+                    format!(
+                        "unknown {what} key `{name}`; expected one of: {}",
+                        allowed.join(", ")
+                    ),
                 ),
                 None => self.err(
                     prefix,
-                    format!("a {what} key is {}; expected one of: {}", kind_of(k), allowed.join(", ")),
+                    format!(
+                        "a {what} key is {}; expected one of: {}",
+                        kind_of(k),
+                        allowed.join(", ")
+                    ),
                 ),
             }
         }
@@ -528,7 +590,10 @@ impl V<'_> {
             Yaml::String(s) => Some(s.clone()),
             Yaml::Number(n) => Some(n.to_string()),
             other => {
-                self.err(path, format!("`{path}` is {}; expected text", kind_of(other)));
+                self.err(
+                    path,
+                    format!("`{path}` is {}; expected text", kind_of(other)),
+                );
                 None
             }
         }
@@ -546,14 +611,21 @@ impl V<'_> {
                     other => {
                         self.err(
                             &format!("{path}.{i}"),
-                            format!("item {} of `{path}` is {}; expected text", i + 1, kind_of(other)),
+                            format!(
+                                "item {} of `{path}` is {}; expected text",
+                                i + 1,
+                                kind_of(other)
+                            ),
                         );
                         None
                     }
                 })
                 .collect(),
             other => {
-                self.err(path, format!("`{path}` is {}; expected a list of names", kind_of(other)));
+                self.err(
+                    path,
+                    format!("`{path}` is {}; expected a list of names", kind_of(other)),
+                );
                 Vec::new()
             }
         }
@@ -565,7 +637,10 @@ impl V<'_> {
             _ => {
                 self.err(
                     path,
-                    format!("`{path}` is {}; expected a whole number of at least {min}", describe(y)),
+                    format!(
+                        "`{path}` is {}; expected a whole number of at least {min}",
+                        describe(y)
+                    ),
                 );
                 None
             }
@@ -576,12 +651,18 @@ impl V<'_> {
         let Yaml::Sequence(items) = y else {
             self.err(
                 "runners",
-                format!("`runners` is {}; expected a list of runners (e.g. [torch, tensorflow])", kind_of(y)),
+                format!(
+                    "`runners` is {}; expected a list of runners (e.g. [torch, tensorflow])",
+                    kind_of(y)
+                ),
             );
             return Vec::new();
         };
         if items.is_empty() {
-            self.err("runners", "`runners` is empty; expected at least one runner".to_string());
+            self.err(
+                "runners",
+                "`runners` is empty; expected at least one runner".to_string(),
+            );
         }
         let builtins = builtin_runners();
         let mut out: Vec<RunnerDecl> = Vec::new();
@@ -599,7 +680,10 @@ impl V<'_> {
                         );
                         continue;
                     }
-                    RunnerDecl { name: name.clone(), command: None }
+                    RunnerDecl {
+                        name: name.clone(),
+                        command: None,
+                    }
                 }
                 Yaml::Mapping(m) => {
                     self.check_keys(m, &path, "runner", RUNNER_KEYS);
@@ -616,7 +700,10 @@ impl V<'_> {
                             let cpath = format!("{path}.command");
                             let cmd = self.string_list(c, &cpath);
                             if cmd.is_empty() || cmd[0].is_empty() {
-                                self.err(&cpath, "`command` is empty; expected [program, args...]".to_string());
+                                self.err(
+                                    &cpath,
+                                    "`command` is empty; expected [program, args...]".to_string(),
+                                );
                             }
                             Some(cmd)
                         }
@@ -624,7 +711,7 @@ impl V<'_> {
                     let Some(name) = name else { continue };
                     if command.is_none() && !builtins.contains(&name.as_str()) {
                         self.err(
-                            &path,
+                            &format!("{path}.name"),
                             format!("runner `{name}` has no `command` and is not built in; expected `command: [program, args...]` or one of: {}", builtins.join(", ")),
                         );
                         continue;
@@ -634,10 +721,20 @@ impl V<'_> {
                 other => {
                     self.err(
                         &path,
-                        format!("runner {} is {}; expected a built-in name or {{name, command}}", i + 1, kind_of(other)),
+                        format!(
+                            "runner {} is {}; expected a built-in name or {{name, command}}",
+                            i + 1,
+                            kind_of(other)
+                        ),
                     );
                     continue;
                 }
+            };
+            // A mapping's errors point at its `name` key.
+            let path = if decl.command.is_some() {
+                format!("{path}.name")
+            } else {
+                path
             };
             if !valid_id(&decl.name) {
                 self.err(
@@ -645,7 +742,13 @@ impl V<'_> {
                     format!("runner name `{}` is not valid; expected lowercase letters, digits and `_` only", decl.name),
                 );
             } else if out.iter().any(|r| r.name == decl.name) {
-                self.err(&path, format!("runner `{}` is declared twice; expected each runner once", decl.name));
+                self.err(
+                    &path,
+                    format!(
+                        "runner `{}` is declared twice; expected each runner once",
+                        decl.name
+                    ),
+                );
             }
             out.push(decl);
         }

@@ -11,12 +11,10 @@ mod exec;
 pub mod plan;
 pub mod store;
 
-mod setup_shim;
-use setup_shim as setup;
+use crate::setup;
 
 pub use decl::{
-    check_page_benchmarks, check_pages, load_declarations, Declaration, RunnerDecl,
-    OUTSIDE_METRICS,
+    check_page_benchmarks, check_pages, load_declarations, Declaration, RunnerDecl, OUTSIDE_METRICS,
 };
 pub use exec::interrupted;
 
@@ -203,7 +201,15 @@ pub fn prepare_declared(
     if policy.frozen {
         frozen(&declarations, &plans, &mut outcome, opts)?;
     } else {
-        measure(root, &declarations, &plans, &mut stored, policy, opts, &mut outcome)?;
+        measure(
+            root,
+            &declarations,
+            &plans,
+            &mut stored,
+            policy,
+            opts,
+            &mut outcome,
+        )?;
     }
     outcome.declarations = declarations;
     outcome.results = stored;
@@ -332,11 +338,14 @@ fn measure(
 
     for (i, runs) in plans {
         let d = &decls[*i];
-        let mut file = stored.get(&d.id).cloned().unwrap_or_else(|| StoredBenchmark {
-            id: d.id.clone(),
-            title: d.title.clone(),
-            runs: Vec::new(),
-        });
+        let mut file = stored
+            .get(&d.id)
+            .cloned()
+            .unwrap_or_else(|| StoredBenchmark {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                runs: Vec::new(),
+            });
         for p in runs {
             if p.state == State::Fresh {
                 outcome.reused += 1;
@@ -346,7 +355,10 @@ fn measure(
                 continue;
             }
             let what = describe(&d.id, &p.runner.name, &p.params);
-            let result = match (&p.fingerprint, program_for(root, &p.runner, &mut programs, opts.quiet)) {
+            // Provisioning a built-in runner may download and build: keep its output clear
+            // of the bar.
+            let program = bar.suspend(|| program_for(root, &p.runner, &mut programs, opts.quiet));
+            let result = match (&p.fingerprint, program) {
                 (Err(e), _) => Err(RunError::Failed(e.clone())),
                 (_, Err(e)) => Err(RunError::Failed(e)),
                 (Ok(fp), Ok((prog, command))) => {
@@ -376,7 +388,11 @@ fn measure(
                     bar.suspend(|| {
                         eprintln!(
                             "{}: {message}",
-                            if policy.keep_going { "warning" } else { "error" }
+                            if policy.keep_going {
+                                "warning"
+                            } else {
+                                "error"
+                            }
                         )
                     });
                     outcome.failures.push(Failure {
@@ -430,7 +446,12 @@ fn measure(
 
 /// The runs to store for `d`, in plan order: `new` where it belongs, the stored run
 /// elsewhere; runs of points or runners no longer declared are dropped.
-fn merged(d: &Declaration, plan: &[Planned], old: &[StoredRun], new: Option<StoredRun>) -> Vec<StoredRun> {
+fn merged(
+    d: &Declaration,
+    plan: &[Planned],
+    old: &[StoredRun],
+    new: Option<StoredRun>,
+) -> Vec<StoredRun> {
     let _ = d;
     plan.iter()
         .filter_map(|p| {
@@ -456,8 +477,9 @@ fn program_for(
         .or_insert_with(|| {
             let (program, args, env) = match &runner.command {
                 None => {
-                    let p = setup::ensure_runner(root, &runner.name, quiet)
-                        .map_err(|e| format!("cannot provide the `{}` runner: {e:#}", runner.name))?;
+                    let p = setup::ensure_runner(root, &runner.name, quiet).map_err(|e| {
+                        format!("cannot provide the `{}` runner: {e:#}", runner.name)
+                    })?;
                     (p.program, p.args, p.env)
                 }
                 Some(cmd) => {
@@ -466,11 +488,7 @@ fn program_for(
                     (program, cmd[1..].to_vec(), Vec::new())
                 }
             };
-            let shown = program
-                .strip_prefix(root)
-                .map(|p| p.to_path_buf())
-                .unwrap_or_else(|_| program.clone());
-            let mut command = vec![shown.display().to_string()];
+            let mut command = vec![shown_path(root, &program)];
             command.extend(args.iter().cloned());
             Ok((
                 Program {
@@ -483,6 +501,20 @@ fn program_for(
             ))
         })
         .clone()
+}
+
+/// A program path as recorded in results: relative under the root, `~/...` under the home
+/// directory (the runners' cache), absolute otherwise.
+fn shown_path(root: &Path, program: &Path) -> String {
+    if let Ok(rel) = program.strip_prefix(root) {
+        return rel.display().to_string();
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        if let Ok(rel) = program.strip_prefix(&home) {
+            return format!("~/{}", rel.display());
+        }
+    }
+    program.display().to_string()
 }
 
 /// Warmup then measured repetitions of one planned run, each in its own process.
@@ -502,7 +534,12 @@ fn run_one(
     let input = serde_json::to_vec(&p.spec).map_err(|e| RunError::Failed(e.to_string()))?;
     let timeout = Duration::from_secs_f64(d.timeout_s);
     let total = d.warmup + d.repetitions;
-    let label = format!("{} · {}{}", d.id, p.runner.name, plan::fmt_params(&p.params));
+    let label = format!(
+        "{} · {}{}",
+        d.id,
+        p.runner.name,
+        plan::fmt_params(&p.params)
+    );
     let runner = p.runner.name.as_str();
     let forward = |line: &str| {
         if opts.verbose {
@@ -517,7 +554,11 @@ fn run_one(
         bar.set_message(if k < d.warmup {
             format!("{label} · warmup {}/{}", k + 1, d.warmup)
         } else {
-            format!("{label} · repetition {}/{}", k - d.warmup + 1, d.repetitions)
+            format!(
+                "{label} · repetition {}/{}",
+                k - d.warmup + 1,
+                d.repetitions
+            )
         });
         outcome.processes += 1;
         let finished = exec::run(prog, &input, timeout, &forward);
@@ -562,7 +603,10 @@ fn check(d: &Declaration, f: Finished) -> Result<Repetition, RunError> {
             RunError::Failed(format!("{what} (stderr was empty)"))
         } else {
             let tail: Vec<String> = f.stderr_tail.lines().map(|l| format!("  | {l}")).collect();
-            RunError::Failed(format!("{what}; the end of its stderr:\n{}", tail.join("\n")))
+            RunError::Failed(format!(
+                "{what}; the end of its stderr:\n{}",
+                tail.join("\n")
+            ))
         }
     };
     let text = String::from_utf8_lossy(&f.stdout);
@@ -583,7 +627,10 @@ fn check(d: &Declaration, f: Finished) -> Result<Repetition, RunError> {
             )))
         }
         Ended::Signaled(sig) => {
-            return Err(with_tail(format!("was killed by {}", exec::signal_name(sig))))
+            return Err(with_tail(format!(
+                "was killed by {}",
+                exec::signal_name(sig)
+            )))
         }
         Ended::Exited(code) if code != 0 => {
             return Err(with_tail(if parsed.is_ok() {
@@ -606,8 +653,16 @@ fn check(d: &Declaration, f: Finished) -> Result<Repetition, RunError> {
             return Err(with_tail(format!(
                 "its result lacks the declared metric{} {} (it reported: {})",
                 plural(missing.len()),
-                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
-                if reported.is_empty() { "none".to_string() } else { reported.join(", ") }
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if reported.is_empty() {
+                    "none".to_string()
+                } else {
+                    reported.join(", ")
+                }
             )));
         }
         result.metrics.retain(|name, _| keep.contains(name));

@@ -3,8 +3,8 @@
 
 use super::decl::{Declaration, RunnerDecl};
 use super::exec::resolve_program;
-use super::setup;
 use crate::results::{StoredBenchmark, StoredRun};
+use crate::setup;
 use benchbook_protocol::{Spec, PROTOCOL_VERSION};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -82,7 +82,8 @@ fn hash_file(h: &mut Sha256, path: &Path) -> Result<(), String> {
 pub fn canonical(v: &Value) -> Value {
     match v {
         Value::Object(m) => {
-            let sorted: BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, canonical(v))).collect();
+            let sorted: BTreeMap<&String, Value> =
+                m.iter().map(|(k, v)| (k, canonical(v))).collect();
             Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
         }
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
@@ -108,7 +109,12 @@ pub fn spec_for(decl: &Declaration, runner: &str, params: &BTreeMap<String, Valu
 /// sha256 over what decides a run's numbers: protocol, spec (workload and params), runner
 /// (name, command and its program's fingerprint), repetitions, warmup and kept metrics.
 /// Title, description, timeout and `compare` do not make a result stale.
-pub fn fingerprint(decl: &Declaration, runner: &RunnerDecl, spec: &Spec, runner_print: &str) -> String {
+pub fn fingerprint(
+    decl: &Declaration,
+    runner: &RunnerDecl,
+    spec: &Spec,
+    runner_print: &str,
+) -> String {
     let doc = canonical(&json!({
         "protocol": PROTOCOL_VERSION,
         "spec": spec,

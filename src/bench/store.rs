@@ -93,7 +93,8 @@ pub fn machine() -> Machine {
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            matches!(k.trim(), "model name" | "Hardware" | "cpu model").then(|| v.trim().to_string())
+            matches!(k.trim(), "model name" | "Hardware" | "cpu model")
+                .then(|| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".to_string());
     let cores = std::thread::available_parallelism()
@@ -111,7 +112,12 @@ pub fn machine() -> Machine {
         .ok()
         .and_then(|t| {
             let line = t.lines().find(|l| l.starts_with("PRETTY_NAME="))?;
-            Some(line["PRETTY_NAME=".len()..].trim().trim_matches('"').to_string())
+            Some(
+                line["PRETTY_NAME=".len()..]
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            )
         })
         .unwrap_or_else(|| std::env::consts::OS.to_string());
     Machine {
@@ -130,7 +136,11 @@ fn kernel() -> String {
         return "unknown".to_string();
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
     format!("{} {}", field(&u.sysname), field(&u.release))
