@@ -80,7 +80,7 @@ def median_time(work, runs=5):
 ```
 
 > [!CAUTION]
-> **Pitfall: timing the first run.** The first call pays for caches, lazy
+> **Timing the first run.** The first call pays for caches, lazy
 > initialisation and compilation. Run the work once as a warm-up and leave it out of
 > the figures.
 
@@ -101,12 +101,12 @@ def median_time(work, runs=5):
 question: Which figure should a benchmark report quote?
 choices:
   - text: The fastest run
-    explanation: The fastest run is an outlier by definition.
+    explain: The fastest run is an outlier by definition.
   - text: The median of several runs
     correct: true
-    explanation: The median is robust to a few slow or fast runs.
+    explain: The median is robust to a few slow or fast runs.
   - text: The first run
-    explanation: The first run includes warm-up costs.
+    explain: The first run includes warm-up costs.
 ```
 "#;
 
