@@ -86,7 +86,10 @@ fn zero_mad_falls_back_to_mean_absolute_deviation() {
 #[test]
 fn bootstrap_is_reproducible() {
     let samples: Vec<f64> = (1..=50).map(|i| (i as f64).sqrt()).collect();
-    assert_eq!(summarize(&samples).unwrap().ci, summarize(&samples).unwrap().ci);
+    assert_eq!(
+        summarize(&samples).unwrap().ci,
+        summarize(&samples).unwrap().ci
+    );
 }
 
 /// Two log-normal-ish sets whose true median ratio is exactly 2.
@@ -144,7 +147,9 @@ fn single_values_cannot_be_compared_with_confidence() {
 #[test]
 fn noisy_comparisons_are_flagged() {
     let calm = constructed(5, 20, 1.0);
-    let wild: Vec<f64> = (0..20).map(|i| if i % 2 == 0 { 0.5 } else { 1.5 }).collect();
+    let wild: Vec<f64> = (0..20)
+        .map(|i| if i % 2 == 0 { 0.5 } else { 1.5 })
+        .collect();
     assert!(compare(&calm, &wild, Some(Better::Lower)).unwrap().noisy);
     assert!(!compare(&calm, &calm, Some(Better::Lower)).unwrap().noisy);
 }

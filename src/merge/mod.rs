@@ -1,1 +1,430 @@
-//! The `merge` stage (being written).
+//! The `merge` stage: stored benchmark results become numbers, tables, charts, verdicts and
+//! quiz answers inside a page's markdown, before the markdown stage runs.
+//!
+//! [`expand`] rewrites `page.body` in place. Every template expression `{{ ... }}` in prose is
+//! replaced by text or one line of HTML. Line numbers never move: a replacement is always a
+//! single line, and an expression spanning k lines is followed by k − 1 newlines, so errors
+//! of later stages still point at the right line of the source file.
+//!
+//! # Where expressions expand
+//! - In prose, headings, lists, tables, raw HTML: yes.
+//! - In fenced or indented code blocks and in inline code spans: never (found with
+//!   pulldown-cmark's offset iterator, not by hand).
+//! - In fenced ```` ```quiz ```` blocks: yes, as **plain text** (no HTML), so a quiz's YAML can
+//!   take its answers from results (see *Quiz answers* below).
+//! - A literal `{{` in prose is written `\{{` (markdown's own escape of `{`; the backslash
+//!   disappears when the page is rendered). In a quiz block `\{{` becomes `{{`.
+//!
+//! # Values
+//! `{{ bench.<id>.<runner>[<param>=<value>,...].<metric>.<statistic> | <filter> }}`
+//!
+//! - `<id>` must be declared and listed in the page's front matter `benchmarks:`.
+//! - `<runner>` is one of the declaration's runners (`torch`, `tensorflow`...).
+//! - `[...]` selects a point of the benchmark's matrix: every parameter with more than one
+//!   value must be given (`bench.mlp_synth.torch[batch_size=32,threads=1].step_time.median`);
+//!   a benchmark without a matrix (or with one value per parameter) takes no selector.
+//! - `<metric>`: a declared metric, or one measured from outside each runner process:
+//!   `wall_time` (s), `cpu_user` (s), `cpu_system` (s), `peak_rss` (B), one sample per
+//!   repetition. Samples of a metric are pooled over repetitions.
+//! - `<statistic>`: `median`, `mean`, `stddev`, `min`, `max`, `q1`, `q3`, `iqr`, `p50`, `p90`,
+//!   `p99`, `ci_low`, `ci_high` (95% bootstrap interval of the median), `cv` (a fraction), `n`
+//!   (samples), `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
+//!   `stddev`, `cv`, `ci_low` and `ci_high` of a single sample print `n/a`.
+//! - Filters (optional; the default follows the metric's unit): `duration` (`1.23 ms`),
+//!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
+//!   (`97.3%`), `ratio` (`1.42x`), `number` (`0.0123`, integers in full: `101,770`).
+//!   `duration`, `bytes`, `rate`, `flops` and `percent` require a value in that unit.
+//!   A noisy median or mean (coefficient of variation above 10%) is followed by "(noisy)".
+//!
+//! # Inline functions
+//! - `{{ verdict(bench="cnn_digits", metric="step_time") }}` → `TensorFlow 1.42x faster
+//!   (1.31x–1.50x)` or `no clear difference (0.95x–1.08x)`: the ratio of medians with its
+//!   bootstrap 95% interval; a winner is named only when the interval excludes 1.
+//! - `{{ faster(bench=..., metric=...) }}` → the better runner's name, or
+//!   `no clear difference`. `better(...)` is the same function.
+//! - `{{ is_faster(bench=..., metric=..., runner="torch") }}` → `true` or `false` (true only
+//!   when that runner is clearly better). `is_better(...)` is the same function.
+//! - `{{ ratio(bench=..., metric=...) }}` → the ratio of medians, first runner over second
+//!   (`1.42x`; filters apply).
+//! - `{{ measured(bench="cnn_digits") }}` → a "how this was measured" link to the stored
+//!   result (`results/<id>.json` in the site; see [`MergeContext::result_copies`]).
+//!
+//! `verdict`, `faster`, `is_faster` and `ratio` compare two runners: `runners=["torch",
+//! "tensorflow"]` (first over second; default: the declaration's runners when there are
+//! exactly two). `is_faster` also takes `than="tensorflow"`. Direction comes from the
+//! metric (lower is better for seconds and bytes, higher for rates and fractions).
+//!
+//! # Shortcodes (block level)
+//! Each stands alone on its line, followed by a blank line (or the end of the page), and
+//! becomes one line of HTML. The `bench` argument may select a matrix point:
+//! `bench="mlp_synth[batch_size=32]"`. Arguments:
+//! - `{{ table(bench="cnn_digits", metrics=["step_time","test_accuracy"], runners=[...]) }}`:
+//!   runners as columns, metrics as rows (default: every declared metric), medians with their
+//!   95% interval; the clearly better value is marked `.bb-better` and labelled "better";
+//!   noisy values `.bb-noisy`; with two runners a last column gives the verdict.
+//! - `{{ bar_chart(bench="mlp_synth[threads=1]", metric="step_time", by="batch_size",
+//!   runners=[...], title="...") }}`: medians as bars with interval whiskers; `by` groups the
+//!   bars by a matrix parameter.
+//! - `{{ line_chart(bench="cnn_digits", series=["train_loss","val_loss"], runners=[...],
+//!   title="...") }}`: curves per epoch for every runner (the median over repetitions at each
+//!   x). Or a sweep: `{{ line_chart(bench="mlp_synth[threads=1]", metric="step_time",
+//!   x="batch_size", log_x=true, log_y=true) }}`.
+//! - `{{ confusion(bench="cnn_digits", runner="torch", name="test") }}`: heatmap of counts
+//!   (shade = row-normalised share), the counts and row-normalised tables, and per-class
+//!   precision, recall and F1. `name` defaults to `test`; `runner` is needed when there are
+//!   several.
+//! - `{{ pr_curve(bench="digit3", name="test", thresholds=[0.25,0.5,0.75], runners=[...]) }}`:
+//!   precision–recall curves and a threshold table (precision, recall, false alarms, misses).
+//! - `{{ environment(bench="cnn_digits") }}`: what was held equal (the workload both runners
+//!   received), what varied, versions and threads per runner, the machine, dates, repetitions.
+//! - `{{ probes(bench="probes", runners=[...]) }}`: each probe's stage, time and verbatim
+//!   message per runner, side by side.
+//!
+//! Failed measurements (`--keep-going`) render `<div class="bb-failed" role="alert">` (inline:
+//! `<span class="bb-failed">`) instead of numbers; stale results carry `.bb-stale`.
+
+mod charts;
+mod eval;
+mod expr;
+pub mod filters;
+mod html;
+mod shortcodes;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::model::{OutputFile, Page};
+use crate::results::StoredBenchmark;
+use crate::stats::{StatsError, Summary};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// (benchmark id, index of the run in `StoredBenchmark::runs`, metric).
+type SummaryKey = (String, usize, String);
+
+/// What a page may reference about one benchmark, from its declaration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeclaredBenchmark {
+    pub title: String,
+    /// Runner names in declaration order (the default column order).
+    pub runners: Vec<String>,
+    /// Metrics to keep; empty means "whatever the runners report".
+    pub metrics: Vec<String>,
+    /// Matrix parameters and their values.
+    pub matrix: BTreeMap<String, Vec<serde_json::Value>>,
+}
+
+/// Everything `expand` reads. Build it with [`MergeContext::new`], then fill the public fields.
+#[derive(Debug, Default)]
+pub struct MergeContext {
+    /// Stored results by benchmark id.
+    pub results: BTreeMap<String, StoredBenchmark>,
+    /// Declarations by benchmark id.
+    pub declared: BTreeMap<String, DeclaredBenchmark>,
+    /// Benchmarks whose run failed in this build (`--keep-going`): id → message.
+    pub failed: BTreeMap<String, String>,
+    /// Benchmarks whose stored result no longer matches the declaration or runner.
+    pub stale: BTreeSet<String>,
+    /// id → path of the stored result file (absolute, or relative to the working directory):
+    /// the target of "how this was measured" links, copied to `results/<id>.json`.
+    pub result_files: BTreeMap<String, PathBuf>,
+    /// Display names of runners (`torch` → `PyTorch`). Default: the framework name the runner
+    /// reported, up to its first " (", else the runner's name.
+    pub runner_labels: BTreeMap<String, String>,
+    /// Summaries computed so far: (benchmark, run index, metric).
+    cache: Mutex<HashMap<SummaryKey, Arc<Result<Summary, StatsError>>>>,
+}
+
+impl MergeContext {
+    pub fn new(
+        results: BTreeMap<String, StoredBenchmark>,
+        declared: BTreeMap<String, DeclaredBenchmark>,
+    ) -> Self {
+        MergeContext {
+            results,
+            declared,
+            ..Default::default()
+        }
+    }
+
+    /// Point `result_files` at `<dir>/<id>.json` for every stored result (e.g. `dir` =
+    /// `<root>/benchmarks/results`).
+    pub fn with_result_dir(mut self, dir: &Path) -> Self {
+        for id in self.results.keys() {
+            self.result_files
+                .insert(id.clone(), dir.join(format!("{id}.json")));
+        }
+        self
+    }
+
+    /// Where a benchmark's stored result is published, relative to the output directory.
+    pub fn result_output(id: &str) -> PathBuf {
+        PathBuf::from("results").join(format!("{id}.json"))
+    }
+
+    /// The stored result files the site must copy (`results/<id>.json`), one per entry of
+    /// `result_files`. Paths in `from` are made absolute against the current directory.
+    pub fn result_copies(&self) -> Vec<OutputFile> {
+        self.result_files
+            .iter()
+            .map(|(id, from)| OutputFile::Copy {
+                path: Self::result_output(id),
+                from: std::path::absolute(from).unwrap_or_else(|_| from.clone()),
+            })
+            .collect()
+    }
+
+    pub(crate) fn summary(
+        &self,
+        bench: &str,
+        run: usize,
+        metric: &str,
+        samples: impl FnOnce() -> Vec<f64>,
+    ) -> Arc<Result<Summary, StatsError>> {
+        let key = (bench.to_string(), run, metric.to_string());
+        if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return s;
+        }
+        let s = Arc::new(crate::stats::summarize(&samples()));
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, s.clone());
+        }
+        s
+    }
+}
+
+/// How a part of the body is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Region {
+    /// Code: left alone.
+    Code,
+    /// A ```quiz block: expanded as plain text.
+    Quiz,
+}
+
+/// Code blocks, inline code and quiz blocks, as byte ranges of `body`.
+fn regions(body: &str) -> Vec<(Range<usize>, Region)> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_GFM;
+    let mut out = Vec::new();
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let quiz = matches!(&kind, CodeBlockKind::Fenced(info)
+                    if info.split_whitespace().next() == Some("quiz"));
+                out.push((range, if quiz { Region::Quiz } else { Region::Code }));
+            }
+            Event::Code(_) => out.push((range, Region::Code)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Line starts of `text`, for offset → (line, column).
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+
+    /// 0-based line and 1-based column (in characters) of a byte offset.
+    pub(crate) fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line];
+        let col = text
+            .get(start..offset.min(text.len()))
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, col)
+    }
+}
+
+/// Find the `}}` closing an expression that starts at `open` (the offset of `{{`), skipping
+/// quoted strings. Returns the offset of the first `}` of `}}`.
+fn find_close(body: &str, open: usize) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut i = open + 2;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if b == b'"' || b == b'\'' {
+                    quote = Some(b);
+                } else if b == b'}' && bytes.get(i + 1) == Some(&b'}') {
+                    return Some(i);
+                } else if b == b'{' && bytes.get(i + 1) == Some(&b'{') {
+                    // A new `{{` before any `}}`: the first one was never closed.
+                    return None;
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Expand every template expression and shortcode of `page.body` in place.
+///
+/// Returns every error found (unknown benchmark, runner, metric, statistic or filter,
+/// missing results, misplaced shortcodes, syntax), as `path:line:column` diagnostics with
+/// the line in the page's source file. An expression with an error is left as it was.
+pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let body = std::mem::take(&mut page.body);
+    let lines = Lines::new(&body);
+    let regions = regions(&body);
+    let mut ev = eval::Evaluator::new(ctx, page);
+
+    // Front matter `benchmarks:` naming an undeclared benchmark.
+    for id in &page.front.benchmarks {
+        if !ctx.declared.contains_key(id) {
+            diags.push(Diagnostic::new(
+                &page.source,
+                page.key_line("benchmarks"),
+                1,
+                format!(
+                    "unknown benchmark `{id}` in `benchmarks:`; declared benchmarks: {}",
+                    eval::list_or_none(ctx.declared.keys())
+                ),
+            ));
+        }
+    }
+
+    let locate = |offset: usize| -> (usize, usize) {
+        let (line, col) = lines.locate(&body, offset);
+        (page.body_line + line, col)
+    };
+
+    let mut out = String::with_capacity(body.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(found) = body[search..].find("{{") {
+        let open = search + found;
+        let region = regions
+            .iter()
+            .find(|(r, _)| r.contains(&open))
+            .map(|(r, k)| (r.clone(), *k));
+        if let Some((range, Region::Code)) = &region {
+            search = range.end.max(open + 2);
+            continue;
+        }
+        let quiz = matches!(region, Some((_, Region::Quiz)));
+        if open > 0 && body.as_bytes()[open - 1] == b'\\' {
+            if quiz {
+                out.push_str(&body[copied..open - 1]);
+                copied = open;
+            }
+            search = open + 2;
+            continue;
+        }
+        let Some(close) = find_close(&body, open) else {
+            let (line, col) = locate(open);
+            diags.error(
+                &page.source,
+                line,
+                col,
+                "unclosed `{{`; expected `}}` to end the expression (write `\\{{` for a literal `{{`)",
+            );
+            search = open + 2;
+            continue;
+        };
+        let end = close + 2;
+        search = end;
+        let inner = &body[open + 2..close];
+        let result = expr::parse(inner, open + 2)
+            .map_err(|e| (e.at, e.message))
+            .and_then(|e| ev.evaluate(&e, quiz).map_err(|e| (e.at, e.message)));
+        let rendered = match result {
+            Ok(r) => r,
+            Err((at, message)) => {
+                let (line, col) = locate(at);
+                diags.error(&page.source, line, col, message);
+                continue;
+            }
+        };
+        let text = match rendered {
+            eval::Rendered::Inline(s) => s,
+            eval::Rendered::Block(s) => {
+                let line_start = body[..open].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = body[end..].find('\n').map_or(body.len(), |i| end + i);
+                let alone = body[line_start..open].trim().is_empty()
+                    && body[end..line_end].trim().is_empty();
+                let next_blank = body[line_end..]
+                    .strip_prefix('\n')
+                    .is_none_or(|rest| rest.lines().next().is_none_or(|l| l.trim().is_empty()));
+                if quiz || !alone || !next_blank {
+                    let (line, col) = locate(open);
+                    let what = if quiz {
+                        "a shortcode cannot be used inside a quiz; expected a value or `faster(...)`, `is_faster(...)`, `verdict(...)`"
+                    } else if !alone {
+                        "a block shortcode must stand alone on its line; expected nothing else on this line"
+                    } else {
+                        "a block shortcode must be followed by a blank line; expected an empty line after it"
+                    };
+                    diags.error(&page.source, line, col, what);
+                    continue;
+                }
+                s
+            }
+        };
+        out.push_str(&body[copied..open]);
+        // One line, always: any stray line break would shift the lines after it.
+        out.push_str(&text.replace('\r', "").replace('\n', "&#10;"));
+        for _ in 0..body[open..end].matches('\n').count() {
+            out.push('\n');
+        }
+        copied = end;
+    }
+    out.push_str(&body[copied..]);
+    page.body = out;
+    diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_regions_cover_fences_indented_and_spans() {
+        let body = "a `{{x}}` b\n\n```\n{{y}}\n```\n\n    {{z}}\n\n```quiz\n{{q}}\n```\n";
+        let r = regions(body);
+        let kinds: Vec<Region> = r.iter().map(|(_, k)| *k).collect();
+        assert_eq!(
+            kinds,
+            [Region::Code, Region::Code, Region::Code, Region::Quiz]
+        );
+        assert!(r[0].0.contains(&body.find("{{x").unwrap()));
+        assert!(r[3].0.contains(&body.find("{{q").unwrap()));
+    }
+
+    #[test]
+    fn close_skips_strings() {
+        let s = r#"{{ f(a="}}") }} tail"#;
+        assert_eq!(find_close(s, 0), Some(13));
+        assert_eq!(find_close("{{ a {{ b }}", 0), None);
+    }
+
+    #[test]
+    fn locate_counts_characters() {
+        let t = "ab\nµx{{";
+        let l = Lines::new(t);
+        assert_eq!(l.locate(t, t.find("{{").unwrap()), (1, 3));
+    }
+}

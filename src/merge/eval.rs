@@ -1,0 +1,1620 @@
+//! Evaluation of parsed expressions against a [`MergeContext`]: resolving benchmarks,
+//! runners, matrix points and metrics (with every error message), then values, inline
+//! functions and shortcodes.
+
+use super::expr::{Arg, Call, Expression, Head, Ident, Literal, PathExpr, Selector, Span};
+use super::filters::Filter;
+use super::html::{esc, esc_line};
+use super::shortcodes as sc;
+use super::{DeclaredBenchmark, MergeContext};
+use crate::model::Page;
+use crate::results::{StoredBenchmark, StoredRun};
+use crate::stats::{self, Comparison, Side, Summary};
+use benchbook_protocol::{Better, Unit};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Metrics that benchbook measures around every runner process.
+pub const OUTSIDE_METRICS: [&str; 4] = ["wall_time", "cpu_user", "cpu_system", "peak_rss"];
+
+/// Statistics a value path may ask for.
+pub const STATISTICS: [&str; 16] = [
+    "median", "mean", "stddev", "min", "max", "q1", "q3", "iqr", "p50", "p90", "p99", "ci_low",
+    "ci_high", "cv", "n", "outliers",
+];
+
+const BLOCKS: [&str; 7] = [
+    "table",
+    "bar_chart",
+    "line_chart",
+    "confusion",
+    "pr_curve",
+    "environment",
+    "probes",
+];
+const INLINES: [&str; 8] = [
+    "verdict",
+    "faster",
+    "better",
+    "is_faster",
+    "is_better",
+    "ratio",
+    "measured",
+    "label",
+];
+
+pub(crate) struct EvalError {
+    pub at: usize,
+    pub message: String,
+}
+
+fn err<T>(at: usize, message: impl Into<String>) -> Result<T, Stop> {
+    Err(Stop::Err(EvalError {
+        at,
+        message: message.into(),
+    }))
+}
+
+/// Why evaluation stopped: an error in the page, or a benchmark whose run failed.
+pub(crate) enum Stop {
+    Err(EvalError),
+    Failed { id: String, message: String },
+}
+
+impl From<EvalError> for Stop {
+    fn from(e: EvalError) -> Self {
+        Stop::Err(e)
+    }
+}
+
+/// What an expression becomes.
+pub(crate) enum Rendered {
+    /// Inline text or HTML (or plain text in a quiz).
+    Inline(String),
+    /// One line of block HTML that must stand alone on its line.
+    Block(String),
+}
+
+/// A value before formatting.
+enum Value {
+    Number {
+        value: f64,
+        unit: Unit,
+        default: Filter,
+        /// Coefficient of variation when the value is a noisy location (median, mean...).
+        noisy: Option<f64>,
+        stale: bool,
+    },
+    NotAvailable(&'static str),
+    Text {
+        text: String,
+        stale: bool,
+    },
+    /// Inline HTML and its plain-text form (for quizzes).
+    Html {
+        html: String,
+        plain: String,
+    },
+    Block(String),
+}
+
+pub(crate) fn list_or_none<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    let v: Vec<String> = items.into_iter().map(|s| format!("`{s}`")).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn json_eq(a: &Json, b: &Json) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+pub(crate) fn json_text(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Raw samples of a metric pooled over repetitions, with its unit and direction.
+pub(crate) struct Pooled {
+    pub unit: Unit,
+    pub better: Option<Better>,
+    pub samples: Vec<f64>,
+}
+
+pub(crate) fn pooled(run: &StoredRun, metric: &str) -> Option<Pooled> {
+    let outside = |unit: Unit, f: &dyn Fn(&crate::results::Outside) -> f64| Pooled {
+        unit,
+        better: unit.default_better(),
+        samples: run.repetitions.iter().map(|r| f(&r.outside)).collect(),
+    };
+    let found = match metric {
+        "wall_time" => Some(outside(Unit::Seconds, &|o| o.wall_s)),
+        "cpu_user" => Some(outside(Unit::Seconds, &|o| o.user_s)),
+        "cpu_system" => Some(outside(Unit::Seconds, &|o| o.system_s)),
+        "peak_rss" => Some(outside(Unit::Bytes, &|o| o.max_rss_bytes as f64)),
+        _ => {
+            let mut found: Option<Pooled> = None;
+            for rep in &run.repetitions {
+                if let Some(m) = rep.result.metrics.get(metric) {
+                    let p = found.get_or_insert(Pooled {
+                        unit: m.unit,
+                        better: m.better(),
+                        samples: Vec::new(),
+                    });
+                    p.samples.extend_from_slice(&m.samples);
+                }
+            }
+            found
+        }
+    };
+    found.filter(|p| !run.repetitions.is_empty() && !p.samples.is_empty())
+}
+
+/// A metric of one run, summarised.
+pub(crate) struct MetricData {
+    pub unit: Unit,
+    pub better: Option<Better>,
+    pub samples: Vec<f64>,
+    pub summary: Summary,
+}
+
+/// The arguments of one call, checked against what the function accepts.
+struct Args<'c> {
+    call: &'c Call,
+}
+
+impl<'c> Args<'c> {
+    fn new(call: &'c Call, allowed: &[&str], required: &[&str]) -> Result<Self, Stop> {
+        for a in &call.args {
+            if !allowed.contains(&a.name.as_str()) {
+                return err(
+                    a.name_span.start,
+                    format!(
+                        "unknown argument `{}` of `{}`; expected one of: {}",
+                        a.name,
+                        call.name.name,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        for r in required {
+            if !call.args.iter().any(|a| a.name == *r) {
+                return err(
+                    call.span.start,
+                    format!(
+                        "`{}` needs the argument `{r}`; its arguments: {}",
+                        call.name.name,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(Args { call })
+    }
+
+    fn get(&self, name: &str) -> Option<&'c Arg> {
+        self.call.args.iter().find(|a| a.name == name)
+    }
+
+    fn string(&self, name: &str) -> Result<Option<(String, Span)>, Stop> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(a) => match &a.value {
+                Literal::Str(s) | Literal::Word(s) => Ok(Some((s.clone(), a.value_span))),
+                other => err(
+                    a.value_span.start,
+                    format!("`{name}` must be a string, found {}", other.describe()),
+                ),
+            },
+        }
+    }
+
+    fn strings(&self, name: &str) -> Result<Option<Vec<(String, Span)>>, Stop> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(a) => match &a.value {
+                Literal::Str(s) | Literal::Word(s) => Ok(Some(vec![(s.clone(), a.value_span)])),
+                Literal::List(items) if !items.is_empty() => items
+                    .iter()
+                    .map(|(l, span)| match l {
+                        Literal::Str(s) | Literal::Word(s) => Ok((s.clone(), *span)),
+                        other => err(
+                            span.start,
+                            format!("`{name}` must list strings, found {}", other.describe()),
+                        ),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
+                other => err(
+                    a.value_span.start,
+                    format!(
+                        "`{name}` must be a non-empty list of strings, found {}",
+                        other.describe()
+                    ),
+                ),
+            },
+        }
+    }
+
+    fn boolean(&self, name: &str) -> Result<bool, Stop> {
+        match self.get(name) {
+            None => Ok(false),
+            Some(a) => match a.value {
+                Literal::Bool(b) => Ok(b),
+                ref other => err(
+                    a.value_span.start,
+                    format!("`{name}` must be true or false, found {}", other.describe()),
+                ),
+            },
+        }
+    }
+
+    fn numbers(&self, name: &str) -> Result<Option<Vec<f64>>, Stop> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(a) => match &a.value {
+                Literal::List(items) if !items.is_empty() => items
+                    .iter()
+                    .map(|(l, span)| match l {
+                        Literal::Num(n) => Ok(*n),
+                        other => err(
+                            span.start,
+                            format!("`{name}` must list numbers, found {}", other.describe()),
+                        ),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
+                Literal::Num(n) => Ok(Some(vec![*n])),
+                other => err(
+                    a.value_span.start,
+                    format!(
+                        "`{name}` must be a list of numbers, found {}",
+                        other.describe()
+                    ),
+                ),
+            },
+        }
+    }
+}
+
+/// A benchmark resolved for one expression.
+pub(crate) struct Bench<'a> {
+    pub id: String,
+    pub decl: &'a DeclaredBenchmark,
+    pub stored: &'a StoredBenchmark,
+    pub stale: bool,
+}
+
+pub(crate) struct Evaluator<'a> {
+    ctx: &'a MergeContext,
+    source: PathBuf,
+    listed: Vec<String>,
+    /// `../` repeated to reach the output root from this page.
+    root_prefix: String,
+    charts: usize,
+}
+
+impl<'a> Evaluator<'a> {
+    pub(crate) fn new(ctx: &'a MergeContext, page: &Page) -> Self {
+        let depth = page.output.components().count().saturating_sub(1);
+        Evaluator {
+            ctx,
+            source: page.source.clone(),
+            listed: page.front.benchmarks.clone(),
+            root_prefix: "../".repeat(depth),
+            charts: 0,
+        }
+    }
+
+    pub(crate) fn next_chart_id(&mut self) -> String {
+        self.charts += 1;
+        let stem = self
+            .source
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let stem: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        format!("bb-{stem}-chart-{}", self.charts)
+    }
+
+    /// Evaluate one expression; `quiz` asks for plain text.
+    pub(crate) fn evaluate(&mut self, e: &Expression, quiz: bool) -> Result<Rendered, EvalError> {
+        let block = matches!(&e.head, Head::Call(c) if BLOCKS.contains(&c.name.name.as_str()));
+        let value = match self.head(&e.head) {
+            Ok(v) => v,
+            Err(Stop::Err(e)) => return Err(e),
+            Err(Stop::Failed { id, message }) => {
+                let text = format!("measurement failed: {id}: {message}");
+                return Ok(if quiz {
+                    Rendered::Inline(format!("measurement failed ({id})"))
+                } else if block {
+                    Rendered::Block(sc::failed_block(&text))
+                } else {
+                    Rendered::Inline(format!(
+                        "<span class=\"bb-failed\" role=\"alert\">{}</span>",
+                        esc_line(&text)
+                    ))
+                });
+            }
+        };
+        let value = self.apply_filters(value, &e.filters).map_err(|s| match s {
+            Stop::Err(e) => e,
+            Stop::Failed { .. } => unreachable_failed(),
+        })?;
+        Ok(match value {
+            Formatted::Block(html) => Rendered::Block(html),
+            Formatted::Text {
+                text,
+                noisy,
+                stale,
+                html,
+            } => {
+                if quiz {
+                    Rendered::Inline(text)
+                } else {
+                    let mut s = html.unwrap_or_else(|| esc_line(&text));
+                    if let Some(cv) = noisy {
+                        s = format!(
+                            "<span class=\"bb-noisy\" title=\"noisy: coefficient of variation {}\">{s} (noisy)</span>",
+                            super::filters::percent(cv)
+                        );
+                    }
+                    if stale {
+                        s = format!(
+                            "<span class=\"bb-stale\" title=\"stale: measured before the benchmark or its runner last changed\">{s} (stale)</span>"
+                        );
+                    }
+                    Rendered::Inline(s)
+                }
+            }
+        })
+    }
+
+    fn apply_filters(&self, value: Value, filters: &[Call]) -> Result<Formatted, Stop> {
+        let mut value = Some(value);
+        let mut text: Option<Formatted> = None;
+        for f in filters {
+            let Some(filter) = Filter::by_name(&f.name.name) else {
+                return err(
+                    f.name.span.start,
+                    format!(
+                        "unknown filter `{}`; expected one of: {}",
+                        f.name.name,
+                        Filter::ALL.map(|(n, _)| n).join(", ")
+                    ),
+                );
+            };
+            if let Some(a) = f.args.first() {
+                return err(
+                    a.name_span.start,
+                    format!("filter `{}` takes no arguments", f.name.name),
+                );
+            }
+            match value.take() {
+                Some(Value::Number {
+                    value: v,
+                    unit,
+                    noisy,
+                    stale,
+                    ..
+                }) => {
+                    if let Some(expected) = filter.expects() {
+                        if expected != unit {
+                            return err(
+                                f.name.span.start,
+                                format!(
+                                    "filter `{}` formats values in {}; this value is in {}; expected `{}` or `number`",
+                                    f.name.name,
+                                    unit_name(expected),
+                                    unit_name(unit),
+                                    Filter::default_for(unit).name()
+                                ),
+                            );
+                        }
+                    }
+                    text = Some(Formatted::Text {
+                        text: filter.apply(v),
+                        noisy,
+                        stale,
+                        html: None,
+                    });
+                }
+                Some(Value::NotAvailable(why)) => {
+                    value = Some(Value::NotAvailable(why));
+                }
+                _ => {
+                    return err(
+                        f.name.span.start,
+                        format!(
+                            "filter `{}` formats a number; this value is text or already formatted",
+                            f.name.name
+                        ),
+                    )
+                }
+            }
+        }
+        if let Some(t) = text {
+            return Ok(t);
+        }
+        Ok(match value {
+            Some(Value::Number {
+                value,
+                default,
+                noisy,
+                stale,
+                ..
+            }) => Formatted::Text {
+                text: default.apply(value),
+                noisy,
+                stale,
+                html: None,
+            },
+            Some(Value::NotAvailable(why)) => Formatted::Text {
+                text: "n/a".into(),
+                noisy: None,
+                stale: false,
+                html: Some(format!(
+                    "<span class=\"bb-na\" title=\"{}\">n/a</span>",
+                    esc(why)
+                )),
+            },
+            Some(Value::Text { text, stale }) => Formatted::Text {
+                text,
+                noisy: None,
+                stale,
+                html: None,
+            },
+            Some(Value::Html { html, plain }) => Formatted::Text {
+                text: plain,
+                noisy: None,
+                stale: false,
+                html: Some(html),
+            },
+            Some(Value::Block(b)) => Formatted::Block(b),
+            None => Formatted::Text {
+                text: String::new(),
+                noisy: None,
+                stale: false,
+                html: None,
+            },
+        })
+    }
+
+    fn head(&mut self, head: &Head) -> Result<Value, Stop> {
+        match head {
+            Head::Path(p) => self.path(p),
+            Head::Call(c) => self.call(c),
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Resolution
+
+    pub(crate) fn bench(&self, id: &Ident) -> Result<Bench<'a>, Stop> {
+        let Some(decl) = self.ctx.declared.get(&id.name) else {
+            return err(
+                id.span.start,
+                format!(
+                    "unknown benchmark `{}`; declared benchmarks: {}",
+                    id.name,
+                    list_or_none(self.ctx.declared.keys())
+                ),
+            );
+        };
+        if !self.listed.contains(&id.name) {
+            return err(
+                id.span.start,
+                format!(
+                    "benchmark `{}` is not listed in this page's front matter; add it to `benchmarks:` (listed: {})",
+                    id.name,
+                    list_or_none(self.listed.iter())
+                ),
+            );
+        }
+        if let Some(message) = self.ctx.failed.get(&id.name) {
+            return Err(Stop::Failed {
+                id: id.name.clone(),
+                message: message.clone(),
+            });
+        }
+        let Some(stored) = self.ctx.results.get(&id.name) else {
+            return err(
+                id.span.start,
+                format!(
+                    "missing result: benchmark `{0}` has no stored result; expected benchmarks/results/{0}.json (run `benchbook bench {0}`)",
+                    id.name
+                ),
+            );
+        };
+        Ok(Bench {
+            id: id.name.clone(),
+            decl,
+            stored,
+            stale: self.ctx.stale.contains(&id.name),
+        })
+    }
+
+    pub(crate) fn check_runner(&self, b: &Bench, name: &str, at: usize) -> Result<(), Stop> {
+        if b.decl.runners.iter().any(|r| r == name) {
+            Ok(())
+        } else {
+            err(
+                at,
+                format!(
+                    "unknown runner `{name}` for benchmark `{}`; its runners: {}",
+                    b.id,
+                    list_or_none(b.decl.runners.iter())
+                ),
+            )
+        }
+    }
+
+    /// The matrix point a selector names, with `free` parameters left open. Parameters
+    /// with a single declared value are filled in.
+    pub(crate) fn point(
+        &self,
+        b: &Bench,
+        sel: &Selector,
+        free: &[&str],
+        at: usize,
+        example: &str,
+    ) -> Result<BTreeMap<String, Json>, Stop> {
+        let mut point = BTreeMap::new();
+        for (key, value, span) in &sel.pairs {
+            let Some(values) = b.decl.matrix.get(&key.name) else {
+                let has = if b.decl.matrix.is_empty() {
+                    "it has no matrix".to_string()
+                } else {
+                    format!("its parameters: {}", list_or_none(b.decl.matrix.keys()))
+                };
+                return err(
+                    key.span.start,
+                    format!(
+                        "benchmark `{}` has no matrix parameter `{}`; {has}",
+                        b.id, key.name
+                    ),
+                );
+            };
+            if free.contains(&key.name.as_str()) {
+                return err(
+                    key.span.start,
+                    format!(
+                        "`{}` is the varied parameter here; remove it from the selector",
+                        key.name
+                    ),
+                );
+            }
+            let json = value.to_json();
+            let Some(found) = values.iter().find(|v| json_eq(v, &json)) else {
+                let _ = span;
+                return err(
+                    key.span.start,
+                    format!(
+                        "`{}={}` is not in the matrix of `{}`; its values: {}",
+                        key.name,
+                        json_text(&json),
+                        b.id,
+                        values.iter().map(json_text).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            };
+            point.insert(key.name.clone(), found.clone());
+        }
+        let mut missing = Vec::new();
+        for (key, values) in &b.decl.matrix {
+            if point.contains_key(key) || free.contains(&key.as_str()) {
+                continue;
+            }
+            match values.as_slice() {
+                [only] => {
+                    point.insert(key.clone(), only.clone());
+                }
+                [first, ..] => missing.push(format!("{key}={}", json_text(first))),
+                [] => {}
+            }
+        }
+        if !missing.is_empty() {
+            let varies: Vec<String> = b
+                .decl
+                .matrix
+                .iter()
+                .filter(|(k, v)| v.len() > 1 && !free.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    format!(
+                        "`{k}` ({})",
+                        v.iter().map(json_text).collect::<Vec<_>>().join(", ")
+                    )
+                })
+                .collect();
+            return err(
+                at,
+                format!(
+                    "benchmark `{}` varies {}; select one point, e.g. `{}[{}]`",
+                    b.id,
+                    varies.join(" and "),
+                    example,
+                    missing.join(",")
+                ),
+            );
+        }
+        Ok(point)
+    }
+
+    /// The stored run of `runner` at `point`.
+    pub(crate) fn run(
+        &self,
+        b: &Bench<'a>,
+        runner: &str,
+        point: &BTreeMap<String, Json>,
+        at: usize,
+    ) -> Result<(usize, &'a StoredRun), Stop> {
+        b.stored
+            .runs
+            .iter()
+            .enumerate()
+            .find(|(_, r)| {
+                r.runner == runner
+                    && point
+                        .iter()
+                        .all(|(k, v)| r.params.get(k).is_some_and(|p| json_eq(p, v)))
+            })
+            .ok_or(())
+            .or_else(|()| {
+                let at_point = if point.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " at {}",
+                        point
+                            .iter()
+                            .map(|(k, v)| format!("{k}={}", json_text(v)))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                };
+                err(
+                    at,
+                    format!(
+                        "missing result: benchmark `{}` has no stored run of `{runner}`{at_point}; run `benchbook bench {}`",
+                        b.id, b.id
+                    ),
+                )
+            })
+    }
+
+    /// Check that a metric may be used on this benchmark.
+    pub(crate) fn check_metric(&self, b: &Bench, name: &str, at: usize) -> Result<(), Stop> {
+        let declared = &b.decl.metrics;
+        if declared.is_empty()
+            || declared.iter().any(|m| m == name)
+            || OUTSIDE_METRICS.contains(&name)
+        {
+            return Ok(());
+        }
+        err(
+            at,
+            format!(
+                "metric `{name}` is not declared for benchmark `{}`; declared: {}, or measured outside: {}",
+                b.id,
+                list_or_none(declared.iter()),
+                OUTSIDE_METRICS.join(", ")
+            ),
+        )
+    }
+
+    /// A metric of one run, summarised; `Ok(None)` when the runner did not report it.
+    pub(crate) fn metric(
+        &self,
+        b: &Bench,
+        run_index: usize,
+        run: &StoredRun,
+        name: &str,
+        at: usize,
+    ) -> Result<Option<MetricData>, Stop> {
+        let Some(p) = pooled(run, name) else {
+            return Ok(None);
+        };
+        let summary = self
+            .ctx
+            .summary(&b.id, run_index, name, || p.samples.clone());
+        match &*summary {
+            Ok(s) => Ok(Some(MetricData {
+                unit: p.unit,
+                better: p.better,
+                samples: p.samples,
+                summary: s.clone(),
+            })),
+            Err(e) => err(
+                at,
+                format!(
+                    "metric `{name}` of `{}` in benchmark `{}` cannot be summarised: {e}",
+                    run.runner, b.id
+                ),
+            ),
+        }
+    }
+
+    pub(crate) fn require_metric(
+        &self,
+        b: &Bench,
+        run_index: usize,
+        run: &StoredRun,
+        name: &str,
+        at: usize,
+    ) -> Result<MetricData, Stop> {
+        self.metric(b, run_index, run, name, at)?.map_or_else(
+            || {
+                let mut reported: Vec<String> = run
+                    .repetitions
+                    .iter()
+                    .flat_map(|r| r.result.metrics.keys().cloned())
+                    .collect();
+                reported.sort();
+                reported.dedup();
+                err(
+                    at,
+                    format!(
+                        "missing result: runner `{}` reported no metric `{name}` for benchmark `{}`; it reported: {}",
+                        run.runner,
+                        b.id,
+                        list_or_none(reported.iter())
+                    ),
+                )
+            },
+            Ok,
+        )
+    }
+
+    /// Display name of a runner.
+    pub(crate) fn label(&self, stored: &StoredBenchmark, runner: &str) -> String {
+        if let Some(l) = self.ctx.runner_labels.get(runner) {
+            return l.clone();
+        }
+        stored
+            .runs
+            .iter()
+            .filter(|r| r.runner == runner)
+            .flat_map(|r| r.repetitions.first())
+            .map(|rep| {
+                let f = &rep.result.runner.framework;
+                f.split(" (").next().unwrap_or(f).trim().to_string()
+            })
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| runner.to_string())
+    }
+
+    pub(crate) fn result_link(&self, id: &str, at: usize) -> Result<String, Stop> {
+        if !self.ctx.result_files.contains_key(id) {
+            return err(
+                at,
+                format!("missing result: no stored result file is known for benchmark `{id}`; expected benchmarks/results/{id}.json"),
+            );
+        }
+        Ok(format!(
+            "{}{}",
+            self.root_prefix,
+            MergeContext::result_output(id).to_string_lossy()
+        ))
+    }
+
+    /// The `bench` argument of a function: an id with an optional selector.
+    fn bench_arg(&self, args: &Args) -> Result<(Bench<'a>, Selector, Span), Stop> {
+        let (text, span) = args.string("bench")?.ok_or_else(|| {
+            Stop::Err(EvalError {
+                at: args.call.span.start,
+                message: format!("`{}` needs the argument `bench`", args.call.name.name),
+            })
+        })?;
+        let (id, sel) = super::expr::parse_bench_ref(&text, span.start + 1).map_err(|e| {
+            Stop::Err(EvalError {
+                at: e.at,
+                message: e.message,
+            })
+        })?;
+        Ok((self.bench(&id)?, sel, span))
+    }
+
+    /// The `runners` argument, or the declaration's runners.
+    fn runners_arg(&self, args: &Args, b: &Bench) -> Result<Vec<String>, Stop> {
+        match args.strings("runners")? {
+            None => Ok(b.decl.runners.clone()),
+            Some(list) => {
+                for (r, span) in &list {
+                    self.check_runner(b, r, span.start + 1)?;
+                }
+                Ok(list.into_iter().map(|(r, _)| r).collect())
+            }
+        }
+    }
+
+    /// Two runners to compare: `runners=[a, b]` or the declaration's two.
+    fn pair(&self, args: &Args, b: &Bench) -> Result<(String, String), Stop> {
+        let list = self.runners_arg(args, b)?;
+        match list.as_slice() {
+            [a, c] => Ok((a.clone(), c.clone())),
+            _ => {
+                let at = args
+                    .get("runners")
+                    .map_or(args.call.span.start, |a| a.value_span.start);
+                err(
+                    at,
+                    format!(
+                        "`{}` compares exactly two runners; benchmark `{}` has {} ({}); expected `runners=[\"a\", \"b\"]`",
+                        args.call.name.name,
+                        b.id,
+                        list.len(),
+                        list.join(", ")
+                    ),
+                )
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Values
+
+    fn path(&mut self, p: &PathExpr) -> Result<Value, Stop> {
+        let b = self.bench(&p.bench)?;
+        self.check_runner(&b, &p.runner.name, p.runner.span.start)?;
+        let sel_at = p
+            .selector
+            .pairs
+            .first()
+            .map_or(p.runner.span.end, |(k, _, _)| k.span.start);
+        let point = self.point(&b, &p.selector, &[], sel_at, &p.runner.name)?;
+        let (idx, run) = self.run(&b, &p.runner.name, &point, p.runner.span.start)?;
+        let stat = p.stat.name.as_str();
+        if !STATISTICS.contains(&stat) {
+            return err(
+                p.stat.span.start,
+                format!(
+                    "unknown statistic `{stat}`; expected one of: {}",
+                    STATISTICS.join(", ")
+                ),
+            );
+        }
+        self.check_metric(&b, &p.metric.name, p.metric.span.start)?;
+        let m = self.require_metric(&b, idx, run, &p.metric.name, p.metric.span.start)?;
+        let s = &m.summary;
+        let (value, unit) = match stat {
+            "median" | "p50" => (Some(s.median), m.unit),
+            "mean" => (Some(s.mean), m.unit),
+            "stddev" => (s.stddev, m.unit),
+            "min" => (Some(s.min), m.unit),
+            "max" => (Some(s.max), m.unit),
+            "q1" => (Some(s.q1), m.unit),
+            "q3" => (Some(s.q3), m.unit),
+            "iqr" => (Some(s.iqr), m.unit),
+            "p90" => (Some(s.p90), m.unit),
+            "p99" => (Some(s.p99), m.unit),
+            "ci_low" => (s.ci.map(|c| c.low), m.unit),
+            "ci_high" => (s.ci.map(|c| c.high), m.unit),
+            "cv" => (s.cv, Unit::Fraction),
+            "n" => (Some(s.n as f64), Unit::Count),
+            _ => (Some(s.outliers.len() as f64), Unit::Count),
+        };
+        let Some(value) = value else {
+            return Ok(Value::NotAvailable(if s.n == 1 {
+                "undefined for a single sample"
+            } else {
+                "undefined (zero mean)"
+            }));
+        };
+        let location = matches!(stat, "median" | "p50" | "mean");
+        Ok(Value::Number {
+            value,
+            unit,
+            default: Filter::default_for(unit),
+            noisy: if location && s.noisy() { s.cv } else { None },
+            stale: b.stale,
+        })
+    }
+
+    fn call(&mut self, c: &Call) -> Result<Value, Stop> {
+        let name = c.name.name.as_str();
+        match name {
+            "table" => self.table(c),
+            "bar_chart" => self.bar_chart(c),
+            "line_chart" => self.line_chart(c),
+            "confusion" => self.confusion(c),
+            "pr_curve" => self.pr_curve(c),
+            "environment" => self.environment(c),
+            "probes" => self.probes(c),
+            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "ratio" => {
+                self.comparison_fn(c)
+            }
+            "measured" => self.measured(c),
+            "label" => {
+                let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
+                let (b, _, _) = self.bench_arg(&args)?;
+                let (r, span) = args.string("runner")?.unwrap_or_default();
+                self.check_runner(&b, &r, span.start)?;
+                Ok(Value::Text {
+                    text: self.label(b.stored, &r),
+                    stale: false,
+                })
+            }
+            _ => err(
+                c.name.span.start,
+                format!(
+                    "unknown function `{name}`; expected a shortcode ({}) or an inline function ({})",
+                    BLOCKS.join(", "),
+                    INLINES.join(", ")
+                ),
+            ),
+        }
+    }
+
+    /// Compare one metric of two runners at one point.
+    #[allow(clippy::too_many_arguments)]
+    fn compare_metric(
+        &self,
+        b: &Bench<'a>,
+        sel: &Selector,
+        metric: &str,
+        metric_at: usize,
+        a: &str,
+        c: &str,
+        at: usize,
+    ) -> Result<(Comparison, Unit, Option<Better>), Stop> {
+        self.check_metric(b, metric, metric_at)?;
+        let point = self.point(b, sel, &[], at, a)?;
+        let (ia, ra) = self.run(b, a, &point, at)?;
+        let (ic, rc) = self.run(b, c, &point, at)?;
+        let ma = self.require_metric(b, ia, ra, metric, metric_at)?;
+        let mc = self.require_metric(b, ic, rc, metric, metric_at)?;
+        let cmp = stats::compare(&ma.samples, &mc.samples, ma.better).or_else(|e| {
+            err(
+                metric_at,
+                format!("cannot compare `{metric}` of `{a}` and `{c}`: {e}"),
+            )
+        })?;
+        Ok((cmp, ma.unit, ma.better))
+    }
+
+    fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
+        let name = c.name.name.as_str();
+        let is = matches!(name, "is_faster" | "is_better");
+        let (allowed, required): (&[&str], &[&str]) = if is {
+            (
+                &["bench", "metric", "runner", "than"],
+                &["bench", "metric", "runner"],
+            )
+        } else {
+            (&["bench", "metric", "runners"], &["bench", "metric"])
+        };
+        let args = Args::new(c, allowed, required)?;
+        let (b, sel, _) = self.bench_arg(&args)?;
+        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
+        let (a, other) = if is {
+            let (r, rspan) = args.string("runner")?.unwrap_or_default();
+            self.check_runner(&b, &r, rspan.start + 1)?;
+            let other = match args.string("than")? {
+                Some((t, tspan)) => {
+                    self.check_runner(&b, &t, tspan.start + 1)?;
+                    t
+                }
+                None => {
+                    let others: Vec<&String> = b.decl.runners.iter().filter(|x| **x != r).collect();
+                    match others.as_slice() {
+                        [one] => (*one).clone(),
+                        _ => {
+                            return err(
+                                c.span.start,
+                                format!(
+                                    "benchmark `{}` has {} other runners; say which with `than=\"...\"`",
+                                    b.id,
+                                    others.len()
+                                ),
+                            )
+                        }
+                    }
+                }
+            };
+            (r, other)
+        } else {
+            self.pair(&args, &b)?
+        };
+        let (cmp, unit, better) =
+            self.compare_metric(&b, &sel, &metric, mspan.start + 1, &a, &other, c.span.start)?;
+        let la = self.label(b.stored, &a);
+        let lb = self.label(b.stored, &other);
+        Ok(match name {
+            "faster" | "better" => Value::Text {
+                text: match cmp.winner {
+                    Some(Side::A) => la,
+                    Some(Side::B) => lb,
+                    None => "no clear difference".into(),
+                },
+                stale: b.stale,
+            },
+            "is_faster" | "is_better" => Value::Text {
+                text: (cmp.winner == Some(Side::A)).to_string(),
+                stale: false,
+            },
+            "ratio" => Value::Number {
+                value: cmp.ratio,
+                unit: Unit::Plain,
+                default: Filter::Ratio,
+                noisy: None,
+                stale: b.stale,
+            },
+            _ => {
+                let plain = sc::verdict_text(&cmp, &la, &lb, unit, better);
+                let mut html =
+                    format!("<strong class=\"bb-verdict\">{}</strong>", esc_line(&plain));
+                if cmp.noisy {
+                    html.push_str(&format!(
+                        " <span class=\"bb-noisy\">(noisy: coefficient of variation above {})</span>",
+                        super::filters::percent(stats::NOISY_CV)
+                    ));
+                }
+                if b.stale {
+                    html.push_str(" <span class=\"bb-stale\">(stale result)</span>");
+                }
+                Value::Html { html, plain }
+            }
+        })
+    }
+
+    fn measured(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "text"], &["bench"])?;
+        let (b, _, span) = self.bench_arg(&args)?;
+        let href = self.result_link(&b.id, span.start)?;
+        let text = args
+            .string("text")?
+            .map_or_else(|| "how this was measured".to_string(), |(t, _)| t);
+        Ok(Value::Html {
+            html: format!(
+                "<a class=\"bb-measured-link\" href=\"{}\">{}</a>",
+                esc(&href),
+                esc_line(&text)
+            ),
+            plain: text,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Shortcodes
+
+    fn table(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "metrics", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id.clone())?;
+        let metrics: Vec<(String, usize)> = match args.strings("metrics")? {
+            Some(list) => list.into_iter().map(|(m, s)| (m, s.start + 1)).collect(),
+            None if !b.decl.metrics.is_empty() => b
+                .decl
+                .metrics
+                .iter()
+                .map(|m| (m.clone(), c.span.start))
+                .collect(),
+            None => {
+                let mut all: Vec<String> = b
+                    .stored
+                    .runs
+                    .iter()
+                    .flat_map(|r| r.repetitions.iter())
+                    .flat_map(|rep| rep.result.metrics.keys().cloned())
+                    .collect();
+                all.sort();
+                all.dedup();
+                all.into_iter().map(|m| (m, c.span.start)).collect()
+            }
+        };
+        let mut runs = Vec::new();
+        for r in &runners {
+            runs.push(self.run(&b, r, &point, span.start + 1)?);
+        }
+        let mut rows = Vec::new();
+        for (metric, at) in &metrics {
+            self.check_metric(&b, metric, *at)?;
+            let mut cells = Vec::new();
+            for (idx, run) in &runs {
+                cells.push(self.metric(&b, *idx, run, metric, *at)?);
+            }
+            if cells.iter().all(Option::is_none) {
+                return err(
+                    *at,
+                    format!(
+                        "missing result: no runner reported metric `{metric}` for benchmark `{}`",
+                        b.id
+                    ),
+                );
+            }
+            rows.push(sc::TableRow::new(metric.clone(), cells));
+        }
+        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::results_table(
+            &b,
+            &point,
+            &labels,
+            rows,
+            link.as_deref(),
+        )))
+    }
+
+    fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["bench", "metric", "by", "runners", "title"],
+            &["bench", "metric"],
+        )?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
+        self.check_metric(&b, &metric, mspan.start + 1)?;
+        let by = args.string("by")?;
+        let mut groups: Vec<(String, BTreeMap<String, Json>)> = Vec::new();
+        match &by {
+            Some((param, pspan)) => {
+                let Some(values) = b.decl.matrix.get(param) else {
+                    return err(
+                        pspan.start + 1,
+                        format!(
+                            "benchmark `{}` has no matrix parameter `{param}`; its parameters: {}",
+                            b.id,
+                            list_or_none(b.decl.matrix.keys())
+                        ),
+                    );
+                };
+                let base = self.point(&b, &sel, &[param.as_str()], span.start + 1, &b.id)?;
+                for v in values {
+                    let mut p = base.clone();
+                    p.insert(param.clone(), v.clone());
+                    groups.push((format!("{param}={}", json_text(v)), p));
+                }
+            }
+            None => {
+                let p = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+                groups.push((String::new(), p));
+            }
+        }
+        let mut unit = None;
+        let mut values = Vec::new();
+        for (_, point) in &groups {
+            let mut row = Vec::new();
+            for r in &runners {
+                let (idx, run) = self.run(&b, r, point, span.start + 1)?;
+                let m = self.require_metric(&b, idx, run, &metric, mspan.start + 1)?;
+                unit = Some(m.unit);
+                row.push(Some(m.summary));
+            }
+            values.push(row);
+        }
+        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
+        let title = args.string("title")?.map_or_else(
+            || format!("{}: {}", b.decl.title, metric.replace('_', " ")),
+            |(t, _)| t,
+        );
+        let id = self.next_chart_id();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::bar_chart(
+            &b,
+            &id,
+            &title,
+            &metric,
+            unit.unwrap_or(Unit::Plain),
+            by.as_ref().map(|(p, _)| p.as_str()),
+            groups.into_iter().map(|(g, _)| g).collect(),
+            &labels,
+            values,
+            link.as_deref(),
+        )))
+    }
+
+    fn line_chart(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &[
+                "bench", "series", "metric", "x", "runners", "log_x", "log_y", "title",
+            ],
+            &["bench"],
+        )?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
+        let log_x = args.boolean("log_x")?;
+        let log_y = args.boolean("log_y")?;
+        let link = self.result_link(&b.id, span.start).ok();
+        let series = args.strings("series")?;
+        let metric = args.string("metric")?;
+        let x = args.string("x")?;
+        let mut lines = Vec::new();
+        let (title, x_label, unit, y_label);
+        match (series, metric, x) {
+            (Some(names), None, None) => {
+                let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+                let mut found_unit: Option<(Unit, String)> = None;
+                let mut xl = String::new();
+                for (ri, r) in runners.iter().enumerate() {
+                    let (_, run) = self.run(&b, r, &point, span.start + 1)?;
+                    for (si, (name, nspan)) in names.iter().enumerate() {
+                        let (xs, ys, u, label) = median_series(run, name).ok_or(()).or_else(|()| {
+                            let mut reported: Vec<String> = run
+                                .repetitions
+                                .iter()
+                                .flat_map(|rep| rep.result.series.keys().cloned())
+                                .collect();
+                            reported.sort();
+                            reported.dedup();
+                            err(
+                                nspan.start + 1,
+                                format!(
+                                    "missing result: runner `{r}` reported no series `{name}` (with the same x values in every repetition) for benchmark `{}`; it reported: {}",
+                                    b.id,
+                                    list_or_none(reported.iter())
+                                ),
+                            )
+                        })?;
+                        match &found_unit {
+                            Some((fu, first)) if *fu != u => {
+                                return err(
+                                    nspan.start + 1,
+                                    format!(
+                                        "series `{name}` is in {} but `{first}` is in {}; one chart takes series of one unit",
+                                        unit_name(u),
+                                        unit_name(*fu)
+                                    ),
+                                )
+                            }
+                            Some(_) => {}
+                            None => found_unit = Some((u, name.clone())),
+                        }
+                        xl = label;
+                        lines.push(sc::Line {
+                            label: format!("{} {}", labels[ri], name.replace('_', " ")),
+                            color: ri,
+                            dash: si,
+                            points: xs
+                                .into_iter()
+                                .zip(ys)
+                                .map(|(x, y)| sc::LinePoint { x, y, low: None, high: None })
+                                .collect(),
+                        });
+                    }
+                }
+                let u = found_unit.map_or(Unit::Plain, |(u, _)| u);
+                let names_text: Vec<String> = names.iter().map(|(n, _)| n.replace('_', " ")).collect();
+                title = format!("{}: {}", b.decl.title, names_text.join(", "));
+                x_label = xl;
+                y_label = names_text.join(" / ");
+                unit = u;
+            }
+            (None, Some((metric, mspan)), Some((param, pspan))) => {
+                self.check_metric(&b, &metric, mspan.start + 1)?;
+                let Some(values) = b.decl.matrix.get(&param) else {
+                    return err(
+                        pspan.start + 1,
+                        format!(
+                            "benchmark `{}` has no matrix parameter `{param}`; its parameters: {}",
+                            b.id,
+                            list_or_none(b.decl.matrix.keys())
+                        ),
+                    );
+                };
+                let base = self.point(&b, &sel, &[param.as_str()], span.start + 1, &b.id)?;
+                let mut u = Unit::Plain;
+                for (ri, r) in runners.iter().enumerate() {
+                    let mut points = Vec::new();
+                    for v in values {
+                        let Some(xv) = v.as_f64() else {
+                            return err(
+                                pspan.start + 1,
+                                format!("parameter `{param}` has a value that is not a number ({}); a sweep needs numbers", json_text(v)),
+                            );
+                        };
+                        let mut p = base.clone();
+                        p.insert(param.clone(), v.clone());
+                        let (idx, run) = self.run(&b, r, &p, span.start + 1)?;
+                        let m = self.require_metric(&b, idx, run, &metric, mspan.start + 1)?;
+                        u = m.unit;
+                        points.push(sc::LinePoint {
+                            x: xv,
+                            y: m.summary.median,
+                            low: m.summary.ci.map(|c| c.low),
+                            high: m.summary.ci.map(|c| c.high),
+                        });
+                    }
+                    lines.push(sc::Line {
+                        label: labels[ri].clone(),
+                        color: ri,
+                        dash: 0,
+                        points,
+                    });
+                }
+                title = format!("{}: {} by {}", b.decl.title, metric.replace('_', " "), param.replace('_', " "));
+                x_label = param.replace('_', " ");
+                y_label = format!("{} (median)", metric.replace('_', " "));
+                unit = u;
+            }
+            _ => {
+                return err(
+                    c.span.start,
+                    "`line_chart` draws either `series=[...]` (curves per epoch) or `metric=\"...\"` with `x=\"<matrix parameter>\"` (a sweep); expected one of the two",
+                )
+            }
+        }
+        if log_x || log_y {
+            for l in &lines {
+                for p in &l.points {
+                    if (log_x && p.x <= 0.0) || (log_y && p.y <= 0.0) {
+                        return err(
+                            args.get(if log_x && p.x <= 0.0 {
+                                "log_x"
+                            } else {
+                                "log_y"
+                            })
+                            .map_or(c.span.start, |a| a.name_span.start),
+                            "a log scale needs positive values; this chart has a value ≤ 0",
+                        );
+                    }
+                }
+            }
+        }
+        let title = args.string("title")?.map_or(title, |(t, _)| t);
+        let id = self.next_chart_id();
+        Ok(Value::Block(sc::line_chart(
+            &b,
+            &id,
+            &title,
+            &x_label,
+            &y_label,
+            unit,
+            lines,
+            log_x,
+            log_y,
+            link.as_deref(),
+        )))
+    }
+
+    fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = match args.string("runner")? {
+            Some((r, rspan)) => {
+                self.check_runner(&b, &r, rspan.start + 1)?;
+                r
+            }
+            None if b.decl.runners.len() == 1 => b.decl.runners[0].clone(),
+            None => {
+                return err(
+                    c.span.start,
+                    format!(
+                        "`confusion` shows one runner; benchmark `{}` has {}; expected `runner=\"...\"`",
+                        b.id,
+                        b.decl.runners.join(", ")
+                    ),
+                )
+            }
+        };
+        let name = args
+            .string("name")?
+            .map_or_else(|| "test".to_string(), |(n, _)| n);
+        let name_at = args
+            .get("name")
+            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let Some((rep, cl)) = run
+            .repetitions
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| r.result.classifications.get(&name).map(|c| (i, c)))
+        else {
+            return err(
+                name_at,
+                format!(
+                    "missing result: runner `{runner}` reported no classification `{name}` for benchmark `{}`",
+                    b.id
+                ),
+            );
+        };
+        let matrix = sc::ConfusionMatrix::from_classification(cl).or_else(|m| {
+            err(
+                name_at,
+                format!(
+                    "classification `{name}` of `{runner}` in `{}` is inconsistent: {m}",
+                    b.id
+                ),
+            )
+        })?;
+        let id = self.next_chart_id();
+        let link = self.result_link(&b.id, span.start).ok();
+        let label = self.label(b.stored, &runner);
+        Ok(Value::Block(sc::confusion(
+            &b,
+            &id,
+            &label,
+            &name,
+            rep,
+            run.repetitions.len(),
+            &matrix,
+            link.as_deref(),
+        )))
+    }
+
+    fn pr_curve(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "name", "thresholds", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let name = args
+            .string("name")?
+            .map_or_else(|| "test".to_string(), |(n, _)| n);
+        let name_at = args
+            .get("name")
+            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let thresholds = args
+            .numbers("thresholds")?
+            .unwrap_or_else(|| vec![0.1, 0.25, 0.5, 0.75, 0.9]);
+        if let Some(t) = thresholds.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+            return err(
+                args.get("thresholds")
+                    .map_or(c.span.start, |a| a.value_span.start),
+                format!("threshold {t} is outside 0..1; expected probabilities"),
+            );
+        }
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let mut curves = Vec::new();
+        for r in &runners {
+            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
+            let Some(scores) = run
+                .repetitions
+                .iter()
+                .find_map(|rep| rep.result.scores.get(&name))
+            else {
+                return err(
+                    name_at,
+                    format!(
+                        "missing result: runner `{r}` reported no scores `{name}` for benchmark `{}`",
+                        b.id
+                    ),
+                );
+            };
+            let curve = sc::PrCurve::new(scores).or_else(|m| {
+                err(
+                    name_at,
+                    format!(
+                        "scores `{name}` of `{r}` in `{}` are inconsistent: {m}",
+                        b.id
+                    ),
+                )
+            })?;
+            curves.push((self.label(b.stored, r), curve));
+        }
+        let id = self.next_chart_id();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::pr_curve(
+            &b,
+            &id,
+            &name,
+            &curves,
+            &thresholds,
+            link.as_deref(),
+        )))
+    }
+
+    fn environment(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench"], &["bench"])?;
+        let (b, _, span) = self.bench_arg(&args)?;
+        if b.stored.runs.is_empty() {
+            return err(
+                span.start + 1,
+                format!("missing result: benchmark `{}` has no stored runs", b.id),
+            );
+        }
+        let labels: BTreeMap<String, String> = b
+            .decl
+            .runners
+            .iter()
+            .map(|r| (r.clone(), self.label(b.stored, r)))
+            .collect();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::environment(&b, &labels, link.as_deref())))
+    }
+
+    fn probes(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let mut columns = Vec::new();
+        for r in &runners {
+            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
+            let probes = run
+                .repetitions
+                .first()
+                .map(|rep| rep.result.probes.clone())
+                .unwrap_or_default();
+            columns.push((self.label(b.stored, r), probes));
+        }
+        if columns.iter().all(|(_, p)| p.is_empty()) {
+            return err(
+                span.start + 1,
+                format!(
+                    "missing result: no runner reported probes for benchmark `{}`",
+                    b.id
+                ),
+            );
+        }
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::probes(&b, &columns, link.as_deref())))
+    }
+}
+
+/// Formatted output of an expression.
+enum Formatted {
+    Text {
+        text: String,
+        noisy: Option<f64>,
+        stale: bool,
+        /// Inline HTML to use in prose instead of the escaped text.
+        html: Option<String>,
+    },
+    Block(String),
+}
+
+fn unreachable_failed() -> EvalError {
+    EvalError {
+        at: 0,
+        message: "internal: a failed benchmark surfaced while formatting".into(),
+    }
+}
+
+pub(crate) fn unit_name(u: Unit) -> &'static str {
+    match u {
+        Unit::Seconds => "seconds",
+        Unit::Bytes => "bytes",
+        Unit::ItemsPerSecond => "items/s",
+        Unit::FlopsPerSecond => "FLOP/s",
+        Unit::Fraction => "a fraction",
+        Unit::Count => "a count",
+        Unit::Plain => "plain numbers",
+    }
+}
+
+/// A series as the median over repetitions at each x (every repetition must share the x
+/// values). Returns x, y, unit and the x label.
+fn median_series(run: &StoredRun, name: &str) -> Option<(Vec<f64>, Vec<f64>, Unit, String)> {
+    let all: Vec<_> = run
+        .repetitions
+        .iter()
+        .filter_map(|r| r.result.series.get(name))
+        .collect();
+    let first = *all.first()?;
+    if all
+        .iter()
+        .any(|s| s.x != first.x || s.y.len() != first.x.len() || s.unit != first.unit)
+    {
+        return None;
+    }
+    let ys = (0..first.x.len())
+        .map(|i| {
+            let at: Vec<f64> = all.iter().map(|s| s.y[i]).collect();
+            stats::median(&at).ok()
+        })
+        .collect::<Option<Vec<f64>>>()?;
+    Some((first.x.clone(), ys, first.unit, first.x_label.clone()))
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<MergeContext>();
+    is::<Arc<Summary>>();
+}

@@ -1,0 +1,976 @@
+//! The HTML of each shortcode, from data already resolved by the evaluator. Every function
+//! returns one line of HTML; every result-derived string goes through [`esc`].
+
+pub(crate) use super::charts::line::{Line, Point as LinePoint};
+
+use super::charts::bar::{Bar, BarChart};
+use super::charts::heatmap::Heatmap;
+use super::charts::line::LineChart;
+use super::charts::{figure, Axis};
+use super::eval::{json_text, Bench, MetricData};
+use super::filters::{self, Filter};
+use super::html::{esc, esc_line};
+use crate::stats::{self, Comparison, Side, Summary};
+use benchbook_protocol::{Better, BinaryScores, Classification, Probe, Stage, Unit};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// `<div class="bb-failed" role="alert">measurement failed: …</div>`.
+pub(crate) fn failed_block(text: &str) -> String {
+    format!(
+        "<div class=\"bb-failed\" role=\"alert\">{}</div>",
+        esc(text)
+    )
+}
+
+fn stale_note(b: &Bench) -> &'static str {
+    if b.stale {
+        "<p class=\"bb-stale\" role=\"note\">Stale result: measured before this benchmark's declaration, its runner or the framework versions last changed.</p>"
+    } else {
+        ""
+    }
+}
+
+fn measured_link(link: Option<&str>) -> String {
+    link.map_or_else(String::new, |href| {
+        format!(
+            " <a class=\"bb-measured-link\" href=\"{}\">how this was measured</a>",
+            esc(href)
+        )
+    })
+}
+
+fn point_text(point: &BTreeMap<String, Json>) -> String {
+    point
+        .iter()
+        .map(|(k, v)| format!("{k}={}", json_text(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The word for "better" in a verdict.
+fn better_word(unit: Unit, better: Option<Better>) -> &'static str {
+    match (unit, better) {
+        (Unit::Seconds, Some(Better::Lower)) => "faster",
+        (Unit::Bytes, Some(Better::Lower)) => "smaller",
+        (Unit::ItemsPerSecond | Unit::FlopsPerSecond, Some(Better::Higher)) => "faster",
+        (_, Some(Better::Lower)) => "lower",
+        _ => "higher",
+    }
+}
+
+/// "TensorFlow 1.42x faster (1.31x–1.50x)", "no clear difference (0.95x–1.08x)", or why no
+/// verdict can be given. `a` and `b` are the display names of the compared runners.
+pub(crate) fn verdict_text(
+    cmp: &Comparison,
+    a: &str,
+    b: &str,
+    unit: Unit,
+    better: Option<Better>,
+) -> String {
+    let Some(ci) = cmp.ci else {
+        return format!(
+            "no verdict: one sample each ({a} / {b} = {})",
+            filters::ratio(cmp.ratio)
+        );
+    };
+    let name = |side: Side| if side == Side::A { a } else { b };
+    if let (Some(w), Some((f, fci))) = (cmp.winner, cmp.factor()) {
+        return format!(
+            "{} {} {} ({}–{})",
+            name(w),
+            filters::ratio(f),
+            better_word(unit, better),
+            filters::ratio(fci.low),
+            filters::ratio(fci.high)
+        );
+    }
+    if cmp.differs() {
+        let (f, fci, side) = cmp.larger();
+        let fci = fci.unwrap_or(ci);
+        return format!(
+            "{} {} higher ({}–{})",
+            name(side),
+            filters::ratio(f),
+            filters::ratio(fci.low),
+            filters::ratio(fci.high)
+        );
+    }
+    format!(
+        "no clear difference ({}–{})",
+        filters::ratio(ci.low),
+        filters::ratio(ci.high)
+    )
+}
+
+// -------------------------------------------------------------------------------------
+// Results table
+
+pub(crate) struct TableRow {
+    metric: String,
+    cells: Vec<Option<MetricData>>,
+}
+
+impl TableRow {
+    pub(crate) fn new(metric: String, cells: Vec<Option<MetricData>>) -> Self {
+        TableRow { metric, cells }
+    }
+}
+
+/// "1.20–1.26 ms" when both ends share a unit, else "1.20 ms–1.26 s".
+fn interval(fmt: Filter, lo: f64, hi: f64) -> String {
+    let (l, h) = (fmt.apply(lo), fmt.apply(hi));
+    match (l.rsplit_once('\u{a0}'), h.rsplit_once('\u{a0}')) {
+        (Some((ln, lu)), Some((hn, hu))) if lu == hu => format!("{ln}–{hn}\u{a0}{hu}"),
+        _ => format!("{l}–{h}"),
+    }
+}
+
+fn direction(better: Option<Better>) -> &'static str {
+    match better {
+        Some(Better::Lower) => "lower is better",
+        Some(Better::Higher) => "higher is better",
+        None => "no better direction",
+    }
+}
+
+/// Index of the clearly best cell: best median, and clearly better than every other.
+fn best_cell(cells: &[Option<MetricData>]) -> Option<usize> {
+    let present: Vec<(usize, &MetricData)> = cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+        .collect();
+    if present.len() < 2 {
+        return None;
+    }
+    let better = present[0].1.better?;
+    let (best_i, best) = present.iter().copied().reduce(|x, y| {
+        let pick_y = match better {
+            Better::Lower => y.1.summary.median < x.1.summary.median,
+            Better::Higher => y.1.summary.median > x.1.summary.median,
+        };
+        if pick_y {
+            y
+        } else {
+            x
+        }
+    })?;
+    let clear = present
+        .iter()
+        .filter(|(i, _)| *i != best_i)
+        .all(|(_, other)| {
+            stats::compare(&best.samples, &other.samples, Some(better))
+                .is_ok_and(|c| c.winner == Some(Side::A))
+        });
+    clear.then_some(best_i)
+}
+
+pub(crate) fn results_table(
+    b: &Bench,
+    point: &BTreeMap<String, Json>,
+    labels: &[String],
+    rows: Vec<TableRow>,
+    link: Option<&str>,
+) -> String {
+    let two = labels.len() == 2;
+    let mut s = format!("<div class=\"bb-table-wrap\">{}", stale_note(b));
+    let at = if point.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", point_text(point))
+    };
+    let _ = write!(
+        s,
+        "<table class=\"bb-table bb-results\"><caption>{}{}: median and 95% interval{}</caption><thead><tr><th scope=\"col\">metric</th>",
+        esc_line(&b.decl.title),
+        esc_line(&at),
+        measured_link(link)
+    );
+    for l in labels {
+        let _ = write!(s, "<th scope=\"col\">{}</th>", esc_line(l));
+    }
+    if two {
+        s.push_str("<th scope=\"col\">comparison</th>");
+    }
+    s.push_str("</tr></thead><tbody>");
+    for row in rows {
+        let first = row.cells.iter().flatten().next();
+        let (unit, better) = first.map_or((Unit::Plain, None), |m| (m.unit, m.better));
+        let fmt = Filter::default_for(unit);
+        let best = best_cell(&row.cells);
+        let _ = write!(
+            s,
+            "<tr><th scope=\"row\">{} <span class=\"bb-direction\">({})</span></th>",
+            esc_line(&row.metric.replace('_', " ")),
+            direction(better)
+        );
+        for (i, cell) in row.cells.iter().enumerate() {
+            let Some(m) = cell else {
+                s.push_str("<td class=\"bb-missing\">not reported</td>");
+                continue;
+            };
+            let sm = &m.summary;
+            let mut classes = Vec::new();
+            if best == Some(i) {
+                classes.push("bb-better");
+            }
+            if sm.noisy() {
+                classes.push("bb-noisy");
+            }
+            let class = if classes.is_empty() {
+                String::new()
+            } else {
+                format!(" class=\"{}\"", classes.join(" "))
+            };
+            let _ = write!(
+                s,
+                "<td{class} title=\"{} samples\"><span class=\"bb-value\">{}</span>",
+                sm.n,
+                esc(&fmt.apply(sm.median))
+            );
+            match sm.ci {
+                Some(ci) => {
+                    let _ = write!(
+                        s,
+                        " <span class=\"bb-ci\">{}</span>",
+                        esc(&interval(fmt, ci.low, ci.high))
+                    );
+                }
+                None => s.push_str(" <span class=\"bb-ci\">single sample</span>"),
+            }
+            if best == Some(i) {
+                s.push_str(" <span class=\"bb-better-mark\">better</span>");
+            }
+            if let (true, Some(cv)) = (sm.noisy(), sm.cv) {
+                let _ = write!(
+                    s,
+                    " <span class=\"bb-noisy-mark\">noisy (CV {})</span>",
+                    filters::percent(cv)
+                );
+            }
+            if !sm.outliers.is_empty() {
+                let _ = write!(
+                    s,
+                    " <span class=\"bb-outliers\">{} outlier{}</span>",
+                    sm.outliers.len(),
+                    if sm.outliers.len() == 1 { "" } else { "s" }
+                );
+            }
+            s.push_str("</td>");
+        }
+        if two {
+            match (&row.cells[0], &row.cells[1]) {
+                (Some(x), Some(y)) => match stats::compare(&x.samples, &y.samples, better) {
+                    Ok(cmp) => {
+                        let _ = write!(
+                            s,
+                            "<td class=\"bb-verdict\">{}</td>",
+                            esc(&verdict_text(&cmp, &labels[0], &labels[1], unit, better))
+                        );
+                    }
+                    Err(e) => {
+                        let _ = write!(
+                            s,
+                            "<td class=\"bb-verdict\">no comparison: {}</td>",
+                            esc(&e.to_string())
+                        );
+                    }
+                },
+                _ => s.push_str("<td class=\"bb-verdict\">no comparison</td>"),
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div>");
+    s
+}
+
+// -------------------------------------------------------------------------------------
+// Charts
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bar_chart(
+    b: &Bench,
+    id: &str,
+    title: &str,
+    metric: &str,
+    unit: Unit,
+    by: Option<&str>,
+    groups: Vec<String>,
+    labels: &[String],
+    values: Vec<Vec<Option<Summary>>>,
+    link: Option<&str>,
+) -> String {
+    let chart = BarChart {
+        title: title.to_string(),
+        unit,
+        y_label: metric.replace('_', " "),
+        groups,
+        series: labels.to_vec(),
+        values: values
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|s| {
+                        s.map(|s| Bar {
+                            median: s.median,
+                            ci: s.ci.map(|c| (c.low, c.high)),
+                            n: s.n,
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
+    let grouped = by.map_or(String::new(), |p| format!(", grouped by {p}"));
+    let caption = format!(
+        "{}: median {} per runner{}, with 95% intervals.{}",
+        esc_line(&b.decl.title),
+        esc_line(&metric.replace('_', " ")),
+        esc_line(&grouped),
+        measured_link(link)
+    );
+    format!("{}{}", stale_note(b), figure(&chart, id, &caption, ""))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn line_chart(
+    b: &Bench,
+    id: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    unit: Unit,
+    lines: Vec<Line>,
+    log_x: bool,
+    log_y: bool,
+    link: Option<&str>,
+) -> String {
+    let xs: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.x))
+        .collect();
+    let ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| {
+            l.points
+                .iter()
+                .flat_map(|p| [Some(p.y), p.low, p.high].into_iter().flatten())
+        })
+        .collect();
+    let (xmin, xmax) = min_max(&xs);
+    let (ymin, ymax) = min_max(&ys);
+    let x_axis = if log_x {
+        Axis::log(xmin, xmax, Unit::Plain, x_label)
+    } else {
+        Axis::linear(xmin, xmax, false, Unit::Plain, x_label)
+    }
+    .with_ticks_at(&xs);
+    let y_axis = if log_y {
+        Axis::log(ymin, ymax, unit, y_label)
+    } else {
+        Axis::linear(ymin, ymax, false, unit, y_label)
+    };
+    let chart = LineChart {
+        title: title.to_string(),
+        x_axis,
+        y_axis,
+        lines,
+        x_fmt: Filter::Number,
+        y_fmt: Filter::default_for(unit),
+        x_name: x_label.to_string(),
+        y_name: y_label.to_string(),
+    };
+    let mut scales = Vec::new();
+    if log_x {
+        scales.push("x");
+    }
+    if log_y {
+        scales.push("y");
+    }
+    let scale = if scales.is_empty() {
+        String::new()
+    } else {
+        format!(" Log scale on {}.", scales.join(" and "))
+    };
+    let caption = format!(
+        "{}.{}{}",
+        esc_line(title),
+        esc_line(&scale),
+        measured_link(link)
+    );
+    format!("{}{}", stale_note(b), figure(&chart, id, &caption, ""))
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if min.is_finite() && max.is_finite() {
+        (min, max)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+// -------------------------------------------------------------------------------------
+// Confusion matrix
+
+/// Counts of a classification, `counts[true][predicted]`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConfusionMatrix {
+    pub classes: Vec<String>,
+    pub counts: Vec<Vec<u64>>,
+}
+
+impl ConfusionMatrix {
+    pub(crate) fn from_classification(c: &Classification) -> Result<Self, String> {
+        let n = c.classes.len();
+        if n == 0 {
+            return Err("no classes".into());
+        }
+        if c.truth.len() != c.predicted.len() {
+            return Err(format!(
+                "{} true labels but {} predictions",
+                c.truth.len(),
+                c.predicted.len()
+            ));
+        }
+        let mut counts = vec![vec![0u64; n]; n];
+        for (&t, &p) in c.truth.iter().zip(&c.predicted) {
+            let (t, p) = (t as usize, p as usize);
+            if t >= n || p >= n {
+                return Err(format!("label {} is outside the {n} classes", t.max(p)));
+            }
+            counts[t][p] += 1;
+        }
+        Ok(ConfusionMatrix {
+            classes: c.classes.clone(),
+            counts,
+        })
+    }
+
+    pub(crate) fn precision(&self, k: usize) -> Option<f64> {
+        let col: u64 = self.counts.iter().map(|r| r[k]).sum();
+        (col > 0).then(|| self.counts[k][k] as f64 / col as f64)
+    }
+
+    pub(crate) fn recall(&self, k: usize) -> Option<f64> {
+        let row: u64 = self.counts[k].iter().sum();
+        (row > 0).then(|| self.counts[k][k] as f64 / row as f64)
+    }
+
+    pub(crate) fn f1(&self, k: usize) -> Option<f64> {
+        let (p, r) = (self.precision(k)?, self.recall(k)?);
+        (p + r > 0.0).then(|| 2.0 * p * r / (p + r))
+    }
+
+    fn accuracy(&self) -> f64 {
+        let total: u64 = self.counts.iter().flatten().sum();
+        let diag: u64 = (0..self.classes.len()).map(|i| self.counts[i][i]).sum();
+        if total == 0 {
+            0.0
+        } else {
+            diag as f64 / total as f64
+        }
+    }
+}
+
+fn opt_percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), filters::percent)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn confusion(
+    b: &Bench,
+    id: &str,
+    runner: &str,
+    name: &str,
+    rep: usize,
+    reps: usize,
+    m: &ConfusionMatrix,
+    link: Option<&str>,
+) -> String {
+    let title = format!("{}: confusion matrix ({runner}, {name} set)", b.decl.title);
+    let chart = Heatmap {
+        title: title.clone(),
+        classes: m.classes.clone(),
+        counts: m.counts.clone(),
+    };
+    let total: u64 = m.counts.iter().flatten().sum();
+    let caption = format!(
+        "{}. {} examples, accuracy {}; shade = share of the true class. Repetition {} of {}.{}",
+        esc_line(&title),
+        total,
+        filters::percent(m.accuracy()),
+        rep + 1,
+        reps,
+        measured_link(link)
+    );
+    let mut s = format!(
+        "{}<div class=\"bb-confusion\">{}",
+        stale_note(b),
+        figure(&chart, id, &caption, "bb-confusion-chart")
+    );
+    let _ = write!(
+        s,
+        "<table class=\"bb-table bb-class-metrics\"><caption>Per-class precision, recall and F1 ({})</caption><thead><tr><th scope=\"col\">class</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">F1</th><th scope=\"col\">support</th></tr></thead><tbody>",
+        esc_line(runner)
+    );
+    for (k, c) in m.classes.iter().enumerate() {
+        let support: u64 = m.counts[k].iter().sum();
+        let _ = write!(
+            s,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{support}</td></tr>",
+            esc_line(c),
+            opt_percent(m.precision(k)),
+            opt_percent(m.recall(k)),
+            opt_percent(m.f1(k))
+        );
+    }
+    s.push_str("</tbody></table></div>");
+    s
+}
+
+// -------------------------------------------------------------------------------------
+// Precision–recall
+
+/// Counts at one threshold (an example is predicted positive when its score ≥ threshold).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AtThreshold {
+    pub threshold: f64,
+    pub true_positives: usize,
+    pub false_alarms: usize,
+    pub misses: usize,
+    pub precision: Option<f64>,
+    pub recall: f64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PrCurve {
+    pub positive: String,
+    truth: Vec<bool>,
+    scores: Vec<f64>,
+    /// (threshold, precision, recall), thresholds decreasing.
+    pub points: Vec<(f64, f64, f64)>,
+    /// Average precision: Σ (Rₖ − Rₖ₋₁) · Pₖ.
+    pub average_precision: f64,
+}
+
+impl PrCurve {
+    pub(crate) fn new(s: &BinaryScores) -> Result<Self, String> {
+        if s.truth.len() != s.scores.len() {
+            return Err(format!(
+                "{} labels but {} scores",
+                s.truth.len(),
+                s.scores.len()
+            ));
+        }
+        if let Some(x) = s.scores.iter().find(|x| !x.is_finite()) {
+            return Err(format!("score {x} is not a finite number"));
+        }
+        let positives = s.truth.iter().filter(|t| **t).count();
+        if positives == 0 {
+            return Err("no positive examples, so recall is undefined".into());
+        }
+        let mut order: Vec<usize> = (0..s.scores.len()).collect();
+        order.sort_by(|&a, &b| s.scores[b].total_cmp(&s.scores[a]));
+        let mut points = Vec::new();
+        let (mut tp, mut fp) = (0usize, 0usize);
+        let mut ap = 0.0;
+        let mut last_recall = 0.0;
+        let mut i = 0;
+        while i < order.len() {
+            let t = s.scores[order[i]];
+            while i < order.len() && s.scores[order[i]] == t {
+                if s.truth[order[i]] {
+                    tp += 1;
+                } else {
+                    fp += 1;
+                }
+                i += 1;
+            }
+            let precision = tp as f64 / (tp + fp) as f64;
+            let recall = tp as f64 / positives as f64;
+            ap += (recall - last_recall) * precision;
+            last_recall = recall;
+            points.push((t, precision, recall));
+        }
+        Ok(PrCurve {
+            positive: s.positive.clone(),
+            truth: s.truth.clone(),
+            scores: s.scores.clone(),
+            points,
+            average_precision: ap,
+        })
+    }
+
+    pub(crate) fn at(&self, threshold: f64) -> AtThreshold {
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for (&t, &x) in self.truth.iter().zip(&self.scores) {
+            match (t, x >= threshold) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fn_ += 1,
+                (false, false) => {}
+            }
+        }
+        AtThreshold {
+            threshold,
+            true_positives: tp,
+            false_alarms: fp,
+            misses: fn_,
+            precision: (tp + fp > 0).then(|| tp as f64 / (tp + fp) as f64),
+            recall: tp as f64 / (tp + fn_).max(1) as f64,
+        }
+    }
+}
+
+pub(crate) fn pr_curve(
+    b: &Bench,
+    id: &str,
+    name: &str,
+    curves: &[(String, PrCurve)],
+    thresholds: &[f64],
+    link: Option<&str>,
+) -> String {
+    let positive = curves.first().map_or("", |(_, c)| c.positive.as_str());
+    let title = format!(
+        "{}: precision–recall ({name} set, positive = {positive})",
+        b.decl.title
+    );
+    let lines = curves
+        .iter()
+        .enumerate()
+        .map(|(i, (label, c))| Line {
+            label: format!("{label} (AP {})", filters::percent(c.average_precision)),
+            color: i,
+            dash: i,
+            points: c
+                .points
+                .iter()
+                .map(|&(_, p, r)| LinePoint {
+                    x: r,
+                    y: p,
+                    low: None,
+                    high: None,
+                })
+                .collect(),
+        })
+        .collect();
+    let ticks: Vec<f64> = (0..=5).map(|i| i as f64 * 0.2).collect();
+    let chart = LineChart {
+        title: title.clone(),
+        x_axis: Axis::fixed(0.0, 1.0, ticks.clone(), Unit::Fraction, "recall"),
+        y_axis: Axis::fixed(0.0, 1.0, ticks, Unit::Fraction, "precision"),
+        lines,
+        x_fmt: Filter::Percent,
+        y_fmt: Filter::Percent,
+        x_name: "recall".into(),
+        y_name: "precision".into(),
+    };
+    let caption = format!(
+        "{}. AP = average precision.{}",
+        esc_line(&title),
+        measured_link(link)
+    );
+    let mut s = format!("{}{}", stale_note(b), figure(&chart, id, &caption, ""));
+    s.push_str("<div class=\"bb-table-wrap\"><table class=\"bb-table bb-thresholds\"><caption>At a few thresholds (positive when score ≥ threshold)</caption><thead><tr><th scope=\"col\">threshold</th>");
+    for (label, _) in curves {
+        for col in ["precision", "recall", "false alarms", "misses"] {
+            let _ = write!(s, "<th scope=\"col\">{} {col}</th>", esc_line(label));
+        }
+    }
+    s.push_str("</tr></thead><tbody>");
+    for &t in thresholds {
+        let _ = write!(
+            s,
+            "<tr><th scope=\"row\">{}</th>",
+            filters::significant(t, 3)
+        );
+        for (_, c) in curves {
+            let a = c.at(t);
+            let _ = write!(
+                s,
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                opt_percent(a.precision),
+                filters::percent(a.recall),
+                a.false_alarms,
+                a.misses
+            );
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div>");
+    s
+}
+
+// -------------------------------------------------------------------------------------
+// Environment
+
+/// A JSON value in a short readable form: `adam (lr 0.001, beta1 0.9)`.
+fn brief(v: &Json) -> String {
+    match v {
+        Json::Object(map) => {
+            let tag = ["name", "kind", "task"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(Json::as_str));
+            let rest: Vec<String> = map
+                .iter()
+                .filter(|(k, v)| {
+                    !(["name", "kind", "task"].contains(&k.as_str())
+                        && Some(v.as_str()) == Some(tag))
+                })
+                .map(|(k, v)| format!("{k} {}", brief(v)))
+                .collect();
+            match (tag, rest.is_empty()) {
+                (Some(t), true) => t.to_string(),
+                (Some(t), false) => format!("{t} ({})", rest.join(", ")),
+                (None, _) => rest.join(", "),
+            }
+        }
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(brief).collect::<Vec<_>>().join(", ")
+        ),
+        other => json_text(other),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+pub(crate) fn environment(
+    b: &Bench,
+    labels: &BTreeMap<String, String>,
+    link: Option<&str>,
+) -> String {
+    let runs = &b.stored.runs;
+    // Workload keys: equal in every run's spec → held equal; otherwise varied.
+    let mut keys: Vec<String> = Vec::new();
+    for r in runs {
+        if let Json::Object(m) = &r.spec.workload {
+            for k in m.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    let mut equal = Vec::new();
+    let mut varied = Vec::new();
+    for k in &keys {
+        let values: Vec<Option<&Json>> = runs.iter().map(|r| r.spec.workload.get(k)).collect();
+        if values.windows(2).all(|w| w[0] == w[1]) {
+            if let Some(Some(v)) = values.first() {
+                equal.push(format!(
+                    "<li><code>{}</code>: {}</li>",
+                    esc(k),
+                    esc(&brief(v))
+                ));
+            }
+        } else {
+            let mut distinct: Vec<String> = values
+                .iter()
+                .map(|v| v.map_or_else(|| "absent".to_string(), brief))
+                .collect();
+            distinct.sort();
+            distinct.dedup();
+            varied.push(format!(
+                "<li><code>{}</code>: {}</li>",
+                esc(k),
+                esc(&distinct.join("; "))
+            ));
+        }
+    }
+    let mut s = format!(
+        "{}<aside class=\"bb-env\" aria-label=\"How {} was measured\"><p class=\"bb-env-title\"><strong>How this was measured: {}</strong></p><dl>",
+        stale_note(b),
+        esc_line(&b.decl.title),
+        esc_line(&b.decl.title)
+    );
+    if !equal.is_empty() {
+        let _ = write!(
+            s,
+            "<dt>Held equal (the same workload was given to every runner)</dt><dd><ul>{}</ul></dd>",
+            equal.join("")
+        );
+    }
+    if !varied.is_empty() {
+        let _ = write!(s, "<dt>Varied</dt><dd><ul>{}</ul></dd>", varied.join(""));
+    }
+    // Runners: framework, version, threads, facts.
+    let mut runner_items = Vec::new();
+    for name in &b.decl.runners {
+        let Some(rep) = runs
+            .iter()
+            .filter(|r| &r.runner == name)
+            .find_map(|r| r.repetitions.first())
+        else {
+            continue;
+        };
+        let info = &rep.result.runner;
+        let threads = info.threads.map_or(String::new(), |t| {
+            format!(
+                ", threads: {} intra-op, {} inter-op",
+                t.intra_op, t.inter_op
+            )
+        });
+        let facts: Vec<String> = rep
+            .result
+            .info
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", truncate(&brief(v), 120)))
+            .collect();
+        let facts = if facts.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " <span class=\"bb-env-facts\">({})</span>",
+                esc(&facts.join("; "))
+            )
+        };
+        runner_items.push(format!(
+            "<li><strong>{}</strong>: {} {}{}{}</li>",
+            esc_line(labels.get(name).map_or(name.as_str(), String::as_str)),
+            esc_line(&info.framework),
+            esc_line(&info.version),
+            esc_line(&threads),
+            facts
+        ));
+    }
+    if !runner_items.is_empty() {
+        let _ = write!(
+            s,
+            "<dt>Runners</dt><dd><ul>{}</ul></dd>",
+            runner_items.join("")
+        );
+    }
+    let mut machines: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let m = &r.machine;
+            format!(
+                "{}, {} cores, {} memory, {}, kernel {}",
+                m.cpu_model,
+                m.cores,
+                filters::bytes(m.memory_bytes as f64),
+                m.os,
+                m.kernel
+            )
+        })
+        .collect();
+    machines.sort();
+    machines.dedup();
+    let _ = write!(
+        s,
+        "<dt>Machine</dt><dd>{}</dd>",
+        machines
+            .iter()
+            .map(|m| esc_line(m))
+            .collect::<Vec<_>>()
+            .join("<br>")
+    );
+    let mut dates: Vec<&str> = runs.iter().map(|r| r.date.as_str()).collect();
+    dates.sort();
+    let date = match (dates.first(), dates.last()) {
+        (Some(a), Some(z)) if a == z => a.to_string(),
+        (Some(a), Some(z)) => format!("{a} to {z}"),
+        _ => String::new(),
+    };
+    let mut reps: Vec<usize> = runs.iter().map(|r| r.repetitions.len()).collect();
+    reps.sort();
+    reps.dedup();
+    let mut warm: Vec<u32> = runs.iter().map(|r| r.warmup).collect();
+    warm.sort();
+    warm.dedup();
+    let list = |v: Vec<String>| v.join(" or ");
+    let _ = write!(
+        s,
+        "<dt>Measured</dt><dd>{}; {} separate process{} per runner and point, after {} discarded warmup run{}</dd>",
+        esc_line(&date),
+        list(reps.iter().map(|r| r.to_string()).collect()),
+        if reps == [1] { "" } else { "es" },
+        list(warm.iter().map(|w| w.to_string()).collect()),
+        if warm == [1] { "" } else { "s" }
+    );
+    if let Some(href) = link {
+        let _ = write!(
+            s,
+            "<dt>Raw samples</dt><dd><a class=\"bb-measured-link\" href=\"{}\">stored result ({}.json)</a></dd>",
+            esc(href),
+            esc(&b.id)
+        );
+    }
+    s.push_str("</dl></aside>");
+    s
+}
+
+// -------------------------------------------------------------------------------------
+// Probes
+
+fn stage_text(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Build => "error while building",
+        Stage::Run => "error while running",
+        Stage::None => "no error",
+    }
+}
+
+pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&str>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for (_, probes) in columns {
+        for p in probes {
+            if !names.contains(&p.name.as_str()) {
+                names.push(&p.name);
+            }
+        }
+    }
+    let mut s = format!(
+        "{}<div class=\"bb-probes\"><table class=\"bb-table\"><caption>{}: what each framework said{}</caption><thead><tr><th scope=\"col\">probe</th>",
+        stale_note(b),
+        esc_line(&b.decl.title),
+        measured_link(link)
+    );
+    for (label, _) in columns {
+        let _ = write!(s, "<th scope=\"col\">{}</th>", esc_line(label));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for name in names {
+        let _ = write!(s, "<tr><th scope=\"row\"><code>{}</code></th>", esc(name));
+        for (_, probes) in columns {
+            match probes.iter().find(|p| p.name == name) {
+                None => s.push_str("<td>not run</td>"),
+                Some(p) => {
+                    let _ = write!(
+                        s,
+                        "<td><p><span class=\"bb-stage bb-stage-{}\">{}</span> after {}</p>",
+                        match p.stage {
+                            Stage::Build => "build",
+                            Stage::Run => "run",
+                            Stage::None => "none",
+                        },
+                        stage_text(p.stage),
+                        esc(&filters::duration(p.seconds))
+                    );
+                    if let Some(m) = &p.message {
+                        let _ = write!(s, "<pre>{}</pre>", esc(m));
+                    }
+                    if let Some(o) = &p.observed {
+                        let _ = write!(s, "<p class=\"bb-observed\">{}</p>", esc(o));
+                    }
+                    s.push_str("</td>");
+                }
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div>");
+    s
+}

@@ -1,0 +1,714 @@
+//! The merge stage against hand-written stored results (tests/fixtures/merge/).
+
+use benchbook::merge::{expand, DeclaredBenchmark, MergeContext};
+use benchbook::model::{FrontMatter, OutputFile, Page};
+use benchbook::results::StoredBenchmark;
+use scraper::{ElementRef, Html, Selector};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixture(id: &str) -> StoredBenchmark {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/merge")
+        .join(format!("{id}.json"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
+    DeclaredBenchmark {
+        title: title.into(),
+        runners: vec!["torch".into(), "tensorflow".into()],
+        metrics: metrics.iter().map(|m| m.to_string()).collect(),
+        matrix: BTreeMap::new(),
+    }
+}
+
+fn context() -> MergeContext {
+    let mut results = BTreeMap::new();
+    for id in ["cnn_digits", "digit3", "mlp_synth", "probes"] {
+        results.insert(id.to_string(), fixture(id));
+    }
+    let mut decl = BTreeMap::new();
+    decl.insert(
+        "cnn_digits".into(),
+        declared(
+            "CNN on digits",
+            &[
+                "step_time",
+                "test_accuracy",
+                "library_size",
+                "model_load_time",
+            ],
+        ),
+    );
+    decl.insert("digit3".into(), declared("Is it a 3?", &["test_accuracy"]));
+    let mut mlp = declared("MLP on synthetic data", &["step_time"]);
+    mlp.matrix
+        .insert("batch_size".into(), vec![json!(1), json!(32), json!(128)]);
+    mlp.matrix.insert("threads".into(), vec![json!(1)]);
+    decl.insert("mlp_synth".into(), mlp);
+    decl.insert("probes".into(), declared("Debugging probes", &[]));
+    decl.insert("unused".into(), declared("Declared, never listed", &[]));
+    MergeContext::new(results, decl).with_result_dir(Path::new("benchmarks/results"))
+}
+
+/// A page `content/training/speed.md` whose body starts on line 5.
+fn page(body: &str) -> Page {
+    Page {
+        source: PathBuf::from("content/training/speed.md"),
+        output: PathBuf::from("training/speed.html"),
+        front: FrontMatter {
+            title: "Speed".into(),
+            benchmarks: vec![
+                "cnn_digits".into(),
+                "digit3".into(),
+                "mlp_synth".into(),
+                "probes".into(),
+            ],
+            ..Default::default()
+        },
+        front_lines: vec![("title".into(), 2), ("benchmarks".into(), 3)],
+        body: body.to_string(),
+        body_line: 5,
+        rendered: None,
+    }
+}
+
+/// Expand and return the new body; panics on errors.
+fn ok(body: &str) -> String {
+    ok_with(&context(), body)
+}
+
+fn ok_with(ctx: &MergeContext, body: &str) -> String {
+    let mut p = page(body);
+    let d = expand(&mut p, ctx);
+    assert!(d.is_empty(), "unexpected errors:\n{d}");
+    assert_eq!(
+        p.body.lines().count(),
+        body.lines().count(),
+        "line count changed"
+    );
+    p.body
+}
+
+/// Expand and return the error lines.
+fn errors(body: &str) -> Vec<String> {
+    let mut p = page(body);
+    let d = expand(&mut p, &context());
+    d.sorted().0.iter().map(|d| d.to_string()).collect()
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+fn cells<'a>(r: &ElementRef<'a>) -> Vec<ElementRef<'a>> {
+    r.select(&sel("td")).collect()
+}
+
+fn text(e: ElementRef) -> String {
+    e.text().collect::<String>()
+}
+
+fn nbsp(s: &str) -> String {
+    s.replace(' ', "\u{a0}")
+}
+
+// ---------------------------------------------------------------------------------------
+// Values
+
+#[test]
+fn values_come_from_pooled_samples() {
+    // torch step_time, 12 samples over 3 repetitions, sorted:
+    // 10.0 10.1 10.2 10.2 10.3 10.4 | 10.4 10.6 10.7 10.8 11.0 50.0 ms → median 10.4 ms.
+    // The 50 ms outlier makes it noisy (CV above 10%), which is flagged, never hidden.
+    let out = ok(
+        "Median {{ bench.cnn_digits.torch.step_time.median | duration }}, \
+         n {{ bench.cnn_digits.torch.step_time.n }}, \
+         outliers {{ bench.cnn_digits.torch.step_time.outliers }}, \
+         max {{ bench.cnn_digits.torch.step_time.max }}, \
+         TF {{ bench.cnn_digits.tensorflow.step_time.median }}.\n",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "Median <span class=\"bb-noisy\" title=\"noisy: coefficient of variation 83.3%\">{} (noisy)</span>, n 12, outliers 1, max {}, TF {}.\n",
+            nbsp("10.4 ms"),
+            nbsp("50.0 ms"),
+            nbsp("7.10 ms")
+        )
+    );
+}
+
+#[test]
+fn filters_and_units() {
+    let out = ok("{{ bench.cnn_digits.torch.test_accuracy.median }} \
+         {{ bench.cnn_digits.torch.library_size.median | bytes }} \
+         {{ bench.cnn_digits.torch.test_accuracy.median | number }} \
+         {{ bench.cnn_digits.torch.peak_rss.median }} \
+         {{ bench.cnn_digits.tensorflow.wall_time.median }} \
+         {{ bench.cnn_digits.torch.test_accuracy.stddev }}\n");
+    // Accuracy median of 0.950, 0.960, 0.955; library 500e6 B = 476.837 MiB;
+    // peak RSS 100 MiB; wall times 1.5, 1.6, 1.7 s. Stddev of 3 one-sample repetitions
+    // pools to 3 samples, so it exists.
+    assert_eq!(
+        out,
+        format!(
+            "95.5% {} 0.955 {} {} 0.5%\n",
+            nbsp("477 MiB"),
+            nbsp("100 MiB"),
+            nbsp("1.60 s")
+        )
+    );
+}
+
+#[test]
+fn single_sample_statistics_are_not_available() {
+    let out = ok("{{ bench.digit3.torch.test_accuracy.stddev }} and {{ bench.digit3.torch.test_accuracy.ci_low }}\n");
+    let html = Html::parse_fragment(&out);
+    let na: Vec<String> = html.select(&sel("span.bb-na")).map(text).collect();
+    assert_eq!(na, ["n/a", "n/a"]);
+}
+
+#[test]
+fn noisy_values_are_flagged_inline() {
+    // torch model_load_time: 0.10 0.20 0.15 0.30 0.12 (×3): CV about 40%.
+    let out = ok("{{ bench.cnn_digits.torch.model_load_time.median }}\n");
+    let html = Html::parse_fragment(&out);
+    let noisy = html
+        .select(&sel("span.bb-noisy"))
+        .next()
+        .expect("noisy span");
+    assert!(text(noisy).contains("(noisy)"));
+    assert_eq!(text(noisy), format!("{} (noisy)", nbsp("150 ms")));
+}
+
+#[test]
+fn matrix_points_are_selected() {
+    // torch at batch 32: 1e-4 * (1 + 32/16) = 0.3 ms, samples ×(1, 1.01, .99, 1.02, .98).
+    let out = ok("{{ bench.mlp_synth.torch[batch_size=32].step_time.median }} {{ bench.mlp_synth.tensorflow[batch_size=1, threads=1].step_time.median }}\n");
+    assert_eq!(out, format!("{} {}\n", nbsp("300 µs"), nbsp("128 µs")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Where expressions expand
+
+#[test]
+fn code_is_never_touched() {
+    let body = r#"Prose {{ bench.cnn_digits.torch.step_time.n }} and `{{ bench.nope.x.y.z }}` inline.
+
+```toml
+x = "{{ bench.nope.a.b.c }}"
+```
+
+~~~
+{{ table(bench="nope") }}
+~~~
+
+    {{ indented.code }}
+
+- a list item
+
+      {{ indented.code.in.a.list }}
+
+``{{ double `ticks` }}`` and \{{ escaped }}
+"#;
+    let out = ok(body);
+    let expected = body.replacen("{{ bench.cnn_digits.torch.step_time.n }}", "12", 1);
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn line_numbers_are_preserved() {
+    let body = "# Title\n\
+                \n\
+                A value split over lines {{ bench.cnn_digits.torch.step_time.n\n\
+                }} then text.\n\
+                \n\
+                {{ table(bench=\"cnn_digits\",\n\
+                   metrics=[\"step_time\"]) }}\n\
+                \n\
+                Last line {{ bench.cnn_digits.torch.step_time.n }}\n";
+    let out = ok(body);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 9);
+    assert_eq!(lines[0], "# Title");
+    assert_eq!(lines[2], "A value split over lines 12");
+    assert_eq!(lines[3], " then text.");
+    assert!(lines[5].starts_with("<div class=\"bb-table-wrap\">"));
+    assert_eq!(lines[6], "");
+    assert_eq!(lines[8], "Last line 12");
+}
+
+#[test]
+fn quiz_blocks_take_answers_from_results() {
+    let body = r#"```quiz
+question: Which framework took less time per training step here?
+answers:
+  - text: PyTorch
+    correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="torch") }}
+  - text: TensorFlow
+    correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="tensorflow") }}
+explanation: "{{ verdict(bench="cnn_digits", metric="step_time") }}; accuracy: {{ faster(bench="cnn_digits", metric="test_accuracy") }}; \{{ literal"
+```
+"#;
+    let out = ok(body);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[4], "    correct: false");
+    assert_eq!(lines[6], "    correct: true");
+    // Plain text in quizzes: no HTML. TF medians 7.10 ms vs 10.4 ms → 1.46x.
+    assert!(
+        lines[7].starts_with("explanation: \"TensorFlow 1.46x faster ("),
+        "{}",
+        lines[7]
+    );
+    assert!(
+        lines[7].ends_with("; accuracy: no clear difference; {{ literal\""),
+        "{}",
+        lines[7]
+    );
+    assert!(!lines[7].contains('<'));
+}
+
+#[test]
+fn verdict_inline_names_the_winner_only_when_the_interval_excludes_one() {
+    let out = ok("{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ verdict(bench=\"cnn_digits\", metric=\"test_accuracy\") }} / {{ faster(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ ratio(bench=\"cnn_digits\", metric=\"step_time\") }}\n");
+    let html = Html::parse_fragment(&out);
+    let v: Vec<String> = html.select(&sel("strong.bb-verdict")).map(text).collect();
+    let re_win = v[0].strip_prefix("TensorFlow 1.46x faster (").unwrap();
+    let (lo, hi) = re_win.trim_end_matches(')').split_once('–').unwrap();
+    let lo: f64 = lo.trim_end_matches('x').parse().unwrap();
+    let hi: f64 = hi.trim_end_matches('x').parse().unwrap();
+    assert!(lo > 1.0 && lo <= 1.46 && hi >= 1.46, "{lo} {hi}");
+    assert!(v[1].starts_with("no clear difference ("), "{}", v[1]);
+    assert!(out.contains(" / TensorFlow / 1.46x"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let body = "line 5\n\
+                {{ bench.nope.torch.step_time.median }}\n\
+                ab {{ bench.unused.torch.step_time.median }}\n\
+                {{ bench.cnn_digits.jax.step_time.median }}\n\
+                {{ bench.cnn_digits.torch.flops.median }}\n\
+                {{ bench.cnn_digits.torch.step_time.average }}\n\
+                {{ bench.cnn_digits.torch.step_time.median | seconds }}\n\
+                {{ bench.cnn_digits.torch.step_time.median | bytes }}\n\
+                {{ bench.mlp_synth.torch.step_time.median }}\n\
+                {{ bench.mlp_synth.torch[batch_size=64].step_time.median }}\n\
+                {{ bench.cnn_digits.torch.step_time\n\
+                {{ bench.cnn_digits.torch.train_time.median }}\n";
+    let errs = errors(body);
+    let f = "content/training/speed.md";
+    let expected = vec![
+        format!("{f}:6:10: unknown benchmark `nope`; declared benchmarks: `cnn_digits`, `digit3`, `mlp_synth`, `probes`, `unused`"),
+        format!("{f}:7:13: benchmark `unused` is not listed in this page's front matter; add it to `benchmarks:` (listed: `cnn_digits`, `digit3`, `mlp_synth`, `probes`)"),
+        format!("{f}:8:21: unknown runner `jax` for benchmark `cnn_digits`; its runners: `torch`, `tensorflow`"),
+        format!("{f}:9:27: metric `flops` is not declared for benchmark `cnn_digits`; declared: `step_time`, `test_accuracy`, `library_size`, `model_load_time`, or measured outside: wall_time, cpu_user, cpu_system, peak_rss"),
+        format!("{f}:10:37: unknown statistic `average`; expected one of: median, mean, stddev, min, max, q1, q3, iqr, p50, p90, p99, ci_low, ci_high, cv, n, outliers"),
+        format!("{f}:11:46: unknown filter `seconds`; expected one of: duration, bytes, rate, flops, percent, ratio, number"),
+        format!("{f}:12:46: filter `bytes` formats values in bytes; this value is in seconds; expected `duration` or `number`"),
+        format!("{f}:13:25: benchmark `mlp_synth` varies `batch_size` (1, 32, 128); select one point, e.g. `torch[batch_size=1]`"),
+        format!("{f}:14:26: `batch_size=64` is not in the matrix of `mlp_synth`; its values: 1, 32, 128"),
+        format!("{f}:15:1: unclosed `{{{{`; expected `}}}}` to end the expression (write `\\{{{{` for a literal `{{{{`)"),
+        format!("{f}:16:27: metric `train_time` is not declared for benchmark `cnn_digits`; declared: `step_time`, `test_accuracy`, `library_size`, `model_load_time`, or measured outside: wall_time, cpu_user, cpu_system, peak_rss"),
+    ];
+    assert_eq!(errs, expected);
+}
+
+#[test]
+fn missing_results_are_errors() {
+    let mut ctx = context();
+    ctx.declared
+        .get_mut("cnn_digits")
+        .unwrap()
+        .metrics
+        .push("train_time".into());
+    ctx.results.remove("digit3");
+    let mut p = page("{{ bench.cnn_digits.torch.train_time.median }}\n{{ bench.digit3.torch.test_accuracy.median }}\n");
+    let errs: Vec<String> = expand(&mut p, &ctx)
+        .sorted()
+        .0
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(errs, [
+        "content/training/speed.md:5:27: missing result: runner `torch` reported no metric `train_time` for benchmark `cnn_digits`; it reported: `library_size`, `model_load_time`, `step_time`, `test_accuracy`",
+        "content/training/speed.md:6:10: missing result: benchmark `digit3` has no stored result; expected benchmarks/results/digit3.json (run `benchbook bench digit3`)",
+    ]);
+}
+
+#[test]
+fn syntax_and_placement_errors() {
+    let body = "{{ bench.cnn_digits.torch }}\n\
+                Text {{ table(bench=\"cnn_digits\") }}\n\
+                \n\
+                {{ table(bench=\"cnn_digits\") }}\n\
+                Not blank after.\n\
+                \n\
+                {{ table(bench=\"cnn_digits\", colour=\"red\") }}\n\
+                \n\
+                {{ confusion(bench=\"cnn_digits\") }}\n\
+                \n\
+                {{ plot(x=1) }}\n\
+                \n\
+                {{ line_chart(bench=\"cnn_digits\", series=[\"train_loss\", \"val_accuracy\"]) }}\n";
+    let errs = errors(body);
+    let f = "content/training/speed.md";
+    assert_eq!(errs, [
+        format!("{f}:5:27: expected `.` (a value is `bench.<id>.<runner>.<metric>.<statistic>`), found the end of the expression"),
+        format!("{f}:6:6: a block shortcode must stand alone on its line; expected nothing else on this line"),
+        format!("{f}:8:1: a block shortcode must be followed by a blank line; expected an empty line after it"),
+        format!("{f}:11:30: unknown argument `colour` of `table`; expected one of: bench, metrics, runners"),
+        format!("{f}:13:4: `confusion` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
+        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, ratio, measured, label)"),
+        format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
+    ]);
+}
+
+#[test]
+fn front_matter_naming_an_undeclared_benchmark_is_an_error() {
+    let mut p = page("nothing\n");
+    p.front.benchmarks.push("ghost".into());
+    let errs: Vec<String> = expand(&mut p, &context())
+        .0
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(errs, ["content/training/speed.md:3:1: unknown benchmark `ghost` in `benchmarks:`; declared benchmarks: `cnn_digits`, `digit3`, `mlp_synth`, `probes`, `unused`"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Failed and stale benchmarks
+
+#[test]
+fn failed_benchmarks_show_a_visible_box() {
+    let mut ctx = context();
+    ctx.failed.insert(
+        "cnn_digits".into(),
+        "runner `torch` timed out after 60 s\nstderr tail: <killed>".into(),
+    );
+    let out = ok_with(
+        &ctx,
+        "Median {{ bench.cnn_digits.torch.step_time.median }}.\n\n{{ table(bench=\"cnn_digits\") }}\n",
+    );
+    let html = Html::parse_fragment(&out);
+    let inline = html
+        .select(&sel("span.bb-failed"))
+        .next()
+        .expect("inline failed");
+    assert_eq!(
+        text(inline),
+        "measurement failed: cnn_digits: runner `torch` timed out after 60 s stderr tail: <killed>"
+    );
+    let block = html
+        .select(&sel("div.bb-failed[role=alert]"))
+        .next()
+        .expect("failed box");
+    assert!(text(block).starts_with("measurement failed: cnn_digits: runner `torch` timed out"));
+    assert!(
+        html.select(&sel("table")).next().is_none(),
+        "no numbers for a failed benchmark"
+    );
+}
+
+#[test]
+fn stale_results_are_marked() {
+    let mut ctx = context();
+    ctx.stale.insert("cnn_digits".into());
+    let out = ok_with(
+        &ctx,
+        "{{ bench.cnn_digits.torch.step_time.n }}\n\n{{ table(bench=\"cnn_digits\") }}\n",
+    );
+    let html = Html::parse_fragment(&out);
+    assert_eq!(html.select(&sel(".bb-stale")).count(), 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Shortcodes
+
+#[test]
+fn results_table_marks_the_better_value_with_text() {
+    let out = ok("{{ table(bench=\"cnn_digits\") }}\n");
+    assert_eq!(out.lines().count(), 1);
+    let html = Html::parse_fragment(&out);
+    let heads: Vec<String> = html
+        .select(&sel("table.bb-table thead th"))
+        .map(text)
+        .collect();
+    assert_eq!(heads, ["metric", "PyTorch", "TensorFlow", "comparison"]);
+    let rows: Vec<ElementRef> = html.select(&sel("table.bb-table tbody tr")).collect();
+    assert_eq!(rows.len(), 4);
+    // step_time: TensorFlow clearly better, marked by class and by the word "better".
+    let step = cells(&rows[0]);
+    assert!(text(rows[0]).starts_with("step time (lower is better)"));
+    assert!(!step[0].value().classes().any(|c| c == "bb-better"));
+    assert!(step[1].value().classes().any(|c| c == "bb-better"));
+    assert!(text(step[1]).contains("better"));
+    assert_eq!(
+        text(step[0].select(&sel(".bb-value")).next().unwrap()),
+        nbsp("10.4 ms")
+    );
+    assert!(text(step[0]).contains("1 outlier"));
+    assert!(text(step[2]).starts_with("TensorFlow 1.46x faster ("));
+    // test_accuracy: no clear difference, nobody marked.
+    let acc = cells(&rows[1]);
+    assert!(acc
+        .iter()
+        .all(|c| !c.value().classes().any(|c| c == "bb-better")));
+    assert!(text(acc[2]).starts_with("no clear difference"));
+    // library_size: one value per repetition, all equal: a zero-width interval, TF smaller.
+    let lib = cells(&rows[2]);
+    assert!(
+        text(lib[2]).starts_with("TensorFlow 1.25x smaller"),
+        "{}",
+        text(lib[2])
+    );
+    // model_load_time: torch is noisy.
+    let load = cells(&rows[3]);
+    assert!(load[0].value().classes().any(|c| c == "bb-noisy"));
+    assert!(text(load[0]).contains("noisy (CV"));
+    assert!(!load[1].value().classes().any(|c| c == "bb-noisy"));
+    // Intervals are shown beside medians.
+    assert!(step[0].select(&sel(".bb-ci")).next().is_some());
+    // The caption links to the stored result, relative to training/speed.html.
+    let link = html
+        .select(&sel("caption a.bb-measured-link"))
+        .next()
+        .unwrap();
+    assert_eq!(
+        link.value().attr("href"),
+        Some("../results/cnn_digits.json")
+    );
+}
+
+#[test]
+fn bar_chart_has_title_axes_legend_and_data() {
+    let out = ok("{{ bar_chart(bench=\"cnn_digits\", metric=\"step_time\") }}\n");
+    let html = Html::parse_fragment(&out);
+    let fig = html.select(&sel("figure.bb-chart")).next().unwrap();
+    let svg = fig.select(&sel("svg")).next().unwrap();
+    assert_eq!(svg.value().attr("role"), Some("img"));
+    assert!(svg.value().attr("viewBox").is_some());
+    assert_eq!(svg.value().attr("width"), Some("100%"));
+    assert_eq!(
+        text(svg.select(&sel("title")).next().unwrap()),
+        "CNN on digits: step time"
+    );
+    assert!(svg.select(&sel("desc")).next().is_some());
+    let axis_label: Vec<String> = svg.select(&sel(".bb-axis-label")).map(text).collect();
+    assert_eq!(axis_label, ["step time (ms)"]);
+    let legend: String = svg.select(&sel(".bb-legend")).map(text).collect();
+    assert!(legend.contains("PyTorch") && legend.contains("TensorFlow"));
+    assert_eq!(svg.select(&sel("rect.bb-bar")).count(), 2);
+    let rows: Vec<Vec<String>> = fig
+        .select(&sel("details table tbody tr"))
+        .map(|r| r.select(&sel("th, td")).map(text).collect())
+        .collect();
+    assert_eq!(rows[0][0], "PyTorch");
+    assert_eq!(rows[0][1], nbsp("10.4 ms"));
+    assert_eq!(rows[0][3], "12");
+    assert_eq!(rows[1][1], nbsp("7.10 ms"));
+    assert!(fig.select(&sel("figcaption")).next().is_some());
+    // Colours come from the theme's variables.
+    assert!(out.contains("var(--series-1"));
+    assert!(out.contains("var(--series-2"));
+}
+
+#[test]
+fn line_chart_of_curves_per_epoch() {
+    let out = ok("{{ line_chart(bench=\"cnn_digits\", series=[\"train_loss\", \"val_loss\"]) }}\n");
+    let html = Html::parse_fragment(&out);
+    let svg = html.select(&sel("figure.bb-chart svg")).next().unwrap();
+    assert_eq!(svg.select(&sel("polyline")).count(), 4);
+    let labels: Vec<String> = svg.select(&sel(".bb-axis-label")).map(text).collect();
+    assert_eq!(labels, ["train loss / val loss", "epoch"]);
+    let rows: Vec<Vec<String>> = html
+        .select(&sel("details table tbody tr"))
+        .map(|r| r.select(&sel("th, td")).map(text).collect())
+        .collect();
+    assert_eq!(rows.len(), 12);
+    // torch train_loss at epoch 1: median of 1.0, 1.1, 0.9 = 1.0; epoch 3: of .4 .5 .4 = .4.
+    assert_eq!(rows[0], ["PyTorch train loss", "1", "1"]);
+    assert_eq!(rows[2], ["PyTorch train loss", "3", "0.400"]);
+    let legend: String = svg.select(&sel(".bb-legend")).map(text).collect();
+    assert!(legend.contains("TensorFlow val loss"));
+}
+
+#[test]
+fn line_chart_sweep_over_a_parameter_on_log_axes() {
+    let out = ok("{{ line_chart(bench=\"mlp_synth\", metric=\"step_time\", x=\"batch_size\", log_x=true, log_y=true) }}\n");
+    let html = Html::parse_fragment(&out);
+    let svg = html.select(&sel("svg")).next().unwrap();
+    let x_ticks: Vec<String> = svg.select(&sel(".bb-axis-x > text")).map(text).collect();
+    assert_eq!(x_ticks, ["1", "32", "128", "batch size"]);
+    assert_eq!(svg.select(&sel("polyline")).count(), 2);
+    assert!(text(html.select(&sel("figcaption")).next().unwrap()).contains("Log scale on x and y"));
+    let first: Vec<String> = html
+        .select(&sel("details table tbody tr"))
+        .next()
+        .unwrap()
+        .select(&sel("th, td"))
+        .map(text)
+        .collect();
+    // torch at batch 1: 1e-4 × 17/16 = 106 µs.
+    assert_eq!(
+        first[..3],
+        ["PyTorch".to_string(), "1".into(), nbsp("106 µs")]
+    );
+}
+
+#[test]
+fn confusion_matrix_counts_and_per_class_scores() {
+    let out = ok("{{ confusion(bench=\"cnn_digits\", runner=\"torch\") }}\n");
+    let html = Html::parse_fragment(&out);
+    let wrap = html.select(&sel("div.bb-confusion")).next().unwrap();
+    // Hand-computed from truth 0000111222, predicted 0001122220:
+    let expected = [["3", "1", "0"], ["0", "2", "1"], ["1", "0", "2"]];
+    let counts = wrap
+        .select(&sel("details table.bb-confusion-table"))
+        .next()
+        .unwrap();
+    let rows: Vec<Vec<String>> = counts
+        .select(&sel("tbody tr"))
+        .map(|r| r.select(&sel("td")).map(text).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        expected.map(|r| r.map(String::from).to_vec()).to_vec()
+    );
+    let normalised = wrap
+        .select(&sel("details table.bb-confusion-table"))
+        .nth(1)
+        .unwrap();
+    let first: Vec<String> = normalised
+        .select(&sel("tbody tr td"))
+        .take(3)
+        .map(text)
+        .collect();
+    assert_eq!(first, ["75.0%", "25.0%", "0.0%"]);
+    // Heatmap cells carry the counts too.
+    assert_eq!(wrap.select(&sel("svg rect.bb-cell")).count(), 9);
+    let prf: Vec<Vec<String>> = wrap
+        .select(&sel("table.bb-class-metrics tbody tr"))
+        .map(|r| r.select(&sel("th, td")).map(text).collect())
+        .collect();
+    // zero: P 3/4, R 3/4; one: P 2/3, R 2/3; two: P 2/3, R 2/3.
+    assert_eq!(prf[0], ["zero", "75.0%", "75.0%", "75.0%", "4"]);
+    assert_eq!(prf[1], ["one", "66.7%", "66.7%", "66.7%", "3"]);
+    assert_eq!(prf[2], ["two", "66.7%", "66.7%", "66.7%", "3"]);
+}
+
+#[test]
+fn precision_recall_threshold_table() {
+    let out = ok("{{ pr_curve(bench=\"digit3\", thresholds=[0.25, 0.5, 0.75, 0.95]) }}\n");
+    let html = Html::parse_fragment(&out);
+    assert_eq!(html.select(&sel("figure.bb-chart svg polyline")).count(), 2);
+    let rows: Vec<Vec<String>> = html
+        .select(&sel("table.bb-thresholds tbody tr"))
+        .map(|r| r.select(&sel("th, td")).map(text).collect())
+        .collect();
+    // torch scores .9 .8 .7 .6 .4 .3 .2 .1, truth T F T T F F T F (4 positives):
+    // ≥0.25 → 6 predicted, 3 TP: P 50%, R 75%, 3 false alarms, 1 miss.
+    // ≥0.5 → 4 predicted, 3 TP: P 75%, R 75%, 1 false alarm, 1 miss.
+    // ≥0.75 → 2 predicted, 1 TP: P 50%, R 25%, 1 false alarm, 3 misses.
+    // ≥0.95 → none predicted: P n/a, R 0%, 0 false alarms, 4 misses.
+    // TensorFlow: positives .95 .85 .8 .7, negatives .3 .2 .1 .05 (one false alarm at ≥ 0.25).
+    assert_eq!(
+        rows[0],
+        ["0.250", "50.0%", "75.0%", "3", "1", "80.0%", "100.0%", "1", "0"]
+    );
+    assert_eq!(
+        rows[1],
+        ["0.500", "75.0%", "75.0%", "1", "1", "100.0%", "100.0%", "0", "0"]
+    );
+    assert_eq!(
+        rows[2],
+        ["0.750", "50.0%", "25.0%", "1", "3", "100.0%", "75.0%", "0", "1"]
+    );
+    assert_eq!(
+        rows[3],
+        ["0.950", "n/a", "0.0%", "0", "4", "100.0%", "25.0%", "0", "3"]
+    );
+    // Average precision of torch: recall steps at .9 (P 1), .7 (P 2/3), .6 (P 3/4), .2 (P 4/7):
+    // 0.25 × (1 + 2/3 + 3/4 + 4/7) = 0.7470 → 74.7%.
+    let legend: String = html.select(&sel(".bb-legend")).map(text).collect();
+    assert!(legend.contains("PyTorch (AP 74.7%)"), "{legend}");
+    assert!(legend.contains("TensorFlow (AP 100.0%)"), "{legend}");
+}
+
+#[test]
+fn probe_messages_are_escaped_verbatim() {
+    let out = ok("{{ probes(bench=\"probes\") }}\n");
+    assert_eq!(out.lines().count(), 1);
+    assert!(!out.contains("<script>"));
+    let html = Html::parse_fragment(&out);
+    assert!(html.select(&sel("script")).next().is_none());
+    let pres: Vec<String> = html.select(&sel(".bb-probes pre")).map(text).collect();
+    assert_eq!(
+        pres[0],
+        "shape '[2, 3]' is invalid for input of size 5\n</pre><script>alert(\"x\")</script>"
+    );
+    assert_eq!(
+        pres[1],
+        "Incompatible shapes: [2,3] vs. [5] <unknown> & 'quoted'"
+    );
+    let rows: Vec<Vec<String>> = html
+        .select(&sel(".bb-probes tbody tr"))
+        .map(|r| r.select(&sel("th")).map(text).collect())
+        .collect();
+    assert_eq!(rows, [["shape_mismatch"], ["dtype_promotion"]]);
+    let observed: Vec<String> = html.select(&sel(".bb-observed")).map(text).collect();
+    assert_eq!(
+        observed,
+        ["no error: result dtype float32 (int64 promoted)"]
+    );
+}
+
+#[test]
+fn environment_box_states_what_was_held_equal() {
+    let out = ok("{{ environment(bench=\"cnn_digits\") }}\n");
+    let html = Html::parse_fragment(&out);
+    let env = html.select(&sel("aside.bb-env")).next().unwrap();
+    let t = text(env);
+    for needle in [
+        "optimizer: adam (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-7)",
+        "dataset: digits",
+        "seed: 7",
+        "threads: 1",
+        "PyTorch: PyTorch (libtorch, via tch) 2.13.0, threads: 1 intra-op, 1 inter-op",
+        "TensorFlow: TensorFlow (C API, via the tensorflow crate) 2.21.0",
+        "Test CPU 3000 (fixture), 2 cores, 8.00\u{a0}GiB memory",
+        "2026-11-20T10:00:00Z to 2026-11-20T10:05:00Z",
+        "3 separate processes per runner and point, after 1 discarded warmup run",
+    ] {
+        assert!(t.contains(needle), "missing {needle:?} in {t}");
+    }
+    // Nothing varied between the runners' workloads.
+    assert!(!t.contains("Varied"));
+}
+
+#[test]
+fn measured_link_and_result_files_to_copy() {
+    let out = ok("See {{ measured(bench=\"probes\") }}.\n");
+    let html = Html::parse_fragment(&out);
+    let a = html.select(&sel("a.bb-measured-link")).next().unwrap();
+    assert_eq!(a.value().attr("href"), Some("../results/probes.json"));
+    assert_eq!(text(a), "how this was measured");
+    let ctx = context();
+    let copies = ctx.result_copies();
+    assert_eq!(copies.len(), 4);
+    match &copies[0] {
+        OutputFile::Copy { path, from } => {
+            assert_eq!(path, Path::new("results/cnn_digits.json"));
+            assert!(from.is_absolute());
+            assert!(from.ends_with("benchmarks/results/cnn_digits.json"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
