@@ -22,6 +22,7 @@ fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
         runners: vec!["torch".into(), "tensorflow".into()],
         metrics: metrics.iter().map(|m| m.to_string()).collect(),
         matrix: BTreeMap::new(),
+        compare: None,
     }
 }
 
@@ -246,12 +247,12 @@ fn line_numbers_are_preserved() {
 fn quiz_blocks_take_answers_from_results() {
     let body = r#"```quiz
 question: Which framework took less time per training step here?
-answers:
+choices:
   - text: PyTorch
     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="torch") }}
   - text: TensorFlow
     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="tensorflow") }}
-explanation: "{{ verdict(bench="cnn_digits", metric="step_time") }}; accuracy: {{ faster(bench="cnn_digits", metric="test_accuracy") }}; \{{ literal"
+    explain: "{{ verdict(bench="cnn_digits", metric="step_time") }}; accuracy: {{ faster(bench="cnn_digits", metric="test_accuracy") }}; \{{ literal"
 ```
 "#;
     let out = ok(body);
@@ -260,7 +261,7 @@ explanation: "{{ verdict(bench="cnn_digits", metric="step_time") }}; accuracy: {
     assert_eq!(lines[6], "    correct: true");
     // Plain text in quizzes: no HTML. TF medians 7.10 ms vs 10.4 ms → 1.46x.
     assert!(
-        lines[7].starts_with("explanation: \"TensorFlow 1.46x faster ("),
+        lines[7].starts_with("    explain: \"TensorFlow 1.46x faster ("),
         "{}",
         lines[7]
     );
@@ -369,18 +370,6 @@ fn syntax_and_placement_errors() {
         format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, ratio, measured, label)"),
         format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
     ]);
-}
-
-#[test]
-fn front_matter_naming_an_undeclared_benchmark_is_an_error() {
-    let mut p = page("nothing\n");
-    p.front.benchmarks.push("ghost".into());
-    let errs: Vec<String> = expand(&mut p, &context())
-        .0
-        .iter()
-        .map(|d| d.to_string())
-        .collect();
-    assert_eq!(errs, ["content/training/speed.md:3:1: unknown benchmark `ghost` in `benchmarks:`; declared benchmarks: `cnn_digits`, `digit3`, `mlp_synth`, `probes`, `unused`"]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -711,4 +700,26 @@ fn measured_link_and_result_files_to_copy() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn declared_compare_pair_is_the_default_with_more_runners() {
+    let mut ctx = context();
+    let d = ctx.declared.get_mut("cnn_digits").unwrap();
+    d.runners.push("jax".into());
+    let mut p = page("{{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}\n");
+    let errs = expand(&mut p, &ctx);
+    assert_eq!(
+        errs.0[0].to_string(),
+        "content/training/speed.md:5:4: `faster` compares exactly two runners; benchmark `cnn_digits` has 3 (torch, tensorflow, jax); expected `runners=[\"a\", \"b\"]`"
+    );
+    ctx.declared.get_mut("cnn_digits").unwrap().compare =
+        Some(("torch".into(), "tensorflow".into()));
+    assert_eq!(
+        ok_with(
+            &ctx,
+            "{{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}\n"
+        ),
+        "TensorFlow\n"
+    );
 }

@@ -161,6 +161,8 @@ pub(crate) fn pooled(run: &StoredRun, metric: &str) -> Option<Pooled> {
 
 /// A metric of one run, summarised.
 pub(crate) struct MetricData {
+    /// Identity for caches: (benchmark, run index, metric).
+    pub key: super::SummaryKey,
     pub unit: Unit,
     pub better: Option<Better>,
     pub samples: Vec<f64>,
@@ -732,6 +734,7 @@ impl<'a> Evaluator<'a> {
             .summary(&b.id, run_index, name, || p.samples.clone());
         match &*summary {
             Ok(s) => Ok(Some(MetricData {
+                key: (b.id.clone(), run_index, name.to_string()),
                 unit: p.unit,
                 better: p.better,
                 samples: p.samples,
@@ -842,6 +845,9 @@ impl<'a> Evaluator<'a> {
 
     /// Two runners to compare: `runners=[a, b]` or the declaration's two.
     fn pair(&self, args: &Args, b: &Bench) -> Result<(String, String), Stop> {
+        if let (None, Some((x, y))) = (args.get("runners"), &b.decl.compare) {
+            return Ok((x.clone(), y.clone()));
+        }
         let list = self.runners_arg(args, b)?;
         match list.as_slice() {
             [a, c] => Ok((a.clone(), c.clone())),
@@ -976,7 +982,7 @@ impl<'a> Evaluator<'a> {
         let (ic, rc) = self.run(b, c, &point, at)?;
         let ma = self.require_metric(b, ia, ra, metric, metric_at)?;
         let mc = self.require_metric(b, ic, rc, metric, metric_at)?;
-        let cmp = stats::compare(&ma.samples, &mc.samples, ma.better).or_else(|e| {
+        let cmp = self.ctx.comparison(&ma, &mc).or_else(|e| {
             err(
                 metric_at,
                 format!("cannot compare `{metric}` of `{a}` and `{c}`: {e}"),
@@ -1120,6 +1126,7 @@ impl<'a> Evaluator<'a> {
         for r in &runners {
             runs.push(self.run(&b, r, &point, span.start + 1)?);
         }
+        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
         let mut rows = Vec::new();
         for (metric, at) in &metrics {
             self.check_metric(&b, metric, *at)?;
@@ -1136,9 +1143,14 @@ impl<'a> Evaluator<'a> {
                     ),
                 );
             }
-            rows.push(sc::TableRow::new(metric.clone(), cells));
+            let (best, verdict) = self.row_verdicts(&cells, &labels);
+            rows.push(sc::TableRow {
+                metric: metric.clone(),
+                cells,
+                best,
+                verdict,
+            });
         }
-        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
         let link = self.result_link(&b.id, span.start).ok();
         Ok(Value::Block(sc::results_table(
             &b,
@@ -1147,6 +1159,63 @@ impl<'a> Evaluator<'a> {
             rows,
             link.as_deref(),
         )))
+    }
+
+    /// For one table row: the clearly best cell (best median, and clearly better than every
+    /// other cell), and with two runners the verdict text.
+    fn row_verdicts(
+        &self,
+        cells: &[Option<MetricData>],
+        labels: &[String],
+    ) -> (Option<usize>, Option<String>) {
+        let present: Vec<(usize, &MetricData)> = cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+            .collect();
+        let verdict = match cells {
+            [Some(a), Some(b)] => Some(match self.ctx.comparison(a, b) {
+                Ok(cmp) => sc::verdict_text(&cmp, &labels[0], &labels[1], a.unit, a.better),
+                Err(e) => format!("no comparison: {e}"),
+            }),
+            [_, _] => Some("no comparison".into()),
+            _ => None,
+        };
+        let Some(better) = present.first().and_then(|(_, m)| m.better) else {
+            return (None, verdict);
+        };
+        if present.len() < 2 {
+            return (None, verdict);
+        }
+        let Some((best_i, best)) = present.iter().copied().reduce(|x, y| {
+            let pick_y = match better {
+                Better::Lower => y.1.summary.median < x.1.summary.median,
+                Better::Higher => y.1.summary.median > x.1.summary.median,
+            };
+            if pick_y {
+                y
+            } else {
+                x
+            }
+        }) else {
+            return (None, verdict);
+        };
+        let clear = present
+            .iter()
+            .filter(|(i, _)| *i != best_i)
+            .all(|(i, other)| {
+                // Compare in column order, so that two runners reuse the verdict's comparison.
+                if *i < best_i {
+                    self.ctx
+                        .comparison(other, best)
+                        .is_ok_and(|c| c.winner == Some(Side::B))
+                } else {
+                    self.ctx
+                        .comparison(best, other)
+                        .is_ok_and(|c| c.winner == Some(Side::A))
+                }
+            });
+        (clear.then_some(best_i), verdict)
     }
 
     fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {

@@ -50,8 +50,8 @@
 //!   result (`results/<id>.json` in the site; see [`MergeContext::result_copies`]).
 //!
 //! `verdict`, `faster`, `is_faster` and `ratio` compare two runners: `runners=["torch",
-//! "tensorflow"]` (first over second; default: the declaration's runners when there are
-//! exactly two). `is_faster` also takes `than="tensorflow"`. Direction comes from the
+//! "tensorflow"]` (first over second; default: the declaration's `compare` pair, else its
+//! runners when there are exactly two). `is_faster` also takes `than="tensorflow"`. Direction comes from the
 //! metric (lower is better for seconds and bytes, higher for rates and fractions).
 //!
 //! # Shortcodes (block level)
@@ -93,7 +93,7 @@ mod shortcodes;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{OutputFile, Page};
 use crate::results::StoredBenchmark;
-use crate::stats::{StatsError, Summary};
+use crate::stats::{Comparison, StatsError, Summary};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
@@ -101,7 +101,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// (benchmark id, index of the run in `StoredBenchmark::runs`, metric).
-type SummaryKey = (String, usize, String);
+pub(crate) type SummaryKey = (String, usize, String);
 
 /// What a page may reference about one benchmark, from its declaration.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,6 +113,9 @@ pub struct DeclaredBenchmark {
     pub metrics: Vec<String>,
     /// Matrix parameters and their values.
     pub matrix: BTreeMap<String, Vec<serde_json::Value>>,
+    /// The two runners that comparisons (`verdict`, `faster`, ...) use when a page names
+    /// none; without it, a benchmark of exactly two runners compares those two.
+    pub compare: Option<(String, String)>,
 }
 
 /// Everything `expand` reads. Build it with [`MergeContext::new`], then fill the public fields.
@@ -134,6 +137,8 @@ pub struct MergeContext {
     pub runner_labels: BTreeMap<String, String>,
     /// Summaries computed so far: (benchmark, run index, metric).
     cache: Mutex<HashMap<SummaryKey, Arc<Result<Summary, StatsError>>>>,
+    /// Comparisons computed so far: (first, second), each a summary key.
+    comparisons: Mutex<HashMap<(SummaryKey, SummaryKey), Result<Comparison, StatsError>>>,
 }
 
 impl MergeContext {
@@ -191,6 +196,28 @@ impl MergeContext {
             c.insert(key, s.clone());
         }
         s
+    }
+
+    /// `stats::compare` of two metrics, computed once per pair (bootstraps are not free).
+    pub(crate) fn comparison(
+        &self,
+        a: &eval::MetricData,
+        b: &eval::MetricData,
+    ) -> Result<Comparison, StatsError> {
+        let key = (a.key.clone(), b.key.clone());
+        if let Some(c) = self
+            .comparisons
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return c;
+        }
+        let c = crate::stats::compare(&a.samples, &b.samples, a.better);
+        if let Ok(mut cache) = self.comparisons.lock() {
+            cache.insert(key, c.clone());
+        }
+        c
     }
 }
 
@@ -292,20 +319,8 @@ pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
     let regions = regions(&body);
     let mut ev = eval::Evaluator::new(ctx, page);
 
-    // Front matter `benchmarks:` naming an undeclared benchmark.
-    for id in &page.front.benchmarks {
-        if !ctx.declared.contains_key(id) {
-            diags.push(Diagnostic::new(
-                &page.source,
-                page.key_line("benchmarks"),
-                1,
-                format!(
-                    "unknown benchmark `{id}` in `benchmarks:`; declared benchmarks: {}",
-                    eval::list_or_none(ctx.declared.keys())
-                ),
-            ));
-        }
-    }
+    // Front matter `benchmarks:` naming an undeclared benchmark is reported by the bench
+    // stage (`bench::decl::check_pages`), once per page.
 
     let locate = |offset: usize| -> (usize, usize) {
         let (line, col) = lines.locate(&body, offset);

@@ -10,7 +10,7 @@ use super::charts::{figure, Axis};
 use super::eval::{json_text, Bench, MetricData};
 use super::filters::{self, Filter};
 use super::html::{esc, esc_line};
-use crate::stats::{self, Comparison, Side, Summary};
+use crate::stats::{Comparison, Side, Summary};
 use benchbook_protocol::{Better, BinaryScores, Classification, Probe, Stage, Unit};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -108,14 +108,12 @@ pub(crate) fn verdict_text(
 // Results table
 
 pub(crate) struct TableRow {
-    metric: String,
-    cells: Vec<Option<MetricData>>,
-}
-
-impl TableRow {
-    pub(crate) fn new(metric: String, cells: Vec<Option<MetricData>>) -> Self {
-        TableRow { metric, cells }
-    }
+    pub metric: String,
+    pub cells: Vec<Option<MetricData>>,
+    /// The clearly better cell, if any.
+    pub best: Option<usize>,
+    /// The verdict of the first runner against the second (tables of two runners).
+    pub verdict: Option<String>,
 }
 
 /// "1.20–1.26 ms" when both ends share a unit, else "1.20 ms–1.26 s".
@@ -133,38 +131,6 @@ fn direction(better: Option<Better>) -> &'static str {
         Some(Better::Higher) => "higher is better",
         None => "no better direction",
     }
-}
-
-/// Index of the clearly best cell: best median, and clearly better than every other.
-fn best_cell(cells: &[Option<MetricData>]) -> Option<usize> {
-    let present: Vec<(usize, &MetricData)> = cells
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-        .collect();
-    if present.len() < 2 {
-        return None;
-    }
-    let better = present[0].1.better?;
-    let (best_i, best) = present.iter().copied().reduce(|x, y| {
-        let pick_y = match better {
-            Better::Lower => y.1.summary.median < x.1.summary.median,
-            Better::Higher => y.1.summary.median > x.1.summary.median,
-        };
-        if pick_y {
-            y
-        } else {
-            x
-        }
-    })?;
-    let clear = present
-        .iter()
-        .filter(|(i, _)| *i != best_i)
-        .all(|(_, other)| {
-            stats::compare(&best.samples, &other.samples, Some(better))
-                .is_ok_and(|c| c.winner == Some(Side::A))
-        });
-    clear.then_some(best_i)
 }
 
 pub(crate) fn results_table(
@@ -199,7 +165,7 @@ pub(crate) fn results_table(
         let first = row.cells.iter().flatten().next();
         let (unit, better) = first.map_or((Unit::Plain, None), |m| (m.unit, m.better));
         let fmt = Filter::default_for(unit);
-        let best = best_cell(&row.cells);
+        let best = row.best;
         let _ = write!(
             s,
             "<tr><th scope=\"row\">{} <span class=\"bb-direction\">({})</span></th>",
@@ -260,26 +226,10 @@ pub(crate) fn results_table(
             }
             s.push_str("</td>");
         }
-        if two {
-            match (&row.cells[0], &row.cells[1]) {
-                (Some(x), Some(y)) => match stats::compare(&x.samples, &y.samples, better) {
-                    Ok(cmp) => {
-                        let _ = write!(
-                            s,
-                            "<td class=\"bb-verdict\">{}</td>",
-                            esc(&verdict_text(&cmp, &labels[0], &labels[1], unit, better))
-                        );
-                    }
-                    Err(e) => {
-                        let _ = write!(
-                            s,
-                            "<td class=\"bb-verdict\">no comparison: {}</td>",
-                            esc(&e.to_string())
-                        );
-                    }
-                },
-                _ => s.push_str("<td class=\"bb-verdict\">no comparison</td>"),
-            }
+        if let Some(v) = &row.verdict {
+            let _ = write!(s, "<td class=\"bb-verdict\">{}</td>", esc(v));
+        } else if two {
+            s.push_str("<td class=\"bb-verdict\">no comparison</td>");
         }
         s.push_str("</tr>");
     }
