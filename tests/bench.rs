@@ -392,6 +392,7 @@ timeout: 0.5
     let stored = &outcome.results["mixed"];
     assert_eq!(stored.runs.len(), 1);
     assert_eq!(stored.runs[0].runner, "good");
+    assert!(outcome.stale.is_empty());
     assert_eq!(outcome.declarations.len(), 1);
     assert_eq!(
         outcome.declarations[0].compare,
@@ -408,6 +409,34 @@ timeout: 0.5
         err.to_string().contains("1 benchmark run failed"),
         "{err:#}"
     );
+
+    // A good result whose re-measurement fails is kept, and marked stale when its
+    // declaration changed since.
+    std::fs::write(
+        site.root().join("benchmarks/mixed.yaml"),
+        format!("title: Mixed\nrunners:\n  - {{name: good, command: [{FAKE}]}}\nworkload: {{mode: crash}}\nrepetitions: 1\n"),
+    )
+    .unwrap();
+    let policy = benchbook::cli::BenchPolicy {
+        keep_going: true,
+        ..Default::default()
+    };
+    let outcome = benchbook::bench::prepare(site.root(), &policy, &[], true).unwrap();
+    assert_eq!(outcome.failures.len(), 1);
+    assert!(outcome.stale.contains("mixed"));
+    assert_eq!(outcome.results["mixed"].runs[0].runner, "good");
+    let frozen = benchbook::bench::prepare(
+        site.root(),
+        &benchbook::cli::BenchPolicy {
+            frozen: true,
+            ..Default::default()
+        },
+        &[],
+        true,
+    )
+    .unwrap();
+    assert!(frozen.stale.contains("mixed"));
+    assert_eq!(frozen.warnings.len(), 1);
 }
 
 #[test]
@@ -512,4 +541,44 @@ fn a_broken_stored_result_is_reported_with_its_position() {
     let out = site.run(&["bench", "--rerun"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(site.stored("demo").runs.len(), 1);
+}
+
+#[test]
+fn editing_a_data_file_named_in_the_workload_makes_results_stale() {
+    let site = Site::new();
+    std::fs::create_dir_all(site.root().join("benchmarks/data")).unwrap();
+    std::fs::write(site.root().join("benchmarks/data/x.json"), "[1]").unwrap();
+    site.declare(
+        "demo",
+        &OK.replace("[1, 2]", "[1]")
+            .replace("seed: 7", "seed: 7, data: benchmarks/data/x.json"),
+    );
+    assert!(site.run(&["bench"]).status.success());
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 3);
+    std::fs::write(site.root().join("benchmarks/data/x.json"), "[2]").unwrap();
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 6);
+}
+
+#[test]
+fn verbose_forwards_the_runner_stderr_and_quiet_says_nothing() {
+    let site = Site::new();
+    site.declare("demo", &OK.replace("[1, 2]", "[1]"));
+    let out = site.run(&["-v", "bench"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("  fake| fake runner: fake on demo in mode ok"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bench: fake on demo {size=1}: 2 repetitions measured"),
+        "{err}"
+    );
+
+    let out = site.run(&["-q", "bench", "--rerun"]);
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+    assert_eq!(site.starts().len(), 6);
 }

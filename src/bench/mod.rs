@@ -25,7 +25,7 @@ use exec::{Ended, Finished, Program};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plan::{describe, Planned, RunnerPrints, State};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,9 @@ pub struct BenchOutcome {
     pub failures: Vec<Failure>,
     /// Things the user should know (stale results used under `--frozen`).
     pub warnings: Vec<String>,
+    /// Benchmarks with a stored run in use that no longer matches its declaration or runner
+    /// (kept under `--frozen`, or kept because its re-run failed).
+    pub stale: BTreeSet<String>,
     /// Runs (runner × matrix point) measured now.
     pub ran: usize,
     /// Runs whose stored result was reused.
@@ -241,12 +244,14 @@ fn frozen(
                 (State::Fresh, _) => outcome.reused += 1,
                 (State::Stale, Err(e)) => {
                     outcome.reused += 1;
+                    outcome.stale.insert(d.id.clone());
                     outcome.warnings.push(format!(
                         "{what}: cannot tell whether the stored result is fresh ({e}); using it (--frozen)"
                     ));
                 }
                 (State::Stale, Ok(_)) => {
                     outcome.reused += 1;
+                    outcome.stale.insert(d.id.clone());
                     outcome.warnings.push(format!(
                         "{what}: the stored result is stale (its declaration or runner changed); using it (--frozen)"
                     ));
@@ -317,6 +322,8 @@ fn measure(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
+        // Long runs report nothing for minutes; keep the spinner and the clock moving.
+        bar.enable_steady_tick(Duration::from_millis(250));
         bar
     };
     let say = |line: String| {
@@ -358,6 +365,10 @@ fn measure(
             // Provisioning a built-in runner may download and build: keep its output clear
             // of the bar.
             let program = bar.suspend(|| program_for(root, &p.runner, &mut programs, opts.quiet));
+            if exec::interrupted() {
+                bar.finish_and_clear();
+                return Err(Interrupted.into());
+            }
             let result = match (&p.fingerprint, program) {
                 (Err(e), _) => Err(RunError::Failed(e.clone())),
                 (_, Err(e)) => Err(RunError::Failed(e)),
@@ -395,6 +406,10 @@ fn measure(
                             }
                         )
                     });
+                    let kept = plan::find_run(Some(&file), &p.runner.name, &p.params);
+                    if kept.is_some_and(|r| p.fingerprint.as_ref() != Ok(&r.fingerprint)) {
+                        outcome.stale.insert(d.id.clone());
+                    }
                     outcome.failures.push(Failure {
                         benchmark: d.id.clone(),
                         runner: p.runner.name.clone(),

@@ -107,9 +107,11 @@ pub fn spec_for(decl: &Declaration, runner: &str, params: &BTreeMap<String, Valu
 }
 
 /// sha256 over what decides a run's numbers: protocol, spec (workload and params), runner
-/// (name, command and its program's fingerprint), repetitions, warmup and kept metrics.
+/// (name, command and its program's fingerprint), repetitions, warmup, kept metrics, and the
+/// bytes of every file under the root that a workload text names (a data file).
 /// Title, description, timeout and `compare` do not make a result stale.
 pub fn fingerprint(
+    root: &Path,
     decl: &Declaration,
     runner: &RunnerDecl,
     spec: &Spec,
@@ -124,7 +126,39 @@ pub fn fingerprint(
         "warmup": decl.warmup,
         "metrics": decl.metrics,
     }));
-    hex::encode(Sha256::digest(doc.to_string().as_bytes()))
+    let mut h = Sha256::new();
+    h.update(doc.to_string().as_bytes());
+    let mut files = Vec::new();
+    named_files(root, &spec.workload, &mut files);
+    files.sort();
+    files.dedup();
+    for f in files {
+        h.update(b"\0file\0");
+        h.update(f.as_bytes());
+        // A file that vanished between the check and the read still changes the hash.
+        if hash_file(&mut h, &root.join(&f)).is_err() {
+            h.update(b"unreadable");
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Texts in a workload that name a file under the root (relative, no `..`).
+fn named_files(root: &Path, v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => {
+            let p = Path::new(s);
+            let inside = p.is_relative()
+                && p.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !s.is_empty() && inside && root.join(p).is_file() {
+                out.push(s.clone());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| named_files(root, i, out)),
+        Value::Object(m) => m.values().for_each(|i| named_files(root, i, out)),
+        _ => {}
+    }
 }
 
 /// Every run of `decl`, points outside, runners inside (so runners alternate per point).
@@ -141,7 +175,7 @@ pub fn plan(
             let spec = spec_for(decl, &runner.name, &params);
             let fp = prints
                 .get(root, runner)
-                .map(|rp| fingerprint(decl, runner, &spec, &rp));
+                .map(|rp| fingerprint(root, decl, runner, &spec, &rp));
             let state = match find_run(stored, &runner.name, &params) {
                 None => State::Missing,
                 Some(r) if !rerun && fp.as_deref() == Ok(r.fingerprint.as_str()) => State::Fresh,
