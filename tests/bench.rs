@@ -582,3 +582,25 @@ fn verbose_forwards_the_runner_stderr_and_quiet_says_nothing() {
     assert_eq!(stderr(&out), "");
     assert_eq!(site.starts().len(), 6);
 }
+
+#[test]
+fn one_runner_name_may_mean_different_programs_in_different_declarations() {
+    let site = Site::new();
+    site.declare(
+        "a",
+        "title: A\nrunners:\n  - {name: r, command: [FAKE]}\nrepetitions: 1\n",
+    );
+    site.declare(
+        "b",
+        "title: B\nrunners:\n  - {name: r, command: [bin/missing]}\nrepetitions: 1\n",
+    );
+    let out = site.run(&["bench", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: r on b: cannot find the program `bin/missing`"),
+        "{err}"
+    );
+    assert_eq!(site.stored("a").runs.len(), 1);
+    assert!(site.result_bytes("b").is_none());
+}

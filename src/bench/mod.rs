@@ -311,7 +311,7 @@ fn measure(
         })
         .sum();
     let started = Instant::now();
-    let bar = if opts.quiet {
+    let bar = if opts.quiet || total == 0 {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -386,7 +386,7 @@ fn measure(
                         plural(run.repetitions.len())
                     ));
                     file.title = d.title.clone();
-                    file.runs = merged(d, runs, &file.runs, Some(run));
+                    file.runs = merged(runs, &file.runs, Some(run));
                     store::save(root, &file)?;
                     stored.insert(d.id.clone(), file.clone());
                 }
@@ -428,7 +428,7 @@ fn measure(
             let tidy = StoredBenchmark {
                 id: d.id.clone(),
                 title: d.title.clone(),
-                runs: merged(d, runs, &file.runs, None),
+                runs: merged(runs, &file.runs, None),
             };
             if tidy != file {
                 store::save(root, &tidy)?;
@@ -461,13 +461,7 @@ fn measure(
 
 /// The runs to store for `d`, in plan order: `new` where it belongs, the stored run
 /// elsewhere; runs of points or runners no longer declared are dropped.
-fn merged(
-    d: &Declaration,
-    plan: &[Planned],
-    old: &[StoredRun],
-    new: Option<StoredRun>,
-) -> Vec<StoredRun> {
-    let _ = d;
+fn merged(plan: &[Planned], old: &[StoredRun], new: Option<StoredRun>) -> Vec<StoredRun> {
     plan.iter()
         .filter_map(|p| {
             let same = |r: &&StoredRun| r.runner == p.runner.name && r.params == p.params;
@@ -487,8 +481,9 @@ fn program_for(
     cache: &mut HashMap<String, Result<(Program, Vec<String>), String>>,
     quiet: bool,
 ) -> Result<(Program, Vec<String>), String> {
+    // Keyed by name and command: two declarations may give one name to different programs.
     cache
-        .entry(runner.name.clone())
+        .entry(serde_json::to_string(runner).unwrap_or_default())
         .or_insert_with(|| {
             let (program, args, env) = match &runner.command {
                 None => {
