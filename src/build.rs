@@ -28,11 +28,27 @@ pub struct BuildReport {
     /// Where the site was written (`None` for a check).
     pub out_dir: Option<PathBuf>,
     pub elapsed: Duration,
+    /// Time spent in each stage, in pipeline order (`load`, `markdown`, `render`, `write`).
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+/// A loaded and rendered site, ready to be written.
+pub struct Prepared {
+    pub site: Site,
+    pub files: Vec<OutputFile>,
+    /// Time spent in each stage so far.
+    pub stages: Vec<(&'static str, Duration)>,
 }
 
 /// Run every stage but `write`: the loaded site (pages rendered) and its output files, or
 /// every error found by every stage that could run.
-pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile>), Diagnostics> {
+pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Diagnostics> {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
+        stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
     let (site, mut diags) = load_lenient(
         root,
         &LoadOptions {
@@ -42,6 +58,7 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile
     let Some(mut site) = site else {
         return Err(diags.sorted());
     };
+    lap("load", &mut stages);
 
     // ── bench and merge go here ───────────────────────────────────────────────────────────
     // bench: plan/run (or reuse) the benchmarks named by `page.front.benchmarks`, pushing
@@ -53,6 +70,7 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile
     if let Err(d) = crate::markdown::render_site(&mut site) {
         diags.extend(d);
     }
+    lap("markdown", &mut stages);
     // Render even after earlier errors, so template errors are reported in the same run.
     let files = match crate::render::render(&site) {
         Ok(files) => files,
@@ -61,6 +79,7 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile
             Vec::new()
         }
     };
+    lap("render", &mut stages);
     if !diags.is_empty() {
         return Err(diags.sorted());
     }
@@ -72,7 +91,12 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<(Site, Vec<OutputFile
     }
     let css = crate::print::stylesheets(&files);
     files.push(crate::print::print_page(&site, &css));
-    Ok((site, files))
+    lap("search+print", &mut stages);
+    Ok(Prepared {
+        site,
+        files,
+        stages,
+    })
 }
 
 fn page_count(site: &Site) -> usize {
@@ -85,26 +109,34 @@ fn page_count(site: &Site) -> usize {
 pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
     let out = crate::write::check_out_dir(root, out)?;
-    let (site, files) = prepare(root, opts)?;
+    let Prepared {
+        site,
+        files,
+        mut stages,
+    } = prepare(root, opts)?;
     let n_files = files.len();
+    let write_start = Instant::now();
     crate::write::write(&out, files)?;
+    stages.push(("write", write_start.elapsed()));
     Ok(BuildReport {
         pages: page_count(&site),
         files: n_files,
         out_dir: Some(out),
         elapsed: start.elapsed(),
+        stages,
     })
 }
 
 /// Check the site at `root` (every stage but `write`); nothing is written.
 pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
-    let (site, files) = prepare(root, opts)?;
+    let p = prepare(root, opts)?;
     Ok(BuildReport {
-        pages: page_count(&site),
-        files: files.len(),
+        pages: page_count(&p.site),
+        files: p.files.len(),
         out_dir: None,
         elapsed: start.elapsed(),
+        stages: p.stages,
     })
 }
 
@@ -143,6 +175,11 @@ pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
             drafts: args.drafts,
         },
     )?;
+    if global.verbose {
+        for (stage, took) in &report.stages {
+            eprintln!("  {stage:<9} {:>6} ms", took.as_millis());
+        }
+    }
     if !global.quiet {
         println!(
             "built {} page{} in {} ms → {}",

@@ -586,7 +586,12 @@ fn read_content(
     // A folder is a section if it is content/ itself or holds markdown somewhere below it;
     // a folder of images only is just a place for assets.
     let mut with_markdown: std::collections::HashSet<&Path> = std::collections::HashSet::new();
-    for p in walked.markdown.iter().filter(|p| !in_draft(p)) {
+    let published = pages
+        .iter()
+        .map(|p| p.source.as_path())
+        .chain(index_pages.values().map(|p| p.source.as_path()))
+        .filter(|p| !in_draft(p));
+    for p in published {
         let mut d = p.parent();
         while let Some(dir) = d {
             if !with_markdown.insert(dir) {

@@ -150,7 +150,12 @@ pub fn anchors(page: &Page) -> HashSet<String> {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((explicit, text)) = heading.take() {
-                    out.insert(ids.assign(explicit.as_deref(), &text));
+                    out.insert(ids.assign(explicit.as_deref(), &collapse(&text)));
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some((_, text)) = &mut heading {
+                    text.push(' ');
                 }
             }
             Event::Text(t) | Event::Code(t) => {
@@ -650,6 +655,9 @@ pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendere
                 out.push(ev);
             }
             ev @ (Event::SoftBreak | Event::HardBreak) => {
+                if let Some(h) = &mut heading {
+                    h.text.push(' ');
+                }
                 section.text.push(' ');
                 if let Some(p) = &mut paragraph {
                     p.push(' ');
