@@ -723,3 +723,46 @@ fn declared_compare_pair_is_the_default_with_more_runners() {
         "TensorFlow\n"
     );
 }
+
+/// The markdown stage must pass every shortcode through as one raw HTML block, untouched.
+#[test]
+fn shortcodes_survive_markdown_as_html_blocks() {
+    let body = "Intro with {{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} inline.\n\
+                \n\
+                {{ table(bench=\"cnn_digits\") }}\n\
+                \n\
+                {{ bar_chart(bench=\"cnn_digits\", metric=\"step_time\") }}\n\
+                \n\
+                {{ confusion(bench=\"cnn_digits\", runner=\"tensorflow\") }}\n\
+                \n\
+                {{ pr_curve(bench=\"digit3\") }}\n\
+                \n\
+                {{ environment(bench=\"cnn_digits\") }}\n\
+                \n\
+                {{ probes(bench=\"probes\") }}\n\
+                \n\
+                {{ line_chart(bench=\"cnn_digits\", series=[\"val_accuracy\"]) }}\n\
+                \n\
+                Outro.\n";
+    let mut ctx = context();
+    ctx.stale.insert("digit3".into());
+    let out = ok_with(&ctx, body);
+    let mut html = String::new();
+    let opts = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_GFM;
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(&out, opts));
+    for (i, line) in out.lines().enumerate() {
+        if line.starts_with('<') {
+            assert!(
+                html.contains(line),
+                "line {} was altered by markdown",
+                i + 1
+            );
+        }
+    }
+    assert!(html.contains("<p>Intro with <strong class=\"bb-verdict\">TensorFlow 1.46x faster"));
+    assert!(html.contains("<p>Outro.</p>"));
+    let doc = Html::parse_fragment(&html);
+    assert_eq!(doc.select(&sel("figure.bb-chart")).count(), 4);
+    assert_eq!(doc.select(&sel("p.bb-stale")).count(), 1);
+    assert!(doc.select(&sel("script")).next().is_none());
+}
