@@ -90,7 +90,7 @@ pub mod filters;
 mod html;
 mod shortcodes;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::model::{OutputFile, Page};
 use crate::results::StoredBenchmark;
 use crate::stats::{Comparison, StatsError, Summary};
