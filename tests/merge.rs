@@ -252,6 +252,8 @@ choices:
     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="torch") }}
   - text: TensorFlow
     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="tensorflow") }}
+  - text: No clear difference
+    correct: {{ no_difference(bench="cnn_digits", metric="step_time") }}
     explain: "{{ verdict(bench="cnn_digits", metric="step_time") }}; accuracy: {{ faster(bench="cnn_digits", metric="test_accuracy") }}; \{{ literal"
 ```
 "#;
@@ -259,18 +261,19 @@ choices:
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[4], "    correct: false");
     assert_eq!(lines[6], "    correct: true");
+    assert_eq!(lines[8], "    correct: false");
     // Plain text in quizzes: no HTML. TF medians 7.10 ms vs 10.4 ms → 1.46x.
     assert!(
-        lines[7].starts_with("    explain: \"TensorFlow 1.46x faster ("),
+        lines[9].starts_with("    explain: \"TensorFlow 1.46x faster ("),
         "{}",
-        lines[7]
+        lines[9]
     );
     assert!(
-        lines[7].ends_with("; accuracy: no clear difference; {{ literal\""),
+        lines[9].ends_with("; accuracy: no clear difference; {{ literal\""),
         "{}",
-        lines[7]
+        lines[9]
     );
-    assert!(!lines[7].contains('<'));
+    assert!(!lines[9].contains('<'));
 }
 
 #[test]
@@ -285,6 +288,10 @@ fn verdict_inline_names_the_winner_only_when_the_interval_excludes_one() {
     assert!(lo > 1.0 && lo <= 1.46 && hi >= 1.46, "{lo} {hi}");
     assert!(v[1].starts_with("no clear difference ("), "{}", v[1]);
     assert!(out.contains(" / TensorFlow / 1.46x"), "{out}");
+    assert_eq!(
+        ok("{{ no_difference(bench=\"cnn_digits\", metric=\"test_accuracy\") }} {{ no_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n"),
+        "true false\n"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -367,7 +374,7 @@ fn syntax_and_placement_errors() {
         format!("{f}:8:1: a block shortcode must be followed by a blank line; expected an empty line after it"),
         format!("{f}:11:30: unknown argument `colour` of `table`; expected one of: bench, metrics, runners"),
         format!("{f}:13:4: `confusion` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
-        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, ratio, measured, label)"),
+        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, no_difference, ratio, measured, label)"),
         format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
     ]);
 }
@@ -536,6 +543,11 @@ fn line_chart_sweep_over_a_parameter_on_log_axes() {
     let svg = html.select(&sel("svg")).next().unwrap();
     let x_ticks: Vec<String> = svg.select(&sel(".bb-axis-x > text")).map(text).collect();
     assert_eq!(x_ticks, ["1", "32", "128", "batch size"]);
+    let y_label: Vec<String> = svg
+        .select(&sel(".bb-axis-y .bb-axis-label"))
+        .map(text)
+        .collect();
+    assert_eq!(y_label, ["median step time (ms)"]);
     assert_eq!(svg.select(&sel("polyline")).count(), 2);
     assert!(text(html.select(&sel("figcaption")).next().unwrap()).contains("Log scale on x and y"));
     let first: Vec<String> = html
@@ -608,22 +620,15 @@ fn precision_recall_threshold_table() {
     // ≥0.75 → 2 predicted, 1 TP: P 50%, R 25%, 1 false alarm, 3 misses.
     // ≥0.95 → none predicted: P n/a, R 0%, 0 false alarms, 4 misses.
     // TensorFlow: positives .95 .85 .8 .7, negatives .3 .2 .1 .05 (one false alarm at ≥ 0.25).
-    assert_eq!(
-        rows[0],
-        ["0.250", "50.0%", "75.0%", "3", "1", "80.0%", "100.0%", "1", "0"]
-    );
-    assert_eq!(
-        rows[1],
-        ["0.500", "75.0%", "75.0%", "1", "1", "100.0%", "100.0%", "0", "0"]
-    );
-    assert_eq!(
-        rows[2],
-        ["0.750", "50.0%", "25.0%", "1", "3", "100.0%", "75.0%", "0", "1"]
-    );
-    assert_eq!(
-        rows[3],
-        ["0.950", "n/a", "0.0%", "0", "4", "100.0%", "25.0%", "0", "3"]
-    );
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[0], ["0.250", "PyTorch", "50.0%", "75.0%", "3", "1"]);
+    assert_eq!(rows[1], ["TensorFlow", "80.0%", "100.0%", "1", "0"]);
+    assert_eq!(rows[2], ["0.500", "PyTorch", "75.0%", "75.0%", "1", "1"]);
+    assert_eq!(rows[3], ["TensorFlow", "100.0%", "100.0%", "0", "0"]);
+    assert_eq!(rows[4], ["0.750", "PyTorch", "50.0%", "25.0%", "1", "3"]);
+    assert_eq!(rows[5], ["TensorFlow", "100.0%", "75.0%", "0", "1"]);
+    assert_eq!(rows[6], ["0.950", "PyTorch", "n/a", "0.0%", "0", "4"]);
+    assert_eq!(rows[7], ["TensorFlow", "100.0%", "25.0%", "0", "3"]);
     // Average precision of torch: recall steps at .9 (P 1), .7 (P 2/3), .6 (P 3/4), .2 (P 4/7):
     // 0.25 × (1 + 2/3 + 3/4 + 4/7) = 0.7470 → 74.7%.
     let legend: String = html.select(&sel(".bb-legend")).map(text).collect();

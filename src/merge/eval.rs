@@ -34,12 +34,13 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 8] = [
+const INLINES: [&str; 9] = [
     "verdict",
     "faster",
     "better",
     "is_faster",
     "is_better",
+    "no_difference",
     "ratio",
     "measured",
     "label",
@@ -939,7 +940,8 @@ impl<'a> Evaluator<'a> {
             "pr_curve" => self.pr_curve(c),
             "environment" => self.environment(c),
             "probes" => self.probes(c),
-            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "ratio" => {
+            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
+            | "ratio" => {
                 self.comparison_fn(c)
             }
             "measured" => self.measured(c),
@@ -1049,6 +1051,10 @@ impl<'a> Evaluator<'a> {
             },
             "is_faster" | "is_better" => Value::Text {
                 text: (cmp.winner == Some(Side::A)).to_string(),
+                stale: false,
+            },
+            "no_difference" => Value::Text {
+                text: (!cmp.differs()).to_string(),
                 stale: false,
             },
             "ratio" => Value::Number {
@@ -1409,7 +1415,7 @@ impl<'a> Evaluator<'a> {
                 }
                 title = format!("{}: {} by {}", b.decl.title, metric.replace('_', " "), param.replace('_', " "));
                 x_label = param.replace('_', " ");
-                y_label = format!("{} (median)", metric.replace('_', " "));
+                y_label = format!("median {}", metric.replace('_', " "));
                 unit = u;
             }
             _ => {

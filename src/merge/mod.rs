@@ -11,7 +11,7 @@
 //! - In fenced or indented code blocks and in inline code spans: never (found with
 //!   pulldown-cmark's offset iterator, not by hand).
 //! - In fenced ```` ```quiz ```` blocks: yes, as **plain text** (no HTML), so a quiz's YAML can
-//!   take its answers from results (see *Quiz answers* below).
+//!   take its answers from results (see *Quiz answers* below). Shortcodes are refused there.
 //! - A literal `{{` in prose is written `\{{` (markdown's own escape of `{`; the backslash
 //!   disappears when the page is rendered). In a quiz block `\{{` becomes `{{`.
 //!
@@ -44,15 +44,38 @@
 //!   `no clear difference`. `better(...)` is the same function.
 //! - `{{ is_faster(bench=..., metric=..., runner="torch") }}` → `true` or `false` (true only
 //!   when that runner is clearly better). `is_better(...)` is the same function.
+//! - `{{ no_difference(bench=..., metric=...) }}` → `true` when the interval of the ratio
+//!   includes 1 (or there are too few samples to tell), else `false`.
 //! - `{{ ratio(bench=..., metric=...) }}` → the ratio of medians, first runner over second
 //!   (`1.42x`; filters apply).
 //! - `{{ measured(bench="cnn_digits") }}` → a "how this was measured" link to the stored
 //!   result (`results/<id>.json` in the site; see [`MergeContext::result_copies`]).
 //!
-//! `verdict`, `faster`, `is_faster` and `ratio` compare two runners: `runners=["torch",
+//! - `{{ label(bench="cnn_digits", runner="torch") }}` → the runner's display name (`PyTorch`).
+//!
+//! `verdict`, `faster`, `is_faster`, `no_difference` and `ratio` compare two runners: `runners=["torch",
 //! "tensorflow"]` (first over second; default: the declaration's `compare` pair, else its
 //! runners when there are exactly two). `is_faster` also takes `than="tensorflow"`. Direction comes from the
 //! metric (lower is better for seconds and bytes, higher for rates and fractions).
+//!
+//! # Quiz answers
+//! Inside a ```` ```quiz ```` block every expression prints plain text, so a choice's
+//! `correct:` can come from the data instead of the author's expectation:
+//! ```text
+//! ```quiz
+//! question: Which framework trained the CNN faster on this machine?
+//! choices:
+//!   - text: PyTorch
+//!     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="torch") }}
+//!   - text: TensorFlow
+//!     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="tensorflow") }}
+//!   - text: Neither, the difference is within the noise
+//!     correct: {{ no_difference(bench="cnn_digits", metric="step_time") }}
+//! explain: "Measured here: {{ verdict(bench="cnn_digits", metric="step_time") }}."
+//! ```
+//! ```
+//! Exactly one of the three is `true`. A failed benchmark prints `measurement failed (<id>)`
+//! there, which the quiz then rejects as not a boolean, so the build says where.
 //!
 //! # Shortcodes (block level)
 //! Each stands alone on its line, followed by a blank line (or the end of the page), and

@@ -200,11 +200,11 @@ pub(crate) fn results_table(
                 Some(ci) => {
                     let _ = write!(
                         s,
-                        " <span class=\"bb-ci\">{}</span>",
+                        " <span class=\"bb-ci\" title=\"95% interval of the median\">({})</span>",
                         esc(&interval(fmt, ci.low, ci.high))
                     );
                 }
-                None => s.push_str(" <span class=\"bb-ci\">single sample</span>"),
+                None => s.push_str(" <span class=\"bb-ci\">(single sample)</span>"),
             }
             if best == Some(i) {
                 s.push_str(" <span class=\"bb-better-mark\">better</span>");
@@ -626,31 +626,29 @@ pub(crate) fn pr_curve(
         measured_link(link)
     );
     let mut s = format!("{}{}", stale_note(b), figure(&chart, id, &caption, ""));
-    s.push_str("<div class=\"bb-table-wrap\"><table class=\"bb-table bb-thresholds\"><caption>At a few thresholds (positive when score ≥ threshold)</caption><thead><tr><th scope=\"col\">threshold</th>");
-    for (label, _) in curves {
-        for col in ["precision", "recall", "false alarms", "misses"] {
-            let _ = write!(s, "<th scope=\"col\">{} {col}</th>", esc_line(label));
-        }
-    }
-    s.push_str("</tr></thead><tbody>");
+    s.push_str("<div class=\"bb-table-wrap\"><table class=\"bb-table bb-thresholds\"><caption>At a few thresholds (positive when score ≥ threshold)</caption><thead><tr><th scope=\"col\">threshold</th><th scope=\"col\">runner</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">false alarms</th><th scope=\"col\">misses</th></tr></thead><tbody>");
     for &t in thresholds {
-        let _ = write!(
-            s,
-            "<tr><th scope=\"row\">{}</th>",
-            filters::significant(t, 3)
-        );
-        for (_, c) in curves {
+        for (i, (label, c)) in curves.iter().enumerate() {
             let a = c.at(t);
+            let head = if i == 0 {
+                format!(
+                    "<th scope=\"rowgroup\" rowspan=\"{}\">{}</th>",
+                    curves.len(),
+                    filters::significant(t, 3)
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 s,
-                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                "<tr>{head}<th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc_line(label),
                 opt_percent(a.precision),
                 filters::percent(a.recall),
                 a.false_alarms,
                 a.misses
             );
         }
-        s.push_str("</tr>");
     }
     s.push_str("</tbody></table></div>");
     s

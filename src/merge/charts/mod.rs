@@ -140,22 +140,26 @@ impl Axis {
         }
     }
 
-    /// A base-10 logarithmic axis over positive `[min, max]`.
+    /// A base-10 logarithmic axis over positive `[min, max]`, padded by a few percent of
+    /// its span; ticks at 1, 2, 5 × 10ᵏ (only powers of ten beyond three decades).
     pub fn log(min: f64, max: f64, unit: Unit, label: &str) -> Axis {
         let (divisor, suffix) = axis_scale(unit, max);
-        let lo = 10f64.powf(min.log10().floor());
-        let mut hi = 10f64.powf(max.log10().ceil());
-        if hi <= lo {
-            hi = lo * 10.0;
-        }
-        let decades = (hi / lo).log10().round() as i32;
+        let (lmin, lmax) = (min.log10(), max.log10());
+        let pad = ((lmax - lmin) * 0.05).max(0.05);
+        let (lo, hi) = (10f64.powf(lmin - pad), 10f64.powf(lmax + pad));
+        let decades = lmax - lmin;
+        let steps: &[f64] = if decades > 3.0 {
+            &[1.0]
+        } else {
+            &[1.0, 2.0, 5.0]
+        };
         let mut ticks = Vec::new();
-        for d in 0..=decades {
-            let base = lo * 10f64.powi(d);
-            ticks.push(base);
-            if decades <= 2 && d < decades {
-                ticks.push(base * 2.0);
-                ticks.push(base * 5.0);
+        for k in (lmin - pad).floor() as i32..=(lmax + pad).ceil() as i32 {
+            for m in steps {
+                let t = m * 10f64.powi(k);
+                if t >= lo && t <= hi {
+                    ticks.push(t);
+                }
             }
         }
         Axis {
@@ -346,9 +350,17 @@ mod tests {
     #[test]
     fn log_ticks_span_decades() {
         let a = Axis::log(1.0, 512.0, Unit::Count, "batch size");
-        assert_eq!(a.lo, 1.0);
-        assert_eq!(a.hi, 1000.0);
-        assert!(a.ticks.contains(&10.0) && a.ticks.contains(&100.0));
-        assert!((a.frac(10.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert!(a.lo < 1.0 && a.lo > 0.7);
+        assert!(a.hi > 512.0 && a.hi < 800.0);
+        assert_eq!(
+            a.ticks,
+            [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        );
+        assert!(
+            (a.frac(1.0) - (1.0 - a.frac(512.0))).abs() < 1e-9,
+            "padded evenly"
+        );
+        let wide = Axis::log(1e-6, 1.0, Unit::Seconds, "t");
+        assert_eq!(wide.ticks.len(), 7);
     }
 }
