@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod init;
 pub mod load;
 pub mod markdown;
+pub mod measure;
 pub mod merge;
 pub mod model;
 pub mod print;
