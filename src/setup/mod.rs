@@ -121,31 +121,31 @@ pub fn run(global: &Global, args: &SetupArgs) -> anyhow::Result<()> {
 /// `benchbook setup --check`: report, install nothing; an error when something is missing.
 fn check(root: &Path, cache: &Cache, pins: &Pins, quiet: bool) -> anyhow::Result<()> {
     let mut missing = Vec::new();
-    let mut lines = vec![format!(
-        "cache: {}{}",
-        cache.dir.display(),
-        if std::env::var_os("BENCHBOOK_CACHE").is_some() {
-            " (from BENCHBOOK_CACHE)"
-        } else {
-            ""
-        }
-    )];
+    // (what, version, state, size, where)
+    let mut rows: Vec<[String; 5]> = Vec::new();
     for i in installed_in(cache, pins) {
         let state = if i.complete {
-            format!("installed  {:>8}", human(i.bytes))
-        } else if i.path.exists() {
-            missing.push(format!("{} {}", i.name, i.version));
-            "INCOMPLETE          ".to_string()
+            "installed"
         } else {
             missing.push(format!("{} {}", i.name, i.version));
-            "MISSING             ".to_string()
+            if i.path.exists() {
+                "INCOMPLETE"
+            } else {
+                "MISSING"
+            }
         };
-        lines.push(format!(
-            "{:<14} {:<8} {state}  {}",
+        let size = if i.path.exists() {
+            human(i.bytes)
+        } else {
+            String::new()
+        };
+        rows.push([
             i.name,
             i.version,
-            i.path.display()
-        ));
+            state.into(),
+            size,
+            i.path.display().to_string(),
+        ]);
     }
     let downloads = cache.downloads();
     let present = pins
@@ -153,42 +153,81 @@ fn check(root: &Path, cache: &Cache, pins: &Pins, quiet: bool) -> anyhow::Result
         .values()
         .filter(|w| downloads.join(&w.file).is_file())
         .count();
-    lines.push(format!(
-        "{:<14} {:<8} {present} of {} wheels {:>8}  {}",
-        "downloads",
-        "",
-        pins.wheels.len(),
+    rows.push([
+        "downloads".into(),
+        String::new(),
+        format!("{present} of {} wheels", pins.wheels.len()),
         human(disk_usage(&downloads)),
-        downloads.display()
-    ));
+        downloads.display().to_string(),
+    ]);
     for name in pins.runners.keys() {
-        let fp = runner::fingerprint_with(root, name, pins);
-        let (state, path) = match &fp {
+        let label = format!("runner {name}");
+        let row = match runner::fingerprint_with(root, name, pins) {
             Ok(fp) => {
-                let program = runner::program_path(cache, name, fp);
+                let program = runner::program_path(cache, name, &fp);
                 if program.is_file() {
                     let secs = runner::recorded_build_seconds(&program)
-                        .map(|s| format!(", built in {s:.0} s"))
+                        .map(|s| format!(" (build took {s:.0} s)"))
                         .unwrap_or_default();
-                    (format!("built, fresh{secs}"), program.display().to_string())
-                } else {
-                    missing.push(format!("runner {name}"));
-                    (
-                        "NOT BUILT for the current sources".to_string(),
+                    let size = std::fs::metadata(&program)
+                        .map(|m| human(m.len()))
+                        .unwrap_or_default();
+                    [
+                        label,
+                        String::new(),
+                        format!("built, fresh{secs}"),
+                        size,
                         program.display().to_string(),
-                    )
+                    ]
+                } else {
+                    missing.push(label.clone());
+                    [
+                        label,
+                        String::new(),
+                        "NOT BUILT for these sources".into(),
+                        String::new(),
+                        program.display().to_string(),
+                    ]
                 }
             }
             Err(e) => {
-                missing.push(format!("runner {name}"));
-                (format!("ERROR: {e:#}"), String::new())
+                missing.push(label.clone());
+                [
+                    label,
+                    String::new(),
+                    format!("ERROR: {e:#}"),
+                    String::new(),
+                    String::new(),
+                ]
             }
         };
-        lines.push(format!("runner {:<7} {:<8} {state}  {path}", name, ""));
+        rows.push(row);
     }
     if !quiet {
-        for l in &lines {
-            println!("{l}");
+        println!(
+            "cache: {}{}",
+            cache.dir.display(),
+            if std::env::var_os("BENCHBOOK_CACHE").is_some() {
+                " (from BENCHBOOK_CACHE)"
+            } else {
+                ""
+            }
+        );
+        let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+        let w: Vec<usize> = (0..4).map(width).collect();
+        for r in &rows {
+            println!(
+                "{:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3]
+            );
         }
     }
     if !missing.is_empty() {
