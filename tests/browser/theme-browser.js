@@ -125,6 +125,11 @@ async function pagesMode(page, context, pages, problems) {
       check((await toggle.getAttribute('aria-pressed')) === 'true', `${p}: toggle not pressed in dark mode`, problems);
       await toggle.click();
       check((await bg()) === light, `${p}: toggle does not switch to light`, problems);
+      const stored = await page.evaluate(() => localStorage.getItem('bb-theme'));
+      check(stored === 'light', `${p}: choice stored as ${stored}`, problems);
+      // Chromium commits localStorage to its backend asynchronously; a reader does not
+      // reload within milliseconds, give it the time a person would.
+      await page.waitForTimeout(500);
       await page.reload();
       check((await bg()) === light, `${p}: choice not remembered after reload`, problems);
       check((await toggle.getAttribute('aria-pressed')) === 'false', `${p}: toggle state after reload`, problems);
