@@ -771,3 +771,71 @@ fn shortcodes_survive_markdown_as_html_blocks() {
     assert_eq!(doc.select(&sel("p.bb-stale")).count(), 1);
     assert!(doc.select(&sel("script")).next().is_none());
 }
+
+#[test]
+fn context_from_the_bench_stage_outcome() {
+    use benchbook::bench::decl::{Declaration, RunnerDecl};
+    use benchbook::bench::{BenchOutcome, Failure};
+    let decl = |id: &str| Declaration {
+        id: id.into(),
+        title: format!("{id} title"),
+        description: String::new(),
+        source: PathBuf::from(format!("benchmarks/{id}.yaml")),
+        runners: ["torch", "tensorflow"]
+            .map(|n| RunnerDecl {
+                name: n.into(),
+                command: None,
+            })
+            .to_vec(),
+        workload: serde_json::Map::new(),
+        matrix: vec![("batch_size".into(), vec![json!(1), json!(32), json!(128)])],
+        repetitions: 3,
+        warmup: 1,
+        timeout_s: 60.0,
+        metrics: Some(vec!["step_time".into()]),
+        compare: Some(("torch".into(), "tensorflow".into())),
+    };
+    let mut results = BTreeMap::new();
+    results.insert("mlp_synth".to_string(), fixture("mlp_synth"));
+    let outcome = BenchOutcome {
+        declarations: vec![decl("mlp_synth"), decl("cnn_digits")],
+        results,
+        failures: vec![
+            Failure {
+                benchmark: "cnn_digits".into(),
+                runner: "torch".into(),
+                params: BTreeMap::new(),
+                message: "torch on cnn_digits: exit status 1".into(),
+            },
+            Failure {
+                benchmark: "cnn_digits".into(),
+                runner: "tensorflow".into(),
+                params: BTreeMap::new(),
+                message: "tensorflow on cnn_digits: timed out".into(),
+            },
+        ],
+        warnings: Vec::new(),
+        stale: ["mlp_synth".to_string()].into_iter().collect(),
+        ran: 0,
+        reused: 6,
+        processes: 0,
+    };
+    let ctx = MergeContext::from_outcome(Path::new("/site"), &outcome);
+    assert_eq!(ctx.declared["mlp_synth"].matrix["batch_size"].len(), 3);
+    assert_eq!(ctx.declared["mlp_synth"].metrics, ["step_time"]);
+    assert_eq!(
+        ctx.failed["cnn_digits"],
+        "torch on cnn_digits: exit status 1; tensorflow on cnn_digits: timed out"
+    );
+    assert_eq!(
+        ctx.result_files["mlp_synth"],
+        Path::new("/site/benchmarks/results/mlp_synth.json")
+    );
+    let out = ok_with(
+        &ctx,
+        "{{ bench.mlp_synth.torch[batch_size=32].step_time.median }} {{ bench.cnn_digits.torch[batch_size=1].step_time.median }}\n",
+    );
+    let html = Html::parse_fragment(&out);
+    assert!(html.select(&sel("span.bb-stale")).next().is_some());
+    assert!(text(html.select(&sel("span.bb-failed")).next().unwrap()).contains("timed out"));
+}

@@ -176,6 +176,44 @@ impl MergeContext {
         }
     }
 
+    /// Everything the bench stage found, ready for [`expand`]: declarations, stored results
+    /// and their files (`<root>/benchmarks/results/<id>.json`), stale benchmarks, and failed
+    /// runs (all of a benchmark's failure messages, joined, under its id).
+    pub fn from_outcome(root: &Path, outcome: &crate::bench::BenchOutcome) -> Self {
+        let declared = outcome
+            .declarations
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    DeclaredBenchmark {
+                        title: d.title.clone(),
+                        runners: d.runners.iter().map(|r| r.name.clone()).collect(),
+                        metrics: d.metrics.clone().unwrap_or_default(),
+                        matrix: d.matrix.iter().cloned().collect(),
+                        compare: d.compare.clone(),
+                    },
+                )
+            })
+            .collect();
+        let mut ctx = MergeContext::new(outcome.results.clone(), declared);
+        for id in outcome.results.keys() {
+            ctx.result_files
+                .insert(id.clone(), crate::bench::store::result_path(root, id));
+        }
+        for f in &outcome.failures {
+            ctx.failed
+                .entry(f.benchmark.clone())
+                .and_modify(|m| {
+                    m.push_str("; ");
+                    m.push_str(&f.message);
+                })
+                .or_insert_with(|| f.message.clone());
+        }
+        ctx.stale = outcome.stale.clone();
+        ctx
+    }
+
     /// Point `result_files` at `<dir>/<id>.json` for every stored result (e.g. `dir` =
     /// `<root>/benchmarks/results`).
     pub fn with_result_dir(mut self, dir: &Path) -> Self {
