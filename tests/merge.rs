@@ -839,3 +839,30 @@ fn context_from_the_bench_stage_outcome() {
     assert!(html.select(&sel("span.bb-stale")).next().is_some());
     assert!(text(html.select(&sel("span.bb-failed")).next().unwrap()).contains("timed out"));
 }
+
+#[test]
+fn non_finite_series_points_are_left_out() {
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == "torch" {
+            for rep in &mut run.repetitions {
+                rep.result.series.get_mut("train_loss").unwrap().y[2] = f64::NAN;
+            }
+        }
+    }
+    let out = ok_with(
+        &ctx,
+        "{{ line_chart(bench=\"cnn_digits\", series=[\"train_loss\"]) }}\n",
+    );
+    let html = Html::parse_fragment(&out);
+    let rows: Vec<Vec<String>> = html
+        .select(&sel("details table tbody tr"))
+        .map(|r| r.select(&sel("th, td")).map(text).collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        5,
+        "torch keeps epochs 1 and 2, TensorFlow all three"
+    );
+    assert!(!out.contains("NaN"));
+}

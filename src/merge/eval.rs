@@ -1664,7 +1664,8 @@ pub(crate) fn unit_name(u: Unit) -> &'static str {
 }
 
 /// A series as the median over repetitions at each x (every repetition must share the x
-/// values). Returns x, y, unit and the x label.
+/// values). Non-finite values (a loss that became NaN) are left out of the median, and an x
+/// where no repetition has a finite value is dropped. Returns x, y, unit and the x label.
 fn median_series(run: &StoredRun, name: &str) -> Option<(Vec<f64>, Vec<f64>, Unit, String)> {
     let all: Vec<_> = run
         .repetitions
@@ -1678,13 +1679,19 @@ fn median_series(run: &StoredRun, name: &str) -> Option<(Vec<f64>, Vec<f64>, Uni
     {
         return None;
     }
-    let ys = (0..first.x.len())
-        .map(|i| {
-            let at: Vec<f64> = all.iter().map(|s| s.y[i]).collect();
-            stats::median(&at).ok()
-        })
-        .collect::<Option<Vec<f64>>>()?;
-    Some((first.x.clone(), ys, first.unit, first.x_label.clone()))
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (i, &x) in first.x.iter().enumerate() {
+        let at: Vec<f64> = all
+            .iter()
+            .map(|s| s.y[i])
+            .filter(|y| y.is_finite())
+            .collect();
+        if let (true, Ok(m)) = (x.is_finite(), stats::median(&at)) {
+            xs.push(x);
+            ys.push(m);
+        }
+    }
+    Some((xs, ys, first.unit, first.x_label.clone()))
 }
 
 #[allow(dead_code)]
