@@ -451,6 +451,17 @@ fn results_table_marks_the_better_value_with_text() {
         nbsp("10.4 ms")
     );
     assert!(text(step[0]).contains("1 outlier"));
+    let outlier = step[0].select(&sel(".bb-outliers")).next().unwrap();
+    assert_eq!(
+        outlier.value().attr("title"),
+        Some(
+            format!(
+                "by the median absolute deviation; kept in every statistic: sample 12: {}",
+                nbsp("50.0 ms")
+            )
+            .as_str()
+        )
+    );
     assert!(text(step[2]).starts_with("TensorFlow 1.46x faster ("));
     // test_accuracy: no clear difference, nobody marked.
     let acc = cells(&rows[1]);
@@ -865,4 +876,11 @@ fn non_finite_series_points_are_left_out() {
         "torch keeps epochs 1 and 2, TensorFlow all three"
     );
     assert!(!out.contains("NaN"));
+}
+
+#[test]
+fn shortcodes_are_refused_inside_quizzes() {
+    let errs =
+        errors("```quiz\nquestion: Which?\nanswer: {{ table(bench=\"cnn_digits\") }}\n```\n");
+    assert_eq!(errs, ["content/training/speed.md:7:9: a shortcode cannot be used inside a quiz; expected a value or `faster(...)`, `is_faster(...)`, `verdict(...)`"]);
 }

@@ -217,9 +217,17 @@ pub(crate) fn results_table(
                 );
             }
             if !sm.outliers.is_empty() {
+                let listed: Vec<String> = sm
+                    .outliers
+                    .iter()
+                    .take(5)
+                    .map(|o| format!("sample {}: {}", o.index + 1, fmt.apply(o.value)))
+                    .collect();
+                let more = if sm.outliers.len() > 5 { ", …" } else { "" };
                 let _ = write!(
                     s,
-                    " <span class=\"bb-outliers\">{} outlier{}</span>",
+                    " <span class=\"bb-outliers\" title=\"by the median absolute deviation; kept in every statistic: {}{more}\">{} outlier{}</span>",
+                    esc(&listed.join(", ")),
                     sm.outliers.len(),
                     if sm.outliers.len() == 1 { "" } else { "s" }
                 );
