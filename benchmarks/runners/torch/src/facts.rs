@@ -7,6 +7,21 @@ use std::ffi::{c_char, c_int, CStr};
 extern "C" {
     fn benchbook_torch_fact(which: c_int) -> *mut c_char;
     fn benchbook_torch_free(p: *mut c_char);
+    fn benchbook_torch_flush_denormal(threads: c_int);
+    fn benchbook_torch_flushes_denormals() -> c_int;
+}
+
+/// Flush denormals to zero in this thread and in the `threads` OpenMP workers, the mode
+/// TensorFlow computes in (see csrc/facts.cpp). Call after setting the thread count.
+pub fn flush_denormals(threads: u32) {
+    // SAFETY: sets MXCSR bits in this thread and the OpenMP team; no memory is touched.
+    unsafe { benchbook_torch_flush_denormal(threads as c_int) }
+}
+
+/// Whether FTZ and DAZ are on in the calling thread.
+pub fn flushes_denormals() -> bool {
+    // SAFETY: reads MXCSR.
+    unsafe { benchbook_torch_flushes_denormals() != 0 }
 }
 
 fn fact(which: c_int) -> Option<String> {
@@ -101,6 +116,15 @@ mod tests {
             f.show_config
         );
         assert!(f.cpu_capability.is_some());
+    }
+
+    #[test]
+    fn denormals_are_flushed_once_asked() {
+        flush_denormals(1);
+        assert!(flushes_denormals());
+        let tiny = tch::Tensor::from_slice(&[1e-39f32]);
+        let doubled = (&tiny * 2.0).double_value(&[0]);
+        assert_eq!(doubled, 0.0, "a denormal input should read as zero");
     }
 
     #[test]

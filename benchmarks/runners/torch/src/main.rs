@@ -65,6 +65,15 @@ fn run(spec: &Spec) -> Result<RunResult, String> {
     };
     facts.add_to(&mut result.info);
     result.info.insert("device".into(), "cpu".into());
+    result.info.insert(
+        "flush_denormal".into(),
+        format!(
+            "{} (FTZ+DAZ in the main thread and the OpenMP workers, as TensorFlow's kernel threads run; \
+             torch.set_flush_denormal(True) in Python)",
+            if facts::flushes_denormals() { "on" } else { "off" }
+        )
+        .into(),
+    );
     Ok(result)
 }
 
@@ -83,14 +92,15 @@ fn is_framework_library(path: &str) -> bool {
     .any(|p| file.starts_with(p))
 }
 
-/// Intra-op `n`, inter-op 1. Must run before any parallel work (torch refuses to change
-/// the inter-op pool once it has started).
+/// Intra-op `n`, inter-op 1, denormals flushed to zero as in TensorFlow. Must run before any
+/// parallel work (torch refuses to change the inter-op pool once it has started).
 fn set_threads(n: u32) -> Result<(), String> {
     if n == 0 {
         return Err("threads must be at least 1".into());
     }
     tch::set_num_interop_threads(1);
     tch::set_num_threads(n as i32);
+    facts::flush_denormals(n);
     Ok(())
 }
 

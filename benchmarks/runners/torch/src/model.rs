@@ -25,11 +25,7 @@ enum Op {
 
 pub struct Net {
     ops: Vec<Op>,
-    /// Every parameter in one buffer (no autograd): the optimizer updates it with a handful
-    /// of whole-buffer ops instead of a handful per tensor.
-    pub flat: Tensor,
-    /// The trainable tensors, in layer order (weight, bias, weight, bias...): leaf views
-    /// into `flat` that require grad.
+    /// Every trainable tensor, in layer order (weight, bias, weight, bias...).
     pub params: Vec<Tensor>,
     /// Image shape `[h, w, c]` of one example.
     shape: [usize; 3],
@@ -89,23 +85,14 @@ impl Net {
                 Layer::Flatten => ops.push(Op::Flatten),
             }
         }
-        let flat = Tensor::f_cat(&params.iter().map(|p| p.reshape(-1)).collect::<Vec<_>>(), 0)
-            .map_err(err("parameter buffer"))?;
-        let mut offset = 0;
-        let mut views = Vec::with_capacity(params.len());
-        for p in &params {
-            let n = p.numel() as i64;
-            let view = flat
-                .f_narrow(0, offset, n)
-                .and_then(|v| v.f_view(p.size().as_slice()));
-            views.push(view.map_err(err("parameter view"))?.set_requires_grad(true));
-            offset += n;
-        }
+        let params = params
+            .into_iter()
+            .map(|p| p.set_requires_grad(true))
+            .collect();
         let convolutional = layers.iter().any(|l| matches!(l, Layer::Conv3x3 { .. }));
         Ok(Net {
             ops,
-            flat,
-            params: views,
+            params,
             shape,
             convolutional,
         })
@@ -117,21 +104,15 @@ impl Net {
         let params = self.params.iter().map(Tensor::detach).collect();
         Net {
             ops,
-            flat: self.flat.shallow_clone(),
             params,
             shape: self.shape,
             convolutional: self.convolutional,
         }
     }
 
-    /// The gradient of `loss` with respect to every parameter, laid out like `flat`.
-    pub fn flat_gradient(&self, loss: &Tensor) -> Result<Tensor, tch::TchError> {
-        let grads = Tensor::f_run_backward(&[loss], &self.params, false, false)?;
-        let flat: Vec<Tensor> = grads
-            .iter()
-            .map(|g| g.f_reshape(-1))
-            .collect::<Result<_, _>>()?;
-        Tensor::f_cat(&flat, 0)
+    /// The gradients of `loss` with respect to every parameter (torch.autograd.grad).
+    pub fn gradients(&self, loss: &Tensor) -> Result<Vec<Tensor>, tch::TchError> {
+        Tensor::f_run_backward(&[loss], &self.params, false, false)
     }
 
     /// Logits `[n, classes]` of a batch `[n, features]` (rows NHWC-flattened).

@@ -185,7 +185,8 @@ fn nan_loss() -> Result<Outcome, String> {
         beta2: 0.999,
         eps: 1e-7,
     };
-    let mut opt = Optimizer::new(&spec, std::slice::from_ref(&net.flat))?;
+    let mut opt =
+        Optimizer::new(&spec, &net.params).map_err(|e| format!("optimizer state: {e}"))?;
     let batches: Vec<Vec<usize>> = (0..)
         .flat_map(|epoch| common::epoch_batches(data.train.n, 32, 0, epoch))
         .take(STEPS)
@@ -199,11 +200,11 @@ fn nan_loss() -> Result<Outcome, String> {
             Ok(l) => l,
             Err(e) => return Ok(Outcome::Raised(e)),
         };
-        let grad = match net.flat_gradient(&loss) {
+        let grad = match net.gradients(&loss) {
             Ok(g) => g,
             Err(e) => return Ok(Outcome::Raised(e)),
         };
-        if let Err(e) = opt.step(std::slice::from_mut(&mut net.flat), &[grad]) {
+        if let Err(e) = opt.step(&mut net.params, &grad) {
             return Ok(Outcome::Raised(e));
         }
         last = loss.double_value(&[]);

@@ -82,7 +82,7 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
     // ---- training
     let start = Instant::now();
     let mut net = Net::new(&layers, &init, data.shape)?;
-    let mut opt = Optimizer::new(&spec.optimizer, std::slice::from_ref(&net.flat))?;
+    let mut opt = Optimizer::new(&spec.optimizer, &net.params).map_err(err("optimizer state"))?;
     let mut time_to_first_step = None;
     let (mut step_times, mut train_time, mut examples) = (Vec::new(), 0.0, 0usize);
     let (mut train_loss, mut train_acc, mut val_loss, mut val_acc) =
@@ -100,8 +100,8 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             let (x, y) = batch_tensors(&data.train, features, rows);
             let logits = net.forward(&x);
             let loss = cross_entropy(&logits, &y).map_err(err("training loss"))?;
-            let grad = net.flat_gradient(&loss).map_err(err("backward"))?;
-            opt.step(std::slice::from_mut(&mut net.flat), &[grad])
+            let grad = net.gradients(&loss).map_err(err("backward"))?;
+            opt.step(&mut net.params, &grad)
                 .map_err(err("optimizer step"))?;
             loss_sum += loss.double_value(&[]);
             let correct = logits
