@@ -81,7 +81,7 @@ fn add_build_facts(result: &mut RunResult) {
     result.info.insert(
         "onednn".into(),
         json!(if onednn_on {
-            "on (TensorFlow's x86 default; oneDNN is linked into libtensorflow_framework)"
+            "on (TensorFlow's x86 default; oneDNN is linked into libtensorflow_cc)"
         } else {
             "off (TF_ENABLE_ONEDNN_OPTS=0)"
         }),
