@@ -135,7 +135,7 @@ fn values_come_from_pooled_samples() {
     assert_eq!(
         out,
         format!(
-            "Median <span class=\"bb-noisy\" title=\"noisy: coefficient of variation 83.3%\">{} (noisy)</span>, n 12, outliers 1, max {}, TF {}.\n",
+            "Median {} <span class=\"bb-noisy\" title=\"coefficient of variation 83.3% (above 10.0%)\">noisy</span>, n 12, outliers 1, max {}, TF {}.\n",
             nbsp("10.4 ms"),
             nbsp("50.0 ms"),
             nbsp("7.10 ms")
@@ -182,8 +182,27 @@ fn noisy_values_are_flagged_inline() {
         .select(&sel("span.bb-noisy"))
         .next()
         .expect("noisy span");
-    assert!(text(noisy).contains("(noisy)"));
-    assert_eq!(text(noisy), format!("{} (noisy)", nbsp("150 ms")));
+    assert_eq!(text(noisy), "noisy");
+    assert!(out.starts_with(&format!("{} <span class=\"bb-noisy\"", nbsp("150 ms"))));
+    // A spread statistic is not itself flagged.
+    assert_eq!(
+        ok("{{ bench.cnn_digits.torch.model_load_time.iqr }}\n"),
+        format!("{}\n", nbsp("80.0 ms"))
+    );
+}
+
+#[test]
+fn verdict_alone_on_its_line_is_a_block() {
+    let out = ok("{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }}\n\nText.\n");
+    let html = Html::parse_fragment(&out);
+    let p = html
+        .select(&sel("p.bb-verdict"))
+        .next()
+        .expect("block verdict");
+    let strong = p.select(&sel("strong")).next().unwrap();
+    assert_eq!(text(strong), "TensorFlow 1.46x faster");
+    assert!(text(p).starts_with("TensorFlow 1.46x faster ("));
+    assert!(html.select(&sel(".bb-verdict-inline")).next().is_none());
 }
 
 #[test]
@@ -280,9 +299,16 @@ choices:
 fn verdict_inline_names_the_winner_only_when_the_interval_excludes_one() {
     let out = ok("{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ verdict(bench=\"cnn_digits\", metric=\"test_accuracy\") }} / {{ faster(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ ratio(bench=\"cnn_digits\", metric=\"step_time\") }}\n");
     let html = Html::parse_fragment(&out);
-    let v: Vec<String> = html.select(&sel("strong.bb-verdict")).map(text).collect();
-    let re_win = v[0].strip_prefix("TensorFlow 1.46x faster (").unwrap();
-    let (lo, hi) = re_win.trim_end_matches(')').split_once('–').unwrap();
+    let v: Vec<String> = html
+        .select(&sel("span.bb-verdict-inline"))
+        .map(text)
+        .collect();
+    // The torch side is noisy (one 50 ms outlier), which the verdict says.
+    let re_win = v[0]
+        .strip_prefix("TensorFlow 1.46x faster (")
+        .and_then(|r| r.strip_suffix(") noisy"))
+        .unwrap_or_else(|| panic!("{}", v[0]));
+    let (lo, hi) = re_win.split_once('–').unwrap();
     let lo: f64 = lo.trim_end_matches('x').parse().unwrap();
     let hi: f64 = hi.trim_end_matches('x').parse().unwrap();
     assert!(lo > 1.0 && lo <= 1.46 && hi >= 1.46, "{lo} {hi}");
@@ -478,9 +504,15 @@ fn results_table_marks_the_better_value_with_text() {
     );
     // model_load_time: torch is noisy.
     let load = cells(&rows[3]);
-    assert!(load[0].value().classes().any(|c| c == "bb-noisy"));
-    assert!(text(load[0]).contains("noisy (CV"));
-    assert!(!load[1].value().classes().any(|c| c == "bb-noisy"));
+    assert!(load[0].value().classes().any(|c| c == "bb-noisy-value"));
+    let badge = load[0].select(&sel("span.bb-noisy")).next().unwrap();
+    assert_eq!(text(badge), "noisy");
+    assert_eq!(
+        badge.value().attr("title"),
+        Some("coefficient of variation 42.5% (above 10.0%)")
+    );
+    assert!(!load[1].value().classes().any(|c| c == "bb-noisy-value"));
+    assert!(load[1].select(&sel("span.bb-noisy")).next().is_none());
     // Intervals are shown beside medians.
     assert!(step[0].select(&sel(".bb-ci")).next().is_some());
     // The caption links to the stored result, relative to training/speed.html.
@@ -510,7 +542,7 @@ fn bar_chart_has_title_axes_legend_and_data() {
     assert!(svg.select(&sel("desc")).next().is_some());
     let axis_label: Vec<String> = svg.select(&sel(".bb-axis-label")).map(text).collect();
     assert_eq!(axis_label, ["step time (ms)"]);
-    let legend: String = svg.select(&sel(".bb-legend")).map(text).collect();
+    let legend: String = svg.select(&sel(".bb-chart-legend")).map(text).collect();
     assert!(legend.contains("PyTorch") && legend.contains("TensorFlow"));
     assert_eq!(svg.select(&sel("rect.bb-bar")).count(), 2);
     let rows: Vec<Vec<String>> = fig
@@ -543,7 +575,7 @@ fn line_chart_of_curves_per_epoch() {
     // torch train_loss at epoch 1: median of 1.0, 1.1, 0.9 = 1.0; epoch 3: of .4 .5 .4 = .4.
     assert_eq!(rows[0], ["PyTorch train loss", "1", "1"]);
     assert_eq!(rows[2], ["PyTorch train loss", "3", "0.400"]);
-    let legend: String = svg.select(&sel(".bb-legend")).map(text).collect();
+    let legend: String = svg.select(&sel(".bb-chart-legend")).map(text).collect();
     assert!(legend.contains("TensorFlow val loss"));
 }
 
@@ -642,7 +674,7 @@ fn precision_recall_threshold_table() {
     assert_eq!(rows[7], ["TensorFlow", "100.0%", "25.0%", "0", "3"]);
     // Average precision of torch: recall steps at .9 (P 1), .7 (P 2/3), .6 (P 3/4), .2 (P 4/7):
     // 0.25 × (1 + 2/3 + 3/4 + 4/7) = 0.7470 → 74.7%.
-    let legend: String = html.select(&sel(".bb-legend")).map(text).collect();
+    let legend: String = html.select(&sel(".bb-chart-legend")).map(text).collect();
     assert!(legend.contains("PyTorch (AP 74.7%)"), "{legend}");
     assert!(legend.contains("TensorFlow (AP 100.0%)"), "{legend}");
 }
@@ -775,11 +807,13 @@ fn shortcodes_survive_markdown_as_html_blocks() {
             );
         }
     }
-    assert!(html.contains("<p>Intro with <strong class=\"bb-verdict\">TensorFlow 1.46x faster"));
+    assert!(html.contains(
+        "<p>Intro with <span class=\"bb-verdict-inline\"><strong>TensorFlow 1.46x faster</strong> ("
+    ));
     assert!(html.contains("<p>Outro.</p>"));
     let doc = Html::parse_fragment(&html);
     assert_eq!(doc.select(&sel("figure.bb-chart")).count(), 4);
-    assert_eq!(doc.select(&sel("p.bb-stale")).count(), 1);
+    assert_eq!(doc.select(&sel("p.bb-stale-note")).count(), 1);
     assert!(doc.select(&sel("script")).next().is_none());
 }
 

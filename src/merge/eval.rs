@@ -74,6 +74,9 @@ impl From<EvalError> for Stop {
 pub(crate) enum Rendered {
     /// Inline text or HTML (or plain text in a quiz).
     Inline(String),
+    /// Inline HTML, or a block when the expression stands alone on its line followed by a
+    /// blank line (`verdict`).
+    Flexible { inline: String, block: String },
     /// One line of block HTML that must stand alone on its line.
     Block(String),
 }
@@ -93,10 +96,12 @@ enum Value {
         text: String,
         stale: bool,
     },
-    /// Inline HTML and its plain-text form (for quizzes).
+    /// Inline HTML and its plain-text form (for quizzes); optionally a block form for when
+    /// the expression stands alone on its line.
     Html {
         html: String,
         plain: String,
+        block: Option<String>,
     },
     Block(String),
 }
@@ -364,23 +369,27 @@ impl<'a> Evaluator<'a> {
                 noisy,
                 stale,
                 html,
+                block,
             } => {
                 if quiz {
                     Rendered::Inline(text)
                 } else {
                     let mut s = html.unwrap_or_else(|| esc_line(&text));
+                    let mut badges = String::new();
                     if let Some(cv) = noisy {
-                        s = format!(
-                            "<span class=\"bb-noisy\" title=\"noisy: coefficient of variation {}\">{s} (noisy)</span>",
-                            super::filters::percent(cv)
-                        );
+                        badges.push_str(&sc::noisy_badge(cv));
                     }
                     if stale {
-                        s = format!(
-                            "<span class=\"bb-stale\" title=\"stale: measured before the benchmark or its runner last changed\">{s} (stale)</span>"
-                        );
+                        badges.push_str(sc::STALE_BADGE);
                     }
-                    Rendered::Inline(s)
+                    s.push_str(&badges);
+                    match block {
+                        Some(b) if !quiz => Rendered::Flexible {
+                            inline: s,
+                            block: b.replace("</p>", &format!("{badges}</p>")),
+                        },
+                        _ => Rendered::Inline(s),
+                    }
                 }
             }
         })
@@ -433,6 +442,7 @@ impl<'a> Evaluator<'a> {
                         noisy,
                         stale,
                         html: None,
+                        block: None,
                     });
                 }
                 Some(Value::NotAvailable(why)) => {
@@ -464,6 +474,7 @@ impl<'a> Evaluator<'a> {
                 noisy,
                 stale,
                 html: None,
+                block: None,
             },
             Some(Value::NotAvailable(why)) => Formatted::Text {
                 text: "n/a".into(),
@@ -473,18 +484,21 @@ impl<'a> Evaluator<'a> {
                     "<span class=\"bb-na\" title=\"{}\">n/a</span>",
                     esc(why)
                 )),
+                block: None,
             },
             Some(Value::Text { text, stale }) => Formatted::Text {
                 text,
                 noisy: None,
                 stale,
                 html: None,
+                block: None,
             },
-            Some(Value::Html { html, plain }) => Formatted::Text {
+            Some(Value::Html { html, plain, block }) => Formatted::Text {
                 text: plain,
                 noisy: None,
                 stale: false,
                 html: Some(html),
+                block,
             },
             Some(Value::Block(b)) => Formatted::Block(b),
             None => Formatted::Text {
@@ -492,6 +506,7 @@ impl<'a> Evaluator<'a> {
                 noisy: None,
                 stale: false,
                 html: None,
+                block: None,
             },
         })
     }
@@ -1066,18 +1081,30 @@ impl<'a> Evaluator<'a> {
             },
             _ => {
                 let plain = sc::verdict_text(&cmp, &la, &lb, unit, better);
-                let mut html =
-                    format!("<strong class=\"bb-verdict\">{}</strong>", esc_line(&plain));
+                let (head, tail) = match plain.rfind(" (") {
+                    Some(i) => (&plain[..i], &plain[i..]),
+                    None => (plain.as_str(), ""),
+                };
+                let mut marks = String::new();
                 if cmp.noisy {
-                    html.push_str(&format!(
-                        " <span class=\"bb-noisy\">(noisy: coefficient of variation above {})</span>",
+                    marks.push_str(&format!(
+                        " <span class=\"bb-noisy\" title=\"a coefficient of variation above {}\">noisy</span>",
                         super::filters::percent(stats::NOISY_CV)
                     ));
                 }
                 if b.stale {
-                    html.push_str(" <span class=\"bb-stale\">(stale result)</span>");
+                    marks.push_str(sc::STALE_BADGE);
                 }
-                Value::Html { html, plain }
+                let inner = format!(
+                    "<strong>{}</strong>{}{marks}",
+                    esc_line(head),
+                    esc_line(tail)
+                );
+                Value::Html {
+                    html: format!("<span class=\"bb-verdict-inline\">{inner}</span>"),
+                    block: Some(format!("<p class=\"bb-verdict\">{inner}</p>")),
+                    plain,
+                }
             }
         })
     }
@@ -1096,6 +1123,7 @@ impl<'a> Evaluator<'a> {
                 esc_line(&text)
             ),
             plain: text,
+            block: None,
         })
     }
 
@@ -1640,6 +1668,8 @@ enum Formatted {
         stale: bool,
         /// Inline HTML to use in prose instead of the escaped text.
         html: Option<String>,
+        /// Block HTML to use when the expression stands alone on its line.
+        block: Option<String>,
     },
     Block(String),
 }

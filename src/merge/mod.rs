@@ -34,12 +34,15 @@
 //!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
 //!   (`97.3%`), `ratio` (`1.42x`), `number` (`0.0123`, integers in full: `101,770`).
 //!   `duration`, `bytes`, `rate`, `flops` and `percent` require a value in that unit.
-//!   A noisy median or mean (coefficient of variation above 10%) is followed by "(noisy)".
+//!   A noisy median or mean (coefficient of variation above 10%) is followed by a `noisy`
+//!   badge; a value from a stale result by a `stale` badge.
 //!
 //! # Inline functions
 //! - `{{ verdict(bench="cnn_digits", metric="step_time") }}` → `TensorFlow 1.42x faster
 //!   (1.31x–1.50x)` or `no clear difference (0.95x–1.08x)`: the ratio of medians with its
-//!   bootstrap 95% interval; a winner is named only when the interval excludes 1.
+//!   bootstrap 95% interval; a winner is named only when the interval excludes 1. Inside a
+//!   sentence it is a `<span class="bb-verdict-inline">`; alone on its line (followed by a
+//!   blank line) a `<p class="bb-verdict">` box.
 //! - `{{ faster(bench=..., metric=...) }}` → the better runner's name, or
 //!   `no clear difference`. `better(...)` is the same function.
 //! - `{{ is_faster(bench=..., metric=..., runner="torch") }}` → `true` or `false` (true only
@@ -105,6 +108,24 @@
 //!
 //! Failed measurements (`--keep-going`) render `<div class="bb-failed" role="alert">` (inline:
 //! `<span class="bb-failed">`) instead of numbers; stale results carry `.bb-stale`.
+//!
+//! # HTML classes (for themes)
+//! - Tables: `div.bb-table-wrap` > `table.bb-table` (`.bb-results`, `.bb-thresholds`,
+//!   `.bb-class-metrics`, `.bb-confusion-table`); cells: `.bb-value`, `.bb-ci` (interval, in
+//!   parentheses), `td.bb-better` + `span.bb-better-mark` ("better"), `td.bb-noisy-value`,
+//!   `.bb-outliers` (count, listed in its title), `td.bb-missing`, `td.bb-comparison`,
+//!   `.bb-direction` (row header note), `.bb-na` ("n/a").
+//! - Badges: `span.bb-noisy` ("noisy"), `span.bb-stale` ("stale"); `p.bb-stale-note` above a
+//!   stale block.
+//! - Verdicts: `p.bb-verdict` (block) or `span.bb-verdict-inline`, each `<strong>` + interval.
+//! - Charts: `figure.bb-chart` > `svg` (`.bb-chart-title`, `g.bb-axis.bb-axis-x|y`,
+//!   `.bb-axis-label`, `g.bb-chart-legend`, `rect.bb-bar`, `.bb-bar-value`, `.bb-whisker`,
+//!   `g.bb-line`, `rect.bb-cell`), `details` (data table), `figcaption`; colours are
+//!   `var(--series-1..4)`, text and axes `currentColor`.
+//! - `div.bb-confusion` (heatmap figure `.bb-confusion-chart` + per-class table),
+//!   `aside.bb-env` (`.bb-env-title`, `dl`, `.bb-env-facts`), `div.bb-probes` (`.bb-stage`,
+//!   `.bb-stage-build|run|none`, `pre`, `.bb-observed`), `a.bb-measured-link`,
+//!   `div.bb-failed` / `span.bb-failed`.
 
 mod charts;
 mod eval;
@@ -435,16 +456,23 @@ pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
                 continue;
             }
         };
+        let line_start = body[..open].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = body[end..].find('\n').map_or(body.len(), |i| end + i);
+        let alone =
+            body[line_start..open].trim().is_empty() && body[end..line_end].trim().is_empty();
+        let next_blank = body[line_end..]
+            .strip_prefix('\n')
+            .is_none_or(|rest| rest.lines().next().is_none_or(|l| l.trim().is_empty()));
         let text = match rendered {
             eval::Rendered::Inline(s) => s,
+            eval::Rendered::Flexible { inline, block } => {
+                if alone && next_blank && !quiz {
+                    block
+                } else {
+                    inline
+                }
+            }
             eval::Rendered::Block(s) => {
-                let line_start = body[..open].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = body[end..].find('\n').map_or(body.len(), |i| end + i);
-                let alone = body[line_start..open].trim().is_empty()
-                    && body[end..line_end].trim().is_empty();
-                let next_blank = body[line_end..]
-                    .strip_prefix('\n')
-                    .is_none_or(|rest| rest.lines().next().is_none_or(|l| l.trim().is_empty()));
                 if quiz || !alone || !next_blank {
                     let (line, col) = locate(open);
                     let what = if quiz {

@@ -24,9 +24,21 @@ pub(crate) fn failed_block(text: &str) -> String {
     )
 }
 
+/// The badge after a stale value.
+pub(crate) const STALE_BADGE: &str = " <span class=\"bb-stale\" title=\"measured before this benchmark's declaration, its runner or the framework versions last changed\">stale</span>";
+
+/// The badge after a noisy value.
+pub(crate) fn noisy_badge(cv: f64) -> String {
+    format!(
+        " <span class=\"bb-noisy\" title=\"coefficient of variation {} (above {})\">noisy</span>",
+        filters::percent(cv),
+        filters::percent(crate::stats::NOISY_CV)
+    )
+}
+
 fn stale_note(b: &Bench) -> &'static str {
     if b.stale {
-        "<p class=\"bb-stale\" role=\"note\">Stale result: measured before this benchmark's declaration, its runner or the framework versions last changed.</p>"
+        "<p class=\"bb-stale-note\" role=\"note\"><span class=\"bb-stale\">stale</span> This result was measured before this benchmark's declaration, its runner or the framework versions last changed.</p>"
     } else {
         ""
     }
@@ -183,7 +195,7 @@ pub(crate) fn results_table(
                 classes.push("bb-better");
             }
             if sm.noisy() {
-                classes.push("bb-noisy");
+                classes.push("bb-noisy-value");
             }
             let class = if classes.is_empty() {
                 String::new()
@@ -210,11 +222,7 @@ pub(crate) fn results_table(
                 s.push_str(" <span class=\"bb-better-mark\">better</span>");
             }
             if let (true, Some(cv)) = (sm.noisy(), sm.cv) {
-                let _ = write!(
-                    s,
-                    " <span class=\"bb-noisy-mark\">noisy (CV {})</span>",
-                    filters::percent(cv)
-                );
+                s.push_str(&noisy_badge(cv));
             }
             if !sm.outliers.is_empty() {
                 let listed: Vec<String> = sm
@@ -235,9 +243,9 @@ pub(crate) fn results_table(
             s.push_str("</td>");
         }
         if let Some(v) = &row.verdict {
-            let _ = write!(s, "<td class=\"bb-verdict\">{}</td>", esc(v));
+            let _ = write!(s, "<td class=\"bb-comparison\">{}</td>", esc(v));
         } else if two {
-            s.push_str("<td class=\"bb-verdict\">no comparison</td>");
+            s.push_str("<td class=\"bb-comparison\">no comparison</td>");
         }
         s.push_str("</tr>");
     }

@@ -163,7 +163,7 @@ impl Chart for BarChart {
             }
         }
         // Legend, top left under the title.
-        let _ = write!(svg, "<g class=\"bb-legend\">");
+        let _ = write!(svg, "<g class=\"bb-chart-legend\">");
         let mut lx = plot.left;
         for (si, s) in self.series.iter().enumerate() {
             let _ = write!(

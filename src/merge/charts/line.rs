@@ -132,7 +132,7 @@ impl Chart for LineChart {
             svg.push_str("</g>");
         }
         // Legend: two columns under the title, each entry showing dash and marker.
-        svg.push_str("<g class=\"bb-legend\">");
+        svg.push_str("<g class=\"bb-chart-legend\">");
         for (i, l) in self.lines.iter().enumerate() {
             let x = plot.left + (i % 2) as f64 * 280.0;
             let y = 40.0 + 18.0 * (i / 2) as f64;
