@@ -64,7 +64,7 @@
 //! # Quiz answers
 //! Inside a ```` ```quiz ```` block every expression prints plain text, so a choice's
 //! `correct:` can come from the data instead of the author's expectation:
-//! ```text
+//! ````text
 //! ```quiz
 //! question: Which framework trained the CNN faster on this machine?
 //! choices:
@@ -74,9 +74,9 @@
 //!     correct: {{ is_faster(bench="cnn_digits", metric="step_time", runner="tensorflow") }}
 //!   - text: Neither, the difference is within the noise
 //!     correct: {{ no_difference(bench="cnn_digits", metric="step_time") }}
-//! explain: "Measured here: {{ verdict(bench="cnn_digits", metric="step_time") }}."
+//!     explain: "Measured here: {{ verdict(bench="cnn_digits", metric="step_time") }}."
 //! ```
-//! ```
+//! ````
 //! Exactly one of the three is `true`. A failed benchmark prints `measurement failed (<id>)`
 //! there, which the quiz then rejects as not a boolean, so the build says where.
 //!
@@ -87,7 +87,7 @@
 //! - `{{ table(bench="cnn_digits", metrics=["step_time","test_accuracy"], runners=[...]) }}`:
 //!   runners as columns, metrics as rows (default: every declared metric), medians with their
 //!   95% interval; the clearly better value is marked `.bb-better` and labelled "better";
-//!   noisy values `.bb-noisy`; with two runners a last column gives the verdict.
+//!   noisy values get a `.bb-noisy` badge; with two runners a last column gives the verdict.
 //! - `{{ bar_chart(bench="mlp_synth[threads=1]", metric="step_time", by="batch_size",
 //!   runners=[...], title="...") }}`: medians as bars with interval whiskers; `by` groups the
 //!   bars by a matrix parameter.
