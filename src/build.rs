@@ -1,11 +1,10 @@
 //! `benchbook build`: load → bench → merge → markdown → render → write.
 //!
 //! Every stage that can run reports its errors; they are returned together, sorted by file
-//! and line, as one [`Diagnostics`] (printed by `cli`, exit 1). Nothing is written unless
+//! and line, as one [`Diagnostics`](crate::diagnostics::Diagnostics) (printed by `cli`, exit 1). Nothing is written unless
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
-use crate::cli::{BuildArgs, Global};
-use crate::diagnostics::Diagnostics;
+use crate::cli::{BenchPolicy, BuildArgs, Global};
 use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
@@ -16,6 +15,10 @@ use std::time::{Duration, Instant};
 pub struct BuildOptions {
     /// Include pages marked `draft: true`.
     pub drafts: bool,
+    /// How stale or missing benchmark results are treated (run, reuse, `--frozen`).
+    pub bench: BenchPolicy,
+    /// No progress bar or summary from the bench stage.
+    pub quiet: bool,
 }
 
 /// What a build (or check) did.
@@ -30,6 +33,8 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Time spent in each stage, in pipeline order (`load`, `markdown`, `render`, `write`).
     pub stages: Vec<(&'static str, Duration)>,
+    /// Things the user should know: stale results shown, failed runs kept going.
+    pub warnings: Vec<String>,
 }
 
 /// A loaded and rendered site, ready to be written.
@@ -38,11 +43,15 @@ pub struct Prepared {
     pub files: Vec<OutputFile>,
     /// Time spent in each stage so far.
     pub stages: Vec<(&'static str, Duration)>,
+    /// Benchmarks whose results on the pages are stale, and warnings from the bench stage.
+    pub measured: crate::measure::Measured,
 }
 
 /// Run every stage but `write`: the loaded site (pages rendered) and its output files, or
-/// every error found by every stage that could run.
-pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Diagnostics> {
+/// every error found by every stage that could run ([`Diagnostics`](crate::diagnostics::Diagnostics)). Faults that stop a build
+/// outright (a failed benchmark run without `--keep-going`, a missing result under
+/// `--frozen`, Ctrl-C) are returned as they are.
+pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
@@ -56,16 +65,14 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Diagnostics
         },
     );
     let Some(mut site) = site else {
-        return Err(diags.sorted());
+        return Err(diags.sorted().into());
     };
     lap("load", &mut stages);
 
-    // ── bench and merge go here ───────────────────────────────────────────────────────────
-    // bench: plan/run (or reuse) the benchmarks named by `page.front.benchmarks`, pushing
-    //        its errors into `diags` (front matter key lines: `page.key_line("benchmarks")`).
-    // merge: rewrite `page.body` in place (keeping line numbers) for every page and
-    //        `section.index`, pushing its errors into `diags`.
-    // ─────────────────────────────────────────────────────────────────────────────────────
+    // bench (run or reuse the benchmarks the pages name) and merge (expand expressions over
+    // their results in every page body, keeping line numbers).
+    let measured = crate::measure::bench_and_merge(&mut site, &opts.bench, opts.quiet, &mut diags)?;
+    lap("bench+merge", &mut stages);
 
     if let Err(d) = crate::markdown::render_site(&mut site) {
         diags.extend(d);
@@ -81,7 +88,7 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Diagnostics
     };
     lap("render", &mut stages);
     if !diags.is_empty() {
-        return Err(diags.sorted());
+        return Err(diags.sorted().into());
     }
     // Reader features: the offline search index (unless site.yaml says `search: false`) and
     // the print edition (src/search.rs, src/print.rs).
@@ -92,10 +99,12 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> Result<Prepared, Diagnostics
     let css = crate::print::stylesheets(&files);
     files.push(crate::print::print_page(&site, &css));
     lap("search+print", &mut stages);
+    files.extend(measured.files.iter().cloned());
     Ok(Prepared {
         site,
         files,
         stages,
+        measured,
     })
 }
 
@@ -104,7 +113,7 @@ fn page_count(site: &Site) -> usize {
 }
 
 /// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
-/// Errors: [`Diagnostics`] for the site's content, [`crate::cli::UsageError`] for a refused
+/// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::cli::UsageError`] for a refused
 /// output directory, other `anyhow` errors for I/O.
 pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
@@ -113,6 +122,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
         site,
         files,
         mut stages,
+        measured,
     } = prepare(root, opts)?;
     let n_files = files.len();
     let write_start = Instant::now();
@@ -124,6 +134,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
         out_dir: Some(out),
         elapsed: start.elapsed(),
         stages,
+        warnings: measured.warnings,
     })
 }
 
@@ -137,6 +148,7 @@ pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildRepor
         out_dir: None,
         elapsed: start.elapsed(),
         stages: p.stages,
+        warnings: p.measured.warnings,
     })
 }
 
@@ -173,8 +185,13 @@ pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
         &out_dir(global, args),
         &BuildOptions {
             drafts: args.drafts,
+            bench: args.bench.clone(),
+            quiet: global.quiet,
         },
     )?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     if global.verbose {
         for (stage, took) in &report.stages {
             eprintln!("  {stage:<9} {:>6} ms", took.as_millis());

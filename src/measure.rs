@@ -4,9 +4,9 @@
 use crate::bench::{self, BenchOutcome};
 use crate::cli::BenchPolicy;
 use crate::diagnostics::Diagnostics;
-use crate::merge::{self, DeclaredBenchmark, MergeContext};
+use crate::merge::{self, MergeContext};
 use crate::model::{OutputFile, Site};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// What the measured part of a build adds to the output.
 #[derive(Debug, Default)]
@@ -22,7 +22,11 @@ pub struct Measured {
 /// Ids of the benchmarks the pages of `site` name in their front matter, in order.
 pub fn benchmarks_used(site: &Site) -> Vec<String> {
     let mut ids: BTreeSet<String> = BTreeSet::new();
-    for page in site.pages.iter().chain(site.sections.iter().map(|s| &s.index)) {
+    for page in site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+    {
         ids.extend(page.front.benchmarks.iter().cloned());
     }
     ids.into_iter().collect()
@@ -53,11 +57,17 @@ pub fn bench_and_merge(
     diags.extend(page_errors);
     if used.is_empty() {
         // Nothing to measure: expressions on pages still get their errors from merge.
-        let ctx = MergeContext::new(BTreeMap::new(), declared(&declarations));
-        expand_all(site, &ctx, diags);
+        let outcome = BenchOutcome {
+            declarations,
+            ..Default::default()
+        };
+        expand_all(site, &context(&root, &outcome), diags);
         return Ok(Measured::default());
     }
-    let opts = bench::Options { quiet, verbose: false };
+    let opts = bench::Options {
+        quiet,
+        verbose: false,
+    };
     let outcome = match bench::prepare_declared(&root, declarations, policy, &used, opts) {
         Ok(o) => o,
         Err(e) => match e.downcast::<Diagnostics>() {
@@ -71,56 +81,53 @@ pub fn bench_and_merge(
     let ctx = context(&root, &outcome);
     expand_all(site, &ctx, diags);
     let mut warnings = outcome.warnings.clone();
-    warnings.extend(outcome.failures.iter().map(|f| format!("measurement failed: {}", f.message)));
-    Ok(Measured { files: ctx.result_copies(), stale: outcome.stale.clone(), warnings })
+    warnings.extend(
+        outcome
+            .failures
+            .iter()
+            .map(|f| format!("measurement failed: {}", f.message)),
+    );
+    Ok(Measured {
+        files: ctx.result_copies(),
+        stale: outcome.stale.clone(),
+        warnings,
+    })
 }
 
 fn expand_all(site: &mut Site, ctx: &MergeContext, diags: &mut Diagnostics) {
-    for page in site.pages.iter_mut().chain(site.sections.iter_mut().map(|s| &mut s.index)) {
+    for page in site
+        .pages
+        .iter_mut()
+        .chain(site.sections.iter_mut().map(|s| &mut s.index))
+    {
         diags.extend(merge::expand(page, ctx));
     }
 }
 
-fn declared(declarations: &[bench::Declaration]) -> BTreeMap<String, DeclaredBenchmark> {
-    declarations
-        .iter()
-        .map(|d| {
-            let decl = DeclaredBenchmark {
-                title: d.title.clone(),
-                runners: d.runners.iter().map(|r| r.name.clone()).collect(),
-                metrics: d.metrics.clone().unwrap_or_default(),
-                matrix: d.matrix.iter().cloned().collect(),
-                compare: d.compare.clone(),
-            };
-            (d.id.clone(), decl)
-        })
-        .collect()
-}
-
-/// The merge context of a bench outcome: results, declarations, failures, staleness, the
-/// result files to publish, and runner labels taken from the built-in runners' own reports
-/// (so a command runner named `torch` that reports "source code" is still labelled PyTorch).
+/// The merge context of a bench outcome, with runner labels taken from the built-in runners'
+/// own reports (so a command runner named `torch` that reports "source code" is still
+/// labelled PyTorch).
 fn context(root: &std::path::Path, outcome: &BenchOutcome) -> MergeContext {
-    let mut ctx = MergeContext::new(outcome.results.clone(), declared(&outcome.declarations))
-        .with_result_dir(&root.join("benchmarks/results"));
-    for f in &outcome.failures {
-        ctx.failed
-            .entry(f.benchmark.clone())
-            .and_modify(|m| {
-                m.push('\n');
-                m.push_str(&f.message)
-            })
-            .or_insert_with(|| f.message.clone());
-    }
-    ctx.stale = outcome.stale.clone();
+    let mut ctx = MergeContext::from_outcome(root, outcome);
     for d in &outcome.declarations {
-        let Some(stored) = outcome.results.get(&d.id) else { continue };
+        let Some(stored) = outcome.results.get(&d.id) else {
+            continue;
+        };
         for run in &stored.runs {
-            let builtin = d.runners.iter().any(|r| r.name == run.runner && r.command.is_none());
-            let Some(rep) = run.repetitions.first() else { continue };
+            let builtin = d
+                .runners
+                .iter()
+                .any(|r| r.name == run.runner && r.command.is_none());
+            let Some(rep) = run.repetitions.first() else {
+                continue;
+            };
             if builtin && !ctx.runner_labels.contains_key(&run.runner) {
                 let framework = &rep.result.runner.framework;
-                let label = framework.split(" (").next().unwrap_or(framework).to_string();
+                let label = framework
+                    .split(" (")
+                    .next()
+                    .unwrap_or(framework)
+                    .to_string();
                 ctx.runner_labels.insert(run.runner.clone(), label);
             }
         }
