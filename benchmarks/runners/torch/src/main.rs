@@ -49,7 +49,11 @@ fn run(spec: &Spec) -> Result<RunResult, String> {
     result.runner = RunnerInfo {
         name: "torch".into(),
         framework: FRAMEWORK.into(),
-        version: facts.version.clone().unwrap_or_else(|| "unknown".into()),
+        version: facts
+            .version
+            .clone()
+            .or_else(|| build_version(&library_paths))
+            .unwrap_or_else(|| "unknown".into()),
         library_paths,
         threads: Some(Threads {
             intra_op: tch::get_num_threads() as u32,
@@ -75,6 +79,15 @@ fn run(spec: &Spec) -> Result<RunResult, String> {
         .into(),
     );
     Ok(result)
+}
+
+/// The `build-version` file of the libtorch directory the loaded libtorch_cpu.so came from
+/// (what torch-sys checks), when the library's own `show_config` could not be read.
+fn build_version(library_paths: &[String]) -> Option<String> {
+    let cpu = library_paths.iter().find(|p| p.contains("libtorch_cpu"))?;
+    let dir = std::path::Path::new(cpu).parent()?.parent()?;
+    let text = std::fs::read_to_string(dir.join("build-version")).ok()?;
+    Some(text.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 /// The shared libraries that make up libtorch as shipped (not libc, libstdc++ or libm).
@@ -136,4 +149,35 @@ pub fn torch_message(e: &tch::TchError) -> String {
 /// Turn a tch error into the runner's error text.
 pub fn err(context: &str) -> impl Fn(tch::TchError) -> String + '_ {
     move |e| format!("{context}: {}", torch_message(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_version_is_found_next_to_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("lib")).unwrap();
+        std::fs::write(dir.path().join("build-version"), "2.13.0\n").unwrap();
+        let lib = dir.path().join("lib/libtorch_cpu.so").display().to_string();
+        assert_eq!(build_version(&[lib]).as_deref(), Some("2.13.0"));
+        assert_eq!(build_version(&["/usr/lib/libc.so.6".into()]), None);
+    }
+
+    #[test]
+    fn framework_libraries_are_told_from_the_system_ones() {
+        assert!(is_framework_library("/x/lib/libtorch_cpu.so"));
+        assert!(is_framework_library("/x/lib/libc10.so"));
+        assert!(!is_framework_library("/lib/x86_64-linux-gnu/libc.so.6"));
+        assert!(!is_framework_library(
+            "/lib/x86_64-linux-gnu/libstdc++.so.6"
+        ));
+    }
+
+    #[test]
+    fn messages_lose_the_cpp_stack_trace() {
+        let e = tch::TchError::Torch("bad shapes\nException raised from mm at x.cpp:1 (most recent call first):\nframe #0: ...".into());
+        assert_eq!(torch_message(&e), "bad shapes");
+    }
 }
