@@ -72,6 +72,10 @@ pub struct BenchPolicy {
     /// Go on after a failed run; pages show "measurement failed" in its place
     #[arg(long)]
     pub keep_going: bool,
+    /// With `frozen`: a missing result is not an error; it becomes a failure of that run
+    /// (a warning, and a visible badge on the page). Set by `serve` and `check`, no flag.
+    #[arg(skip)]
+    pub missing_ok: bool,
 }
 
 #[derive(Debug, Clone, Args)]

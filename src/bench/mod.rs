@@ -36,7 +36,8 @@ pub struct BenchOutcome {
     pub declarations: Vec<Declaration>,
     /// The stored result of every declaration that has one, by id, as now on disk.
     pub results: BTreeMap<String, StoredBenchmark>,
-    /// Runs that failed this time (only with `--keep-going`; otherwise the step fails).
+    /// Runs that failed this time (only with `--keep-going`; otherwise the step fails), and
+    /// under `frozen` + `missing_ok` the runs that have no stored result.
     /// A failed run's previous good result, if any, is still in `results`.
     pub failures: Vec<Failure>,
     /// Things the user should know (stale results used under `--frozen`).
@@ -202,7 +203,7 @@ pub fn prepare_declared(
         ..Default::default()
     };
     if policy.frozen {
-        frozen(&declarations, &plans, &mut outcome, opts)?;
+        frozen(&declarations, &plans, &mut outcome, policy.missing_ok, opts)?;
     } else {
         measure(
             root,
@@ -228,10 +229,12 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// `--frozen`: never run; fail listing every missing result, warn about stale ones.
+/// With `missing_ok` (serve, check) a missing result is a [`Failure`] of its run instead.
 fn frozen(
     decls: &[Declaration],
     plans: &[(usize, Vec<Planned>)],
     outcome: &mut BenchOutcome,
+    missing_ok: bool,
     opts: Options,
 ) -> anyhow::Result<()> {
     let mut missing = Vec::new();
@@ -240,6 +243,15 @@ fn frozen(
         for p in runs {
             let what = describe(&d.id, &p.runner.name, &p.params);
             match (&p.state, &p.fingerprint) {
+                (State::Missing, _) if missing_ok => outcome.failures.push(Failure {
+                    benchmark: d.id.clone(),
+                    runner: p.runner.name.clone(),
+                    params: p.params.clone(),
+                    message: format!(
+                        "{what}: no stored result (not measured yet; `benchbook bench {}` measures it)",
+                        d.id
+                    ),
+                }),
                 (State::Missing, _) => missing.push(what),
                 (State::Fresh, _) => outcome.reused += 1,
                 (State::Stale, Err(e)) => {
