@@ -91,6 +91,18 @@ fn sidebar_marks_the_current_page_and_expands_its_sections() {
 
     let home = html(&map, "index.html");
     assert_eq!(attrs(&home, "nav.sidebar a[aria-current=page]", "href"), ["index.html"]);
+    let pitfalls = html(&map, "pitfalls.html");
+    assert_eq!(attrs(&pitfalls, "nav.sidebar a[aria-current=page]", "href"), ["pitfalls.html"]);
+    let section = html(&map, "training/index.html");
+    assert_eq!(
+        attrs(&section, "nav.sidebar a[aria-current=page]", "href"),
+        ["../training/index.html"]
+    );
+    assert_eq!(
+        texts(&section, "nav.sidebar li.is-open > ul > li > a"),
+        ["Speed", "Memory", "Deep"],
+        "a section's own page shows its children"
+    );
     assert!(texts(&home, "nav.sidebar a").iter().all(|t| t != "Speed"), "closed sections stay closed");
 }
 
@@ -312,4 +324,55 @@ fn dump_when_asked() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
+}
+
+/// Render time of a generated 10,000-page site (100 sections of 100 pages), printed.
+/// `cargo test --release --test render_site -- --ignored --nocapture render_scales`
+#[test]
+#[ignore]
+fn render_scales_to_ten_thousand_pages() {
+    use benchbook::model::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut site = sample_site(tmp.path(), None);
+    site.sections.truncate(1);
+    site.sections[0].subsections.clear();
+    site.pages.clear();
+    site.assets.clear();
+    let body = "<h2 id=\"a\">A</h2><p>".to_string() + &"Some measured prose. ".repeat(100) + "</p><pre><code>let x = 1;</code></pre><table><tr><td>1</td></tr></table>";
+    for s in 0..100 {
+        let mut sec = Section {
+            dir: format!("content/s{s}").into(),
+            index: page(&format!("content/s{s}/_index.md"), &format!("s{s}/index.html"), &format!("Section {s}"), "<p>Intro</p>"),
+            pages: vec![],
+            subsections: vec![],
+        };
+        for p in 0..100 {
+            let mut pg = page(&format!("content/s{s}/p{p}.md"), &format!("s{s}/p{p}.html"), &format!("Page {s}.{p}"), &body);
+            pg.rendered.as_mut().unwrap().toc = toc(&[(2, "a", "A")]);
+            sec.pages.push(site.pages.len());
+            site.pages.push(pg);
+        }
+        let idx = site.sections.len();
+        site.sections[0].subsections.push(idx);
+        site.sections.push(sec);
+    }
+    let start = std::time::Instant::now();
+    let files = benchbook::render::render(&site).unwrap();
+    let elapsed = start.elapsed();
+    let bytes: usize = files
+        .iter()
+        .map(|f| match f {
+            OutputFile::Bytes { bytes, .. } => bytes.len(),
+            _ => 0,
+        })
+        .sum();
+    println!(
+        "rendered {} pages into {} files, {} MB, in {:.2} s ({:.0} pages/s)",
+        site.pages.len() + site.sections.len(),
+        files.len(),
+        bytes / 1_000_000,
+        elapsed.as_secs_f64(),
+        (site.pages.len() + site.sections.len()) as f64 / elapsed.as_secs_f64()
+    );
+    assert!(files.len() > 10_000);
 }

@@ -16,7 +16,7 @@ use crate::model::{OutputFile, Page, Rendered, Site, TocEntry};
 use links::{rebase_fragment, root_prefix, url_path};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 pub use theme::Theme;
 use views::*;
@@ -136,7 +136,6 @@ impl<'a> Outline<'a> {
     fn nav_children(
         &self,
         s: usize,
-        current: Option<Item>,
         open: &HashSet<usize>,
         root: &str,
         depth: usize,
@@ -151,7 +150,6 @@ impl<'a> Outline<'a> {
             items.push(NavItem {
                 title: &self.site.pages[p].front.title,
                 href: format!("{root}{}", self.url(it)),
-                current: current == Some(it),
                 open: false,
                 is_section: false,
                 children: Vec::new(),
@@ -166,11 +164,10 @@ impl<'a> Outline<'a> {
             items.push(NavItem {
                 title: &self.site.sections[sub].index.front.title,
                 href: format!("{root}{}", self.url(it)),
-                current: current == Some(it),
                 open: is_open,
                 is_section: true,
                 children: if is_open {
-                    self.nav_children(sub, current, open, root, depth + 1)
+                    self.nav_children(sub, open, root, depth + 1)
                 } else {
                     Vec::new()
                 },
@@ -179,19 +176,21 @@ impl<'a> Outline<'a> {
         items
     }
 
-    /// Navigation for a page at `root` (relative path to the site root); `current` is the
-    /// item being rendered, `None` for generated pages.
-    pub fn nav(&self, current: Option<Item>, root: &str) -> NavView<'a> {
+    /// The section whose sidebar a page shows: a page's parent, a section itself.
+    pub fn sidebar_section(&self, item: Item) -> usize {
+        match item {
+            Item::Section(s) => s,
+            Item::Page(p) => self.page_parent[p],
+        }
+    }
+
+    /// The sidebar tree seen from inside section `open_at` (its ancestors and itself
+    /// expanded; `None`: nothing expanded), links relative to `root`, nothing current.
+    pub fn tree(&self, open_at: Option<usize>, root: &str) -> Vec<NavItem<'a>> {
         let mut open: HashSet<usize> = HashSet::new();
-        let mut breadcrumbs = Vec::new();
-        if let Some(item) = current {
-            for s in self.ancestors(item) {
-                open.insert(s);
-                breadcrumbs.push(self.link(Item::Section(s), root));
-            }
-            if let Item::Section(s) = item {
-                open.insert(s);
-            }
+        if let Some(s) = open_at {
+            open.extend(self.ancestors(Item::Section(s)));
+            open.insert(s);
         }
         let mut tree = Vec::new();
         if !self.site.sections.is_empty() {
@@ -199,12 +198,24 @@ impl<'a> Outline<'a> {
             tree.push(NavItem {
                 title: &self.site.sections[0].index.front.title,
                 href: format!("{root}{}", self.url(home)),
-                current: current == Some(home),
                 open: false,
                 is_section: false,
                 children: Vec::new(),
             });
-            tree.extend(self.nav_children(0, current, &open, root, 0));
+            tree.extend(self.nav_children(0, &open, root, 0));
+        }
+        tree
+    }
+
+    /// Navigation for a page at `root` (relative path to the site root); `current` is the
+    /// item being rendered, `None` for generated pages. `tree` and `sidebar` are left
+    /// empty: the sidebar is rendered once per section (see [`render_with`]).
+    pub fn nav(&self, current: Option<Item>, root: &str) -> NavView<'a> {
+        let mut breadcrumbs = Vec::new();
+        if let Some(item) = current {
+            for s in self.ancestors(item) {
+                breadcrumbs.push(self.link(Item::Section(s), root));
+            }
         }
         let (prev, next) = match current {
             Some(item) => {
@@ -219,7 +230,8 @@ impl<'a> Outline<'a> {
             None => (None, None),
         };
         NavView {
-            tree,
+            tree: Vec::new(),
+            sidebar: String::new(),
             breadcrumbs,
             prev,
             next,
@@ -227,6 +239,22 @@ impl<'a> Outline<'a> {
             pitfalls: format!("{root}pitfalls.html"),
             static_url: format!("{root}static/"),
         }
+    }
+}
+
+/// Mark the link to `href` in a rendered sidebar as the current page.
+fn mark_current(sidebar: &str, href: &str) -> String {
+    let needle = format!("href=\"{}\"", theme::escape_html(href));
+    match sidebar.find(&needle) {
+        Some(i) => {
+            let end = i + needle.len();
+            let mut out = String::with_capacity(sidebar.len() + 24);
+            out.push_str(&sidebar[..end]);
+            out.push_str(" aria-current=\"page\"");
+            out.push_str(&sidebar[end..]);
+            out
+        }
+        None => sidebar.to_string(),
     }
 }
 
@@ -417,6 +445,63 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
             .map_err(|e| theme.render_error(template, &e))
     };
 
+    // The sidebar: rendered once per (section, root) and shared by the section's pages,
+    // since it lists every sibling (rendering it per page would cost pages × siblings).
+    let root404 = base.clone().unwrap_or_default();
+    let mut keys: BTreeSet<(Option<usize>, String)> = outline
+        .order
+        .iter()
+        .map(|&item| {
+            (
+                Some(outline.sidebar_section(item)),
+                root_prefix(&outline.page(item).output),
+            )
+        })
+        .collect();
+    keys.insert((None, String::new()));
+    keys.insert((None, root404.clone()));
+    let sidebars: Vec<((Option<usize>, String), Result<String, Diagnostic>)> = keys
+        .into_par_iter()
+        .map(|(open_at, root)| {
+            let html = if theme.has_template("sidebar.html") {
+                let mut nav = outline.nav(None, &root);
+                nav.tree = outline.tree(open_at, &root);
+                let ctx = Context {
+                    site: &site_view,
+                    page: generated_page("", "", "sidebar"),
+                    nav,
+                    root: root.clone(),
+                    section: None,
+                    pitfall_groups: None,
+                    not_found: None,
+                    generator: GENERATOR,
+                };
+                render_one("sidebar.html", &ctx)
+            } else {
+                Ok(String::new())
+            };
+            ((open_at, root), html)
+        })
+        .collect();
+    let mut sidebar_of: HashMap<(Option<usize>, String), String> = HashMap::new();
+    for (key, html) in sidebars {
+        match html {
+            Ok(h) => {
+                sidebar_of.insert(key, h);
+            }
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        }
+    }
+    let sidebar = |open_at: Option<usize>, root: &str, current_href: &str| -> String {
+        sidebar_of
+            .get(&(open_at, root.to_string()))
+            .map(|h| mark_current(h, current_href))
+            .unwrap_or_default()
+    };
+
     // Content pages, in parallel.
     let results: Vec<Result<OutputFile, Diagnostic>> = outline
         .order
@@ -450,10 +535,16 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
                 }
                 Item::Page(_) => None,
             };
+            let mut nav = outline.nav(Some(item), &root);
+            nav.sidebar = sidebar(
+                Some(outline.sidebar_section(item)),
+                &root,
+                &format!("{root}{url}"),
+            );
             let ctx = Context {
                 site: &site_view,
                 page: page_view(page, url, kind, base.as_deref()),
-                nav: outline.nav(Some(item), &root),
+                nav,
                 root,
                 section,
                 pitfall_groups: None,
@@ -517,7 +608,11 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     let ctx = Context {
         site: &site_view,
         page: pitfalls_page,
-        nav: outline.nav(None, ""),
+        nav: {
+            let mut nav = outline.nav(None, "");
+            nav.sidebar = sidebar(None, "", "pitfalls.html");
+            nav
+        },
         root: String::new(),
         section: None,
         pitfall_groups: Some(groups),
@@ -546,11 +641,14 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
         .and_then(|f| f.read().ok())
         .map(|b| String::from_utf8_lossy(&b).replace("</", "<\\/"))
         .unwrap_or_default();
-    let root404 = base.clone().unwrap_or_default();
     let ctx = Context {
         site: &site_view,
         page: generated_page("Page not found", "404.html", "404"),
-        nav: outline.nav(None, &root404),
+        nav: {
+            let mut nav = outline.nav(None, &root404);
+            nav.sidebar = sidebar(None, &root404, "");
+            nav
+        },
         root: root404.clone(),
         section: None,
         pitfall_groups: None,

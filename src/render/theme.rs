@@ -38,6 +38,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embedded![
     "templates/page.html",
     "templates/pitfalls.html",
     "templates/404.html",
+    "templates/sidebar.html",
     "static/style.css",
     "static/quiz.js",
     "static/theme.js",

@@ -5,12 +5,15 @@
 //! Variables of every template:
 //! - `site`: [`SiteView`]
 //! - `page`: [`PageView`] (the page, section, home, pitfalls or 404 page itself)
-//! - `nav`: [`NavView`] (sidebar tree, breadcrumbs, previous/next, home/pitfalls links)
+//! - `nav`: [`NavView`] (sidebar HTML, breadcrumbs, previous/next, home/pitfalls links)
 //! - `root`: relative path from this page to the site root (`""`, `"../"`, `"../../"`)
 //! - `section`: [`SectionView`] on `index.html` and `section.html` (its pages and subsections)
 //! - `pitfall_groups`: [`PitfallGroup`]s on `pitfalls.html`
 //! - `not_found`: [`NotFoundView`] on `404.html`
 //! - `generator`: `"benchbook 0.1.0"`
+//!
+//! `sidebar.html` (optional, rendered once per section rather than once per page) sees
+//! `site`, `root` and `nav` with `nav.tree` filled; its output is `nav.sidebar` elsewhere.
 
 use serde::Serialize;
 
@@ -74,8 +77,6 @@ pub struct Link<'a> {
 pub struct NavItem<'a> {
     pub title: &'a str,
     pub href: String,
-    /// This is the page being rendered (`aria-current="page"`).
-    pub current: bool,
     /// A section on the path to the current page (its children are listed).
     pub open: bool,
     pub is_section: bool,
@@ -84,9 +85,15 @@ pub struct NavItem<'a> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NavView<'a> {
-    /// Sidebar: the home page first, then the root section's pages and sections; the
-    /// sections that contain the current page are expanded.
+    /// Sidebar tree: the home page first, then the root section's pages and sections; the
+    /// sections that contain the current page are expanded. Filled only when rendering
+    /// `sidebar.html` (empty in page templates: use `sidebar`).
     pub tree: Vec<NavItem<'a>>,
+    /// The theme's `sidebar.html` rendered for this page (insert with `| safe`). It is
+    /// rendered once per section and shared by the section's pages, so it cannot depend on
+    /// the page; benchbook adds `aria-current="page"` to the link whose `href` is this
+    /// page's (or, on the pitfalls page, `pitfalls.html`). Empty without `sidebar.html`.
+    pub sidebar: String,
     /// From the home page down to the current page's parent (the current page excluded).
     pub breadcrumbs: Vec<Link<'a>>,
     pub prev: Option<Link<'a>>,
