@@ -179,6 +179,8 @@ fn shown(path: &Path) -> String {
     s
 }
 
+/// `benchbook build`: build, then print a one-line summary (unless `-q`) and the time of
+/// each stage (with `-v`, on stderr).
 pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
     let report = build_site(
         &global.root,

@@ -77,6 +77,20 @@ pub fn check_out_dir(root: &Path, out: &Path) -> anyhow::Result<PathBuf> {
         ))
         .into());
     }
+    for sources in ["themes", "templates", "benchmarks"] {
+        if out_abs.starts_with(root.join(sources)) {
+            return Err(UsageError(format!(
+                "--out {shown} is inside {sources}/, which holds the site's sources; expected a directory of its own, such as public/"
+            ))
+            .into());
+        }
+    }
+    if out_abs.join("site.yaml").exists() || out_abs.join("content").is_dir() {
+        return Err(UsageError(format!(
+            "--out {shown} holds a site (site.yaml or content/); expected a directory of its own, such as public/"
+        ))
+        .into());
+    }
     if out_abs.exists() {
         if !out_abs.is_dir() {
             return Err(UsageError(format!(
@@ -298,6 +312,13 @@ mod tests {
         assert!(usage(&root).contains("is the site root"));
         assert!(usage(dir.path()).contains("contains the site root"));
         assert!(usage(&root.join("content/a/out")).contains("inside content/"));
+        std::fs::create_dir_all(root.join("templates")).unwrap();
+        std::fs::write(root.join("templates/index.html"), "{{ x }}").unwrap();
+        assert!(usage(&root.join("templates")).contains("inside templates/"));
+        let other = dir.path().join("other-site");
+        std::fs::create_dir_all(other.join("content")).unwrap();
+        std::fs::write(other.join("index.html"), "").unwrap();
+        assert!(usage(&other).contains("holds a site"));
         let stuff = dir.path().join("stuff");
         std::fs::create_dir_all(&stuff).unwrap();
         std::fs::write(stuff.join("notes.txt"), "mine").unwrap();
