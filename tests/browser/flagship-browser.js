@@ -1,0 +1,108 @@
+// Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against the built
+// flagship report, opened from file://.
+//
+//   node flagship-browser.js <site-dir> <screenshot-dir>
+//     Starts at index.html and follows the sidebar to every lesson (navigation works from disk);
+//     on each page: every SVG chart and confusion matrix is visible and has a real size; the
+//     first quiz whose choices are marked answers when clicked; at 375 px nothing is wider than
+//     the viewport. Saves a screenshot of every page (desktop and phone).
+//
+// Any console error, page error or request that leaves the machine fails the run. Prints one
+// JSON object; exit 1 on failure.
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const os = require('os');
+const { chromium } = require('playwright-core');
+
+const [siteDir, shots] = process.argv.slice(2);
+fs.mkdirSync(shots, { recursive: true });
+
+function fileUrl(p) {
+  return 'file://' + path.resolve(p).split(path.sep).map(encodeURIComponent).join('/');
+}
+
+async function main() {
+  const problems = [];
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run'],
+    viewport: { width: 1280, height: 900 },
+  });
+  context.on('request', (req) => {
+    const u = req.url();
+    if (!u.startsWith('file:') && !u.startsWith('data:')) problems.push('request off the machine: ' + u);
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+
+  const report = { pages: [], charts: 0, confusion: 0, quiz: null };
+  try {
+    await page.goto(fileUrl(path.join(siteDir, 'index.html')));
+    // Navigation: collect the sidebar's links from the home page and follow each by clicking.
+    const links = await page.$$eval('nav a[href$=".html"]', (as) =>
+      [...new Set(as.map((a) => a.getAttribute('href')))]);
+    if (links.length < 10) problems.push(`sidebar has only ${links.length} links`);
+    for (const href of links) {
+      await page.goto(fileUrl(path.join(siteDir, 'index.html')));
+      await page.click(`nav a[href="${href}"]`);
+      await page.waitForLoadState('load');
+      const url = page.url();
+      if (!url.startsWith('file:')) problems.push(`${href}: navigated to ${url}`);
+      const title = await page.title();
+      const name = href.replace(/[\/.]/g, '_');
+      // Charts and confusion matrices: visible, with a real size.
+      const figures = await page.$$eval('figure.bb-chart svg', (svgs) => svgs.map((s) => {
+        const r = s.getBoundingClientRect();
+        return { w: r.width, h: r.height, title: (s.querySelector('title') || {}).textContent || '' };
+      }));
+      for (const f of figures) {
+        if (f.w < 150 || f.h < 80) problems.push(`${href}: chart "${f.title}" is ${f.w}x${f.h}`);
+      }
+      report.charts += figures.length;
+      const confusion = await page.locator('.bb-confusion').count();
+      if (confusion) {
+        const visible = await page.locator('.bb-confusion').first().isVisible();
+        if (!visible) problems.push(`${href}: confusion matrix not visible`);
+        report.confusion += confusion;
+      }
+      const failed = await page.locator('.bb-failed').count();
+      if (failed) problems.push(`${href}: ${failed} "measurement failed" boxes`);
+      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+      // Phone: nothing wider than the viewport.
+      await page.setViewportSize({ width: 375, height: 800 });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (wide > 375) problems.push(`${href}: ${wide}px wide on a 375px phone`);
+      await page.screenshot({ path: path.join(shots, `${name}-phone.png`) });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      // A quiz answers when clicked: the first multiple-choice quiz found on the site.
+      if (!report.quiz) {
+        const quiz = page.locator('form[data-quiz]').filter({ has: page.locator('input[data-correct]') }).first();
+        if (await quiz.count()) {
+          await quiz.locator('input[data-correct]').first().click({ force: true });
+          await quiz.locator('.quiz-check').click();
+          const feedback = (await quiz.locator('.quiz-feedback').textContent()).trim();
+          if (!/correct/i.test(feedback)) problems.push(`${href}: quiz feedback after the right answer: "${feedback}"`);
+          report.quiz = { page: href, feedback };
+        }
+      }
+      report.pages.push({ href, title, charts: figures.length, confusion });
+    }
+    if (!report.quiz) problems.push('no quiz with choices was found');
+    if (report.charts < 5) problems.push(`only ${report.charts} charts on the whole site`);
+    if (report.confusion < 1) problems.push('no confusion matrix on the site');
+  } finally {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  report.ok = problems.length === 0;
+  report.problems = problems;
+  process.stdout.write(JSON.stringify(report) + '\n');
+  if (problems.length) process.exit(1);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
