@@ -16,7 +16,7 @@ use crate::setup;
 pub use decl::{
     check_page_benchmarks, check_pages, load_declarations, Declaration, RunnerDecl, OUTSIDE_METRICS,
 };
-pub use exec::interrupted;
+pub use exec::{interrupted, Guard};
 
 use crate::cli::{BenchArgs, BenchPolicy, Global, Interrupted, UsageError};
 use crate::diagnostics::Diagnostics;
@@ -94,6 +94,9 @@ pub fn run(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
         verbose: global.verbose,
     };
     let outcome = prepare_with(&global.root, &args.bench, &args.ids, opts)?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
     if !outcome.failures.is_empty() {
         anyhow::bail!(
             "{} run{} failed (the previous results, if any, are kept)",
@@ -271,10 +274,11 @@ fn frozen(
             }
         }
     }
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
     if !missing.is_empty() {
+        // Callers print `outcome.warnings`; this one has no outcome to return.
+        for w in &outcome.warnings {
+            eprintln!("warning: {w}");
+        }
         anyhow::bail!(
             "--frozen: {} needed result{} missing (nothing was run; `benchbook bench` measures them):\n  {}",
             missing.len(),
