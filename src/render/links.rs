@@ -3,6 +3,7 @@
 //! Every link the theme writes is relative (`../training/speed.html`) and points at a real
 //! file, so the same output works from file:// and under any sub-path.
 
+use lol_html::{element, rewrite_str, RewriteStrSettings};
 use std::path::{Component, Path};
 
 /// `../` repeated once per directory above `output` (`a/b/c.html` → `../../`).
@@ -102,116 +103,38 @@ fn join_url(dir: &str, rel: &str) -> String {
 /// Move an HTML fragment written for the page `from` (root-relative URL path, e.g.
 /// `training/speed.html`) onto a page at the site root: relative `href`/`src` values are
 /// rebased, in-page anchors (`#x`) point back at `from`, and `id` attributes are dropped so
-/// that fragments gathered from many pages cannot clash.
+/// that fragments gathered from many pages cannot clash. Rewritten with `lol_html`.
 pub fn rebase_fragment(html: &str, from: &str) -> String {
     let dir = match from.rfind('/') {
         Some(i) => &from[..i],
         None => "",
     };
-    let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        rest = &rest[lt..];
-        let end = match tag_end(rest) {
-            Some(e) => e,
-            None => break,
-        };
-        let tag = &rest[..end];
-        if tag.starts_with("<!--") || tag.starts_with("</") || tag.starts_with("<!") {
-            out.push_str(tag);
+    let rebase = |v: &str| -> Option<String> {
+        if v.starts_with('#') {
+            Some(format!("{from}{v}"))
+        } else if is_document_relative(v) {
+            Some(join_url(dir, v))
         } else {
-            out.push_str(&rewrite_tag(tag, dir, from));
+            None
         }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Length of the tag starting at `s[0] == '<'`, honouring quoted attribute values.
-fn tag_end(s: &str) -> Option<usize> {
-    if s.starts_with("<!--") {
-        return s.find("-->").map(|i| i + 3);
-    }
-    let mut quote: Option<char> = None;
-    for (i, c) in s.char_indices().skip(1) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"') | (None, '\'') => quote = Some(c),
-            (None, '>') => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn rewrite_tag(tag: &str, dir: &str, from: &str) -> String {
-    let mut out = String::with_capacity(tag.len() + 32);
-    let mut rest = tag;
-    // Copy the tag name.
-    let name_end = rest[1..]
-        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .map(|i| i + 1)
-        .unwrap_or(rest.len());
-    out.push_str(&rest[..name_end]);
-    rest = &rest[name_end..];
-    loop {
-        let ws = rest.len() - rest.trim_start().len();
-        let lead = &rest[..ws];
-        rest = &rest[ws..];
-        if rest.is_empty() || rest.starts_with('>') || rest.starts_with("/>") {
-            out.push_str(lead);
-            out.push_str(rest);
-            return out;
-        }
-        let name_len = rest
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
-            .unwrap_or(rest.len())
-            .max(1);
-        let attr = rest[..name_len].to_ascii_lowercase();
-        let mut after = &rest[name_len..];
-        let mut value: Option<(char, &str)> = None;
-        let mut raw_len = name_len;
-        let trimmed = after.trim_start();
-        if let Some(v) = trimmed.strip_prefix('=') {
-            let v = v.trim_start();
-            let skipped = after.len() - v.len();
-            if let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                let close = v[1..].find(q).map(|i| i + 1).unwrap_or(v.len() - 1);
-                value = Some((q, &v[1..close]));
-                raw_len += skipped + close + 1;
-            } else {
-                let close = v
-                    .find(|c: char| c.is_whitespace() || c == '>')
-                    .unwrap_or(v.len());
-                value = Some(('"', &v[..close]));
-                raw_len += skipped + close;
-            }
-            after = &rest[raw_len.min(rest.len())..];
-        }
-        let raw = &rest[..raw_len.min(rest.len())];
-        match (attr.as_str(), value) {
-            ("id", _) => {}
-            ("href" | "src", Some((q, v))) => {
-                out.push_str(lead);
-                let new = if v.starts_with('#') {
-                    format!("{from}{v}")
-                } else if is_document_relative(v) {
-                    join_url(dir, v)
-                } else {
-                    v.to_string()
-                };
-                out.push_str(&format!("{}={q}{new}{q}", &rest[..name_len]));
-            }
-            _ => {
-                out.push_str(lead);
-                out.push_str(raw);
-            }
-        }
-        rest = after;
-    }
+    };
+    let result = rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![element!("*", |el| {
+                el.remove_attribute("id");
+                for attr in ["href", "src"] {
+                    if let Some(new) = el.get_attribute(attr).and_then(|v| rebase(&v)) {
+                        el.set_attribute(attr, &new)?;
+                    }
+                }
+                Ok(())
+            })],
+            ..RewriteStrSettings::new()
+        },
+    );
+    // The rewriter only fails on a handler error (an invalid attribute) or a memory limit.
+    result.unwrap_or_else(|_| html.to_string())
 }
 
 #[cfg(test)]
