@@ -126,8 +126,8 @@ pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<()> {
 pub fn create(dir: &Path) -> anyhow::Result<()> {
     match std::fs::symlink_metadata(dir) {
         Ok(meta) if meta.is_dir() => {
-            let mut entries = std::fs::read_dir(dir)
-                .with_context(|| format!("cannot read {}", dir.display()))?;
+            let mut entries =
+                std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
             if entries.next().is_some() {
                 bail!(
                     "{} is not empty; expected a new or empty directory (benchbook init never \
@@ -176,7 +176,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         create(tmp.path()).unwrap();
         for (rel, text) in SCAFFOLD {
-            assert_eq!(std::fs::read_to_string(tmp.path().join(rel)).unwrap(), *text);
+            assert_eq!(
+                std::fs::read_to_string(tmp.path().join(rel)).unwrap(),
+                *text
+            );
         }
     }
 }

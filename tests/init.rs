@@ -22,13 +22,22 @@ fn init_then_build_gives_a_working_site() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("my site");
     let out = benchbook().arg("init").arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("benchbook build --root"), "{stdout}");
     assert!(dir.join("site.yaml").is_file());
     assert!(!dir.join("themes").exists(), "uses the compiled-in theme");
 
-    let out = benchbook().arg("build").arg("--root").arg(&dir).output().unwrap();
+    let out = benchbook()
+        .arg("build")
+        .arg("--root")
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "build failed:\n{}",
@@ -47,12 +56,18 @@ fn init_then_build_gives_a_working_site() {
     ] {
         assert!(public.join(f).is_file(), "missing {f}");
     }
-    assert!(!public.join("sitemap.xml").exists(), "no base_url, no sitemap");
+    assert!(
+        !public.join("sitemap.xml").exists(),
+        "no base_url, no sitemap"
+    );
 
     let lesson = doc(&public.join("basics/first-lesson.html"));
     assert_eq!(count(&lesson, "aside.callout.pitfall"), 1);
     assert_eq!(count(&lesson, "aside.callout.tip"), 1);
-    assert_eq!(count(&lesson, "form.quiz[data-quiz] input[data-correct]"), 1);
+    assert_eq!(
+        count(&lesson, "form.quiz[data-quiz] input[data-correct]"),
+        1
+    );
     assert_eq!(count(&lesson, "form.quiz .quiz-choice"), 3);
     assert_eq!(count(&lesson, "details.quiz-answer"), 1);
     assert_eq!(count(&lesson, ".code-block pre code"), 1);
@@ -92,8 +107,17 @@ fn init_refuses_a_non_empty_directory() {
 #[test]
 fn init_accepts_an_existing_empty_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = benchbook().arg("init").arg(tmp.path()).arg("-q").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = benchbook()
+        .arg("init")
+        .arg(tmp.path())
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty(), "-q prints nothing");
     assert!(tmp.path().join("content/basics/first-lesson.md").is_file());
 }

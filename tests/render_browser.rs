@@ -43,7 +43,11 @@ fn scaffolded_site() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");
     let bin = env!("CARGO_BIN_EXE_benchbook");
-    let init = Command::new(bin).args(["init", "-q"]).arg(&root).status().unwrap();
+    let init = Command::new(bin)
+        .args(["init", "-q"])
+        .arg(&root)
+        .status()
+        .unwrap();
     assert!(init.success());
     // A long code line and a wide table, to check that they scroll inside their box.
     let lesson = root.join("content/basics/first-lesson.md");

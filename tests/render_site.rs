@@ -5,7 +5,12 @@ mod render_support;
 use render_support::*;
 use std::path::Path;
 
-fn rendered(base_url: Option<&str>) -> (tempfile::TempDir, std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>) {
+fn rendered(
+    base_url: Option<&str>,
+) -> (
+    tempfile::TempDir,
+    std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let site = sample_site(tmp.path(), base_url);
     let files = render_like_build(&site).unwrap_or_else(|d| panic!("render failed:\n{d}"));
@@ -35,7 +40,10 @@ fn every_page_and_generated_file_is_produced() {
     ] {
         assert!(map.contains_key(Path::new(path)), "missing {path}");
     }
-    assert!(!map.contains_key(Path::new("sitemap.xml")), "sitemap without base_url");
+    assert!(
+        !map.contains_key(Path::new("sitemap.xml")),
+        "sitemap without base_url"
+    );
 }
 
 #[test]
@@ -44,9 +52,18 @@ fn every_relative_reference_resolves_and_nothing_is_remote() {
     let checked = check_references(&map, &[]);
     assert!(checked > 50, "only {checked} references checked");
     for (path, bytes) in &map {
-        if path.extension().is_some_and(|e| e == "html" || e == "css" || e == "js") {
+        if path
+            .extension()
+            .is_some_and(|e| e == "html" || e == "css" || e == "js")
+        {
             let text = String::from_utf8_lossy(bytes);
-            for bad in ["src=\"http", "href=\"//", "@import", "url(http", "fonts.googleapis"] {
+            for bad in [
+                "src=\"http",
+                "href=\"//",
+                "@import",
+                "url(http",
+                "fonts.googleapis",
+            ] {
                 assert!(!text.contains(bad), "{}: contains {bad}", path.display());
             }
         }
@@ -56,7 +73,10 @@ fn every_relative_reference_resolves_and_nothing_is_remote() {
 #[test]
 fn links_never_point_at_a_bare_directory() {
     let (_tmp, map) = rendered(None);
-    for (path, _) in map.iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "html")) {
+    for (path, _) in map
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "html"))
+    {
         let doc = html(&map, path.to_str().unwrap());
         for href in attrs(&doc, "a[href]", "href") {
             let no_frag = href.split('#').next().unwrap();
@@ -87,12 +107,21 @@ fn sidebar_marks_the_current_page_and_expands_its_sections() {
     assert!(!texts(&doc, "nav.sidebar a").contains(&"Accuracy".to_string()));
     // Exactly one current link in the sidebar, and the pitfalls link is there.
     assert_eq!(doc.select(&sel("nav.sidebar [aria-current]")).count(), 1);
-    assert_eq!(attrs(&doc, "nav.sidebar .sidebar-extra a", "href"), ["../../pitfalls.html"]);
+    assert_eq!(
+        attrs(&doc, "nav.sidebar .sidebar-extra a", "href"),
+        ["../../pitfalls.html"]
+    );
 
     let home = html(&map, "index.html");
-    assert_eq!(attrs(&home, "nav.sidebar a[aria-current=page]", "href"), ["index.html"]);
+    assert_eq!(
+        attrs(&home, "nav.sidebar a[aria-current=page]", "href"),
+        ["index.html"]
+    );
     let pitfalls = html(&map, "pitfalls.html");
-    assert_eq!(attrs(&pitfalls, "nav.sidebar a[aria-current=page]", "href"), ["pitfalls.html"]);
+    assert_eq!(
+        attrs(&pitfalls, "nav.sidebar a[aria-current=page]", "href"),
+        ["pitfalls.html"]
+    );
     let section = html(&map, "training/index.html");
     assert_eq!(
         attrs(&section, "nav.sidebar a[aria-current=page]", "href"),
@@ -103,7 +132,10 @@ fn sidebar_marks_the_current_page_and_expands_its_sections() {
         ["Speed", "Memory", "Deep"],
         "a section's own page shows its children"
     );
-    assert!(texts(&home, "nav.sidebar a").iter().all(|t| t != "Speed"), "closed sections stay closed");
+    assert!(
+        texts(&home, "nav.sidebar a").iter().all(|t| t != "Speed"),
+        "closed sections stay closed"
+    );
 }
 
 #[test]
@@ -116,7 +148,11 @@ fn breadcrumbs_lead_from_home_to_the_parent() {
     );
     assert_eq!(
         attrs(&doc, "nav.breadcrumbs a", "href"),
-        ["../../index.html", "../../training/index.html", "../../training/deep/index.html"]
+        [
+            "../../index.html",
+            "../../training/index.html",
+            "../../training/deep/index.html"
+        ]
     );
     assert_eq!(texts(&doc, "nav.breadcrumbs [aria-current=page]"), ["CNN"]);
     // The home page has no breadcrumbs.
@@ -145,8 +181,16 @@ fn previous_and_next_follow_the_reading_order() {
             v.first()
                 .map(|h| resolve(Path::new(path), h).0.to_string_lossy().into_owned())
         };
-        assert_eq!(resolve_one(&prev).as_deref(), i.checked_sub(1).map(|j| order[j]), "prev of {path}");
-        assert_eq!(resolve_one(&next).as_deref(), order.get(i + 1).copied(), "next of {path}");
+        assert_eq!(
+            resolve_one(&prev).as_deref(),
+            i.checked_sub(1).map(|j| order[j]),
+            "prev of {path}"
+        );
+        assert_eq!(
+            resolve_one(&next).as_deref(),
+            order.get(i + 1).copied(),
+            "next of {path}"
+        );
     }
 }
 
@@ -154,14 +198,18 @@ fn previous_and_next_follow_the_reading_order() {
 fn pages_have_one_h1_landmarks_and_unique_ids() {
     let (_tmp, map) = rendered(None);
     // print.html (the print edition, src/print.rs) holds every page, each with its h1.
-    let themed = map
-        .iter()
-        .filter(|(p, _)| p.extension().is_some_and(|e| e == "html") && *p != Path::new("print.html"));
+    let themed = map.iter().filter(|(p, _)| {
+        p.extension().is_some_and(|e| e == "html") && *p != Path::new("print.html")
+    });
     for (path, _) in themed {
         let p = path.to_str().unwrap();
         let doc = html(&map, p);
         assert_eq!(doc.select(&sel("h1")).count(), 1, "{p}: h1 count");
-        for landmark in ["body > header.site-header", "main#bb-main", "body > footer.site-footer"] {
+        for landmark in [
+            "body > header.site-header",
+            "main#bb-main",
+            "body > footer.site-footer",
+        ] {
             assert_eq!(doc.select(&sel(landmark)).count(), 1, "{p}: {landmark}");
         }
         let ids = ids(&doc);
@@ -171,7 +219,11 @@ fn pages_have_one_h1_landmarks_and_unique_ids() {
             assert!(b.value().attr("type").is_some(), "{p}: button without type");
         }
         assert_eq!(attrs(&doc, "html", "lang"), ["en"], "{p}");
-        assert_eq!(attrs(&doc, "a.skip-link", "href"), ["#bb-main"], "{p}: skip link");
+        assert_eq!(
+            attrs(&doc, "a.skip-link", "href"),
+            ["#bb-main"],
+            "{p}: skip link"
+        );
         // Every nav landmark has a distinct label.
         let labels: Vec<_> = doc
             .select(&sel("nav"))
@@ -194,14 +246,27 @@ fn page_shows_title_metadata_toc_and_body() {
     let doc = html(&map, "training/speed.html");
     assert_eq!(texts(&doc, "h1"), ["Speed"]);
     assert_eq!(texts(&doc, "title"), ["Speed · Measured"]);
-    assert_eq!(attrs(&doc, "meta[name=description]", "content"), ["Steps per second"]);
+    assert_eq!(
+        attrs(&doc, "meta[name=description]", "content"),
+        ["Steps per second"]
+    );
     assert_eq!(attrs(&doc, ".page-meta time", "datetime"), ["2026-11-25"]);
     assert_eq!(texts(&doc, ".page-meta .tag"), ["speed", "gpu"]);
     // Nested table of contents.
-    assert_eq!(attrs(&doc, "nav.toc > ul > li > a", "href"), ["#warm-up", "#results"]);
-    assert_eq!(attrs(&doc, "nav.toc > ul > li > ul > li > a", "href"), ["#median"]);
+    assert_eq!(
+        attrs(&doc, "nav.toc > ul > li > a", "href"),
+        ["#warm-up", "#results"]
+    );
+    assert_eq!(
+        attrs(&doc, "nav.toc > ul > li > ul > li > a", "href"),
+        ["#median"]
+    );
     // The body is inserted as HTML, not escaped.
-    assert_eq!(doc.select(&sel(".page-body aside.callout.pitfall#pitfall-1")).count(), 1);
+    assert_eq!(
+        doc.select(&sel(".page-body aside.callout.pitfall#pitfall-1"))
+            .count(),
+        1
+    );
     // Stylesheet and scripts are local and relative.
     let css = attrs(&doc, "link[rel=stylesheet]", "href");
     assert_eq!(css[0], "../static/style.css");
@@ -223,7 +288,10 @@ fn user_text_is_escaped() {
     let map = outputs(&render_like_build(&site).unwrap());
     let raw = String::from_utf8(map[Path::new("training/memory.html")].clone()).unwrap();
     assert!(!raw.contains("<script>alert(1)"));
-    assert!(raw.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; co") || raw.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+    assert!(
+        raw.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; co")
+            || raw.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co")
+    );
     assert!(!raw.contains("<b>title</b>"));
     let doc = html(&map, "training/memory.html");
     assert_eq!(texts(&doc, "h1"), ["<script>alert(1)</script> & co"]);
@@ -234,15 +302,30 @@ fn sections_and_home_list_their_children_with_descriptions() {
     let (_tmp, map) = rendered(None);
     let home = html(&map, "index.html");
     assert_eq!(texts(&home, "h1"), ["Measured"]);
-    assert_eq!(texts(&home, ".section-contents .listing > li > a"), ["Training", "Evaluation"]);
-    assert_eq!(texts(&home, ".section-contents .listing > li > p"), ["How fast training goes"]);
-    assert!(texts(&home, ".page-body p").iter().any(|t| t.starts_with("Welcome")));
+    assert_eq!(
+        texts(&home, ".section-contents .listing > li > a"),
+        ["Training", "Evaluation"]
+    );
+    assert_eq!(
+        texts(&home, ".section-contents .listing > li > p"),
+        ["How fast training goes"]
+    );
+    assert!(texts(&home, ".page-body p")
+        .iter()
+        .any(|t| t.starts_with("Welcome")));
     let training = html(&map, "training/index.html");
     assert_eq!(
         attrs(&training, ".section-contents .listing > li > a", "href"),
-        ["../training/speed.html", "../training/memory.html", "../training/deep/index.html"]
+        [
+            "../training/speed.html",
+            "../training/memory.html",
+            "../training/deep/index.html"
+        ]
     );
-    assert_eq!(texts(&training, ".section-contents .listing > li > p"), ["Steps per second"]);
+    assert_eq!(
+        texts(&training, ".section-contents .listing > li > p"),
+        ["Steps per second"]
+    );
 }
 
 #[test]
@@ -261,13 +344,22 @@ fn pitfalls_page_groups_by_lesson_and_links_back() {
     );
     assert_eq!(
         attrs(&doc, ".pitfall-source a", "href"),
-        ["training/speed.html#pitfall-1", "training/deep/cnn.html#pitfall-1"]
+        [
+            "training/speed.html#pitfall-1",
+            "training/deep/cnn.html#pitfall-1"
+        ]
     );
     assert_eq!(doc.select(&sel("aside.callout.pitfall")).count(), 2);
     // Links inside the gathered pitfall were rebased onto the pitfalls page.
     let inner = attrs(&doc, "aside.callout.pitfall a", "href");
-    assert_eq!(inner, ["training/speed.html#warm-up", "training/memory.html"]);
-    assert_eq!(attrs(&doc, "aside.callout.pitfall img", "src"), ["training/fig.png"]);
+    assert_eq!(
+        inner,
+        ["training/speed.html#warm-up", "training/memory.html"]
+    );
+    assert_eq!(
+        attrs(&doc, "aside.callout.pitfall img", "src"),
+        ["training/fig.png"]
+    );
     // And the anchors exist (checked for every page by check_references).
     check_references(&map, &[]);
 }
@@ -282,9 +374,15 @@ fn not_found_page_does_not_depend_on_its_url() {
     assert_eq!(doc.select(&sel("script[src]")).count(), 0);
     let style = texts(&doc, "style").join("");
     assert!(style.contains("--bg"), "stylesheet inlined");
-    let script = doc.select(&sel("script")).map(|s| s.inner_html()).collect::<String>();
+    let script = doc
+        .select(&sel("script"))
+        .map(|s| s.inner_html())
+        .collect::<String>();
     assert!(script.contains("location") && script.contains("querySelectorAll(\"a[href]\")"));
-    assert!(script.contains("\"training\""), "top-level names listed: {script}");
+    assert!(
+        script.contains("\"training\""),
+        "top-level names listed: {script}"
+    );
     // Links are root-relative (the script prefixes the root found at view time).
     let hrefs = attrs(&doc, "main a[href]", "href");
     assert!(hrefs.contains(&"index.html".to_string()), "{hrefs:?}");
@@ -296,8 +394,16 @@ fn with_base_url_404_uses_absolute_links_and_a_sitemap_is_written() {
     let (_tmp, map) = rendered(Some("https://me.github.io/repo/"));
     let doc = html(&map, "404.html");
     let hrefs = attrs(&doc, "main a[href]", "href");
-    assert!(hrefs.contains(&"https://me.github.io/repo/index.html".to_string()), "{hrefs:?}");
-    assert!(hrefs.iter().all(|h| h.starts_with("https://me.github.io/repo/")), "{hrefs:?}");
+    assert!(
+        hrefs.contains(&"https://me.github.io/repo/index.html".to_string()),
+        "{hrefs:?}"
+    );
+    assert!(
+        hrefs
+            .iter()
+            .all(|h| h.starts_with("https://me.github.io/repo/")),
+        "{hrefs:?}"
+    );
     assert_eq!(doc.select(&sel("link[rel=stylesheet]")).count(), 0);
 
     let sitemap = String::from_utf8(map[Path::new("sitemap.xml")].clone()).unwrap();
@@ -317,7 +423,9 @@ fn with_base_url_404_uses_absolute_links_and_a_sitemap_is_written() {
 /// Writes the sample site to $BB_DUMP (for looking at it in a browser); does nothing otherwise.
 #[test]
 fn dump_when_asked() {
-    let Ok(dir) = std::env::var("BB_DUMP") else { return };
+    let Ok(dir) = std::env::var("BB_DUMP") else {
+        return;
+    };
     let (_tmp, map) = rendered(None);
     for (path, bytes) in &map {
         let p = Path::new(&dir).join(path);
@@ -338,16 +446,28 @@ fn render_scales_to_ten_thousand_pages() {
     site.sections[0].subsections.clear();
     site.pages.clear();
     site.assets.clear();
-    let body = "<h2 id=\"a\">A</h2><p>".to_string() + &"Some measured prose. ".repeat(100) + "</p><pre><code>let x = 1;</code></pre><table><tr><td>1</td></tr></table>";
+    let body = "<h2 id=\"a\">A</h2><p>".to_string()
+        + &"Some measured prose. ".repeat(100)
+        + "</p><pre><code>let x = 1;</code></pre><table><tr><td>1</td></tr></table>";
     for s in 0..100 {
         let mut sec = Section {
             dir: format!("content/s{s}").into(),
-            index: page(&format!("content/s{s}/_index.md"), &format!("s{s}/index.html"), &format!("Section {s}"), "<p>Intro</p>"),
+            index: page(
+                &format!("content/s{s}/_index.md"),
+                &format!("s{s}/index.html"),
+                &format!("Section {s}"),
+                "<p>Intro</p>",
+            ),
             pages: vec![],
             subsections: vec![],
         };
         for p in 0..100 {
-            let mut pg = page(&format!("content/s{s}/p{p}.md"), &format!("s{s}/p{p}.html"), &format!("Page {s}.{p}"), &body);
+            let mut pg = page(
+                &format!("content/s{s}/p{p}.md"),
+                &format!("s{s}/p{p}.html"),
+                &format!("Page {s}.{p}"),
+                &body,
+            );
             pg.rendered.as_mut().unwrap().toc = toc(&[(2, "a", "A")]);
             sec.pages.push(site.pages.len());
             site.pages.push(pg);

@@ -19,16 +19,26 @@ fn default_theme_is_compiled_in() {
     let site = sample_site(tmp.path(), None);
     assert!(!tmp.path().join("themes").exists());
     let theme = Theme::load(&site).unwrap();
-    for t in ["base.html", "page.html", "section.html", "index.html", "pitfalls.html", "404.html"] {
+    for t in [
+        "base.html",
+        "page.html",
+        "section.html",
+        "index.html",
+        "pitfalls.html",
+        "404.html",
+    ] {
         assert!(theme.has_template(t), "{t}");
     }
     let map = outputs(&render(&site).unwrap());
     let css = &map[Path::new("static/style.css")];
     assert_eq!(
         css.as_slice(),
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/static/style.css"))
-            .unwrap()
-            .as_slice()
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/themes/default/static/style.css"
+        ))
+        .unwrap()
+        .as_slice()
     );
 }
 
@@ -62,7 +72,13 @@ fn theme_on_disk_is_used_with_its_static_files() {
     let tmp = tempfile::tempdir().unwrap();
     let mut site = sample_site(tmp.path(), None);
     site.config.theme = "plain".into();
-    for t in ["index.html", "section.html", "page.html", "pitfalls.html", "404.html"] {
+    for t in [
+        "index.html",
+        "section.html",
+        "page.html",
+        "pitfalls.html",
+        "404.html",
+    ] {
         write(
             tmp.path(),
             &format!("themes/plain/templates/{t}"),
@@ -76,7 +92,11 @@ fn theme_on_disk_is_used_with_its_static_files() {
          <link rel=\"stylesheet\" href=\"{{ root }}static/css/plain.css\"></head>\
          <body>{% block body %}{% endblock body %}</body></html>",
     );
-    write(tmp.path(), "themes/plain/static/css/plain.css", "body{color:black}");
+    write(
+        tmp.path(),
+        "themes/plain/static/css/plain.css",
+        "body{color:black}",
+    );
     let map = outputs(&render(&site).unwrap());
     assert!(map.contains_key(Path::new("static/css/plain.css")));
     assert!(!map.contains_key(Path::new("static/quiz.js")));
@@ -103,13 +123,20 @@ fn template_syntax_errors_name_file_line_and_column_all_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let site = sample_site(tmp.path(), None);
     write(tmp.path(), "templates/page.html", "{% extends \"base.html\" %}\n{% block main %}\n<p>{{ page.title </p>\n{% endblock main %}\n");
-    write(tmp.path(), "templates/section.html", "{% extends \"base.html\" %}\n{% block main %}{% if %}{% endblock main %}\n");
+    write(
+        tmp.path(),
+        "templates/section.html",
+        "{% extends \"base.html\" %}\n{% block main %}{% if %}{% endblock main %}\n",
+    );
     let err = render(&site).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.len(), 2, "{all}");
     let lines: Vec<&str> = all.lines().collect();
     assert!(lines[0].starts_with("templates/page.html:3:"), "{all}");
-    assert!(lines[0].contains("template syntax error; expected"), "{all}");
+    assert!(
+        lines[0].contains("template syntax error; expected"),
+        "{all}"
+    );
     assert!(lines[1].starts_with("templates/section.html:2:"), "{all}");
 }
 
@@ -148,9 +175,16 @@ fn missing_required_template_in_a_theme_on_disk_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let mut site = sample_site(tmp.path(), None);
     site.config.theme = "half".into();
-    write(tmp.path(), "themes/half/templates/base.html", "<html></html>");
+    write(
+        tmp.path(),
+        "themes/half/templates/base.html",
+        "<html></html>",
+    );
     let err = render(&site).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.len(), 5, "{all}");
-    assert!(all.contains("themes/half/templates/page.html:0:0: theme `half` has no template page.html"), "{all}");
+    assert!(
+        all.contains("themes/half/templates/page.html:0:0: theme `half` has no template page.html"),
+        "{all}"
+    );
 }

@@ -394,6 +394,10 @@ fn xml_escape(s: &str) -> String {
     theme::escape_html(s)
 }
 
+/// A rendered sidebar is shared by the pages of one section (`None`: generated pages)
+/// at one depth (the relative path to the root).
+type SidebarKey = (Option<usize>, String);
+
 /// Render with an already loaded theme (lets a server keep one theme across rebuilds).
 pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
     let tera = &theme.tera;
@@ -440,7 +444,8 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     };
 
     let render_one = |template: &str, ctx: &Context| -> Result<String, Diagnostic> {
-        let ctx = tera::Context::from_serialize(ctx).map_err(|e| theme.render_error(template, &e))?;
+        let ctx =
+            tera::Context::from_serialize(ctx).map_err(|e| theme.render_error(template, &e))?;
         tera.render(template, &ctx)
             .map_err(|e| theme.render_error(template, &e))
     };
@@ -448,7 +453,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     // The sidebar: rendered once per (section, root) and shared by the section's pages,
     // since it lists every sibling (rendering it per page would cost pages × siblings).
     let root404 = base.clone().unwrap_or_default();
-    let mut keys: BTreeSet<(Option<usize>, String)> = outline
+    let mut keys: BTreeSet<SidebarKey> = outline
         .order
         .iter()
         .map(|&item| {
@@ -460,7 +465,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
         .collect();
     keys.insert((None, String::new()));
     keys.insert((None, root404.clone()));
-    let sidebars: Vec<((Option<usize>, String), Result<String, Diagnostic>)> = keys
+    let sidebars: Vec<(SidebarKey, Result<String, Diagnostic>)> = keys
         .into_par_iter()
         .map(|(open_at, root)| {
             let html = if theme.has_template("sidebar.html") {
@@ -483,7 +488,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
             ((open_at, root), html)
         })
         .collect();
-    let mut sidebar_of: HashMap<(Option<usize>, String), String> = HashMap::new();
+    let mut sidebar_of: HashMap<SidebarKey, String> = HashMap::new();
     for (key, html) in sidebars {
         match html {
             Ok(h) => {

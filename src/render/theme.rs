@@ -120,10 +120,8 @@ impl Theme {
         let mut sources: BTreeMap<String, TemplateSource> = BTreeMap::new();
         let mut static_files = Vec::new();
 
-        let valid_name = !name.is_empty()
-            && !name.contains(['/', '\\'])
-            && name != "."
-            && name != "..";
+        let valid_name =
+            !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
         if valid_name && theme_dir.is_dir() {
             read_dir_templates(
                 &site.root,

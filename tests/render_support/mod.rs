@@ -94,7 +94,11 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
     speed.front.tags = vec!["speed".into(), "gpu".into()];
     {
         let r = speed.rendered.as_mut().unwrap();
-        r.toc = toc(&[(2, "warm-up", "Warm-up"), (2, "results", "Results"), (3, "median", "Median")]);
+        r.toc = toc(&[
+            (2, "warm-up", "Warm-up"),
+            (2, "results", "Results"),
+            (3, "median", "Median"),
+        ]);
         r.pitfalls = vec![Pitfall {
             id: "pitfall-1".into(),
             heading_id: Some("warm-up".into()),
@@ -201,7 +205,9 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
 
 /// What `benchbook build` makes of a rendered site: the render stage's files plus the
 /// reader features it adds (search index, print edition), so links to them resolve.
-pub fn render_like_build(site: &Site) -> Result<Vec<OutputFile>, benchbook::diagnostics::Diagnostics> {
+pub fn render_like_build(
+    site: &Site,
+) -> Result<Vec<OutputFile>, benchbook::diagnostics::Diagnostics> {
     let mut files = benchbook::render::render(site)?;
     if site.config.search {
         files.push(benchbook::search::build_index(site));
@@ -230,9 +236,12 @@ pub fn outputs(files: &[OutputFile]) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 pub fn html(map: &BTreeMap<PathBuf, Vec<u8>>, path: &str) -> Html {
-    let bytes = map
-        .get(Path::new(path))
-        .unwrap_or_else(|| panic!("no output {path}; have {:?}", map.keys().collect::<Vec<_>>()));
+    let bytes = map.get(Path::new(path)).unwrap_or_else(|| {
+        panic!(
+            "no output {path}; have {:?}",
+            map.keys().collect::<Vec<_>>()
+        )
+    });
     Html::parse_document(std::str::from_utf8(bytes).unwrap())
 }
 
@@ -292,7 +301,11 @@ pub fn resolve(from: &Path, url: &str) -> (PathBuf, Option<String>) {
         match seg {
             "" | "." => {}
             ".." => {
-                assert!(parts.pop().is_some(), "{url} from {} leaves the site", from.display());
+                assert!(
+                    parts.pop().is_some(),
+                    "{url} from {} leaves the site",
+                    from.display()
+                );
             }
             s => parts.push(percent_decode(s)),
         }
@@ -330,8 +343,10 @@ pub fn check_references(map: &BTreeMap<PathBuf, Vec<u8>>, skip: &[&str]) -> usiz
             );
         }
     }
-    let id_sets: BTreeMap<&PathBuf, BTreeSet<String>> =
-        docs.iter().map(|(p, d)| (p, ids(d).into_iter().collect())).collect();
+    let id_sets: BTreeMap<&PathBuf, BTreeSet<String>> = docs
+        .iter()
+        .map(|(p, d)| (p, ids(d).into_iter().collect()))
+        .collect();
     let mut checked = 0;
     for (path, doc) in &docs {
         if skip.iter().any(|s| Path::new(s) == path) {
@@ -358,7 +373,11 @@ pub fn check_references(map: &BTreeMap<PathBuf, Vec<u8>>, skip: &[&str]) -> usiz
                     );
                     continue;
                 }
-                assert!(!url.starts_with('/'), "{}: root-absolute {url}", path.display());
+                assert!(
+                    !url.starts_with('/'),
+                    "{}: root-absolute {url}",
+                    path.display()
+                );
                 let (target, frag) = resolve(path, &url);
                 assert!(
                     map.contains_key(&target),
