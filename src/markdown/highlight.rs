@@ -13,7 +13,8 @@
 //! ```
 //! Without a language there is no label; an unknown language is shown plain with its name.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -59,8 +60,55 @@ fn escape_attr(s: &str) -> String {
     out
 }
 
+/// Highlighted blocks by `(language, code)`, kept across builds of one process (the dev
+/// server rebuilds everything on each change; unchanged blocks are then not highlighted
+/// again). Content-addressed, so never stale; entries unused by the last build are dropped
+/// by [`next_generation`].
+struct Cache {
+    generation: u64,
+    blocks: HashMap<(String, String), (Arc<str>, u64)>,
+}
+
+fn cache() -> MutexGuard<'static, Cache> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    CACHE
+        .get_or_init(|| {
+            Mutex::new(Cache {
+                generation: 0,
+                blocks: HashMap::new(),
+            })
+        })
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Start a new build: forget the blocks that the previous build did not use.
+pub fn next_generation() {
+    let mut c = cache();
+    let last = c.generation;
+    c.blocks.retain(|_, (_, used)| *used >= last);
+    c.generation += 1;
+}
+
 /// Highlight `code` written in `lang` (the first word of the fence's info string, if any).
 pub fn highlight(lang: Option<&str>, code: &str) -> String {
+    let key = (lang.unwrap_or("").to_string(), code.to_string());
+    {
+        let mut c = cache();
+        let generation = c.generation;
+        if let Some((html, used)) = c.blocks.get_mut(&key) {
+            *used = generation;
+            return html.to_string();
+        }
+    }
+    let html = highlight_uncached(lang, code);
+    let mut c = cache();
+    let generation = c.generation;
+    c.blocks.insert(key, (Arc::from(html.as_str()), generation));
+    html
+}
+
+fn highlight_uncached(lang: Option<&str>, code: &str) -> String {
     let lang = lang.map(str::trim).filter(|l| !l.is_empty());
     let set = syntaxes();
     let syntax = lang.and_then(|l| {
@@ -175,6 +223,19 @@ mod tests {
         assert!(html.contains("a &lt; b"));
         let html = highlight(None, "x\n");
         assert!(!html.contains("code-lang"));
+    }
+
+    #[test]
+    fn cached_blocks_are_the_same_and_dropped_when_unused() {
+        let code = "let cached_block_test = 1;\n";
+        let a = highlight(Some("rust"), code);
+        assert_eq!(highlight(Some("rust"), code), a);
+        assert_eq!(highlight_uncached(Some("rust"), code), a);
+        let key = ("rust".to_string(), code.to_string());
+        assert!(cache().blocks.contains_key(&key));
+        next_generation();
+        next_generation();
+        assert!(!cache().blocks.contains_key(&key));
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub fn options() -> Options {
 /// Render every page and section index of `site` (in parallel), filling `Page::rendered`.
 /// Every error of every page is returned together.
 pub fn render_site(site: &mut Site) -> Result<(), Diagnostics> {
+    highlight::next_generation();
     let index = LinkIndex::build(site, anchors);
     let refs = all_pages(site);
     let results: Vec<(PageRef, Result<Rendered, Diagnostics>)> = refs
