@@ -400,7 +400,7 @@ fn syntax_and_placement_errors() {
         format!("{f}:8:1: a block shortcode must be followed by a blank line; expected an empty line after it"),
         format!("{f}:11:30: unknown argument `colour` of `table`; expected one of: bench, metrics, runners"),
         format!("{f}:13:4: `confusion` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
-        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, no_difference, ratio, measured, label)"),
+        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, no_difference, no_clear_difference, ratio, measured, label, probe, probe_is, pr_at, majority_accuracy, info)"),
         format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
     ]);
 }
@@ -917,4 +917,326 @@ fn shortcodes_are_refused_inside_quizzes() {
     let errs =
         errors("```quiz\nquestion: Which?\nanswer: {{ table(bench=\"cnn_digits\") }}\n```\n");
     assert_eq!(errs, ["content/training/speed.md:7:9: a shortcode cannot be used inside a quiz; expected a value or `faster(...)`, `is_faster(...)`, `verdict(...)`"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Inline functions over one runner's result: probe, probe_is, pr_at, majority_accuracy, info
+
+fn errors_with(ctx: &MergeContext, body: &str) -> Vec<String> {
+    let mut p = page(body);
+    let d = expand(&mut p, ctx);
+    d.sorted().0.iter().map(|d| d.to_string()).collect()
+}
+
+#[test]
+fn probe_fields_in_prose() {
+    let out = ok(
+        r#"{{ probe(bench="probes", runner="tensorflow", name="shape_mismatch", field="stage") }}
+{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="stage") }}
+{{ probe(bench="probes", runner="torch", name="dtype_promotion", field="stage") }}
+{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="seconds") }}
+{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="outcome") }}
+{{ probe(bench="probes", runner="tensorflow", name="shape_mismatch", field="outcome") }}
+{{ probe(bench="probes", runner="torch", name="dtype_promotion", field="outcome") }}
+{{ probe(bench="probes", runner="tensorflow", name="shape_mismatch", field="message") }}
+"#,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "run");
+    assert_eq!(lines[1], "build");
+    assert_eq!(lines[2], "none");
+    // 0.0012 s, formatted as a duration.
+    assert_eq!(lines[3], nbsp("1.20 ms"));
+    assert_eq!(lines[4], "raised an error while building");
+    assert_eq!(lines[5], "raised an error while running");
+    assert_eq!(lines[6], "no error: result dtype float32 (int64 promoted)");
+    // Verbatim, escaped for HTML.
+    assert_eq!(
+        lines[7],
+        "Incompatible shapes: [2,3] vs. [5] &lt;unknown&gt; &amp; &#39;quoted&#39;"
+    );
+}
+
+#[test]
+fn probe_message_is_escaped_in_prose_and_plain_in_a_quiz() {
+    let body = r#"Said: {{ probe(bench="probes", runner="torch", name="shape_mismatch", field="message") }}.
+No message: {{ probe(bench="probes", runner="torch", name="dtype_promotion", field="message") }}.
+
+```quiz
+question: "Where did TensorFlow report the shape mismatch?"
+choices:
+  - text: While building
+    correct: {{ probe_is(bench="probes", runner="tensorflow", name="shape_mismatch", stage="build") }}
+  - text: While running
+    correct: {{ probe_is(bench="probes", runner="tensorflow", name="shape_mismatch", stage="run") }}
+    explain: 'At the {{ probe(bench="probes", runner="tensorflow", name="shape_mismatch", field="stage") }} stage; PyTorch {{ probe(bench="probes", runner="torch", name="shape_mismatch", field="outcome") }}: {{ probe(bench="probes", runner="torch", name="shape_mismatch", field="message") }}'
+```
+"#;
+    let out = ok(body);
+    let lines: Vec<&str> = out.lines().collect();
+    // The message's line break becomes a space; its markup is text, never a tag.
+    assert_eq!(
+        lines[0],
+        "Said: shape &#39;[2, 3]&#39; is invalid for input of size 5 &lt;/pre&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;."
+    );
+    let html = Html::parse_fragment(lines[1]);
+    assert_eq!(
+        html.select(&sel("span.bb-na"))
+            .map(text)
+            .collect::<Vec<_>>(),
+        ["n/a"]
+    );
+    assert_eq!(lines[7], "    correct: false");
+    assert_eq!(lines[9], "    correct: true");
+    // Plain text in the quiz: the quiz stage escapes it when it renders the page.
+    assert_eq!(
+        lines[10],
+        "    explain: 'At the run stage; PyTorch raised an error while building: shape '[2, 3]' is invalid for input of size 5 </pre><script>alert(\"x\")</script>'"
+    );
+}
+
+#[test]
+fn probe_without_message_or_observation_raised_no_error() {
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("probes").unwrap().runs {
+        for rep in &mut run.repetitions {
+            for p in &mut rep.result.probes {
+                p.observed = None;
+            }
+        }
+    }
+    assert_eq!(
+        ok_with(
+            &ctx,
+            "{{ probe(bench=\"probes\", runner=\"torch\", name=\"dtype_promotion\", field=\"outcome\") }}\n"
+        ),
+        "raised no error\n"
+    );
+}
+
+#[test]
+fn probe_errors_list_what_exists() {
+    let body = r#"{{ probe(bench="probes", runner="torch", name="shape", field="stage") }}
+{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="where") }}
+{{ probe(bench="probes", name="shape_mismatch", field="stage") }}
+{{ probe_is(bench="probes", runner="torch", name="shape_mismatch", stage="compile") }}
+{{ probe_is(bench="probes", runner="jax", name="shape_mismatch", stage="run") }}
+{{ probe(bench="probes", runner="torch", name="shape_mismatch") }}
+"#;
+    let f = "content/training/speed.md";
+    assert_eq!(errors(body), [
+        format!("{f}:5:48: unknown probe `shape`: runner `torch` reported no such probe for benchmark `probes`; its probes: `shape_mismatch`, `dtype_promotion`"),
+        format!("{f}:6:72: unknown field `where` of `probe`; expected one of: stage, seconds, message, outcome"),
+        format!("{f}:7:4: `probe` shows one runner; benchmark `probes` has torch, tensorflow; expected `runner=\"...\"`"),
+        format!("{f}:8:75: unknown stage `compile` of `probe_is`; expected one of: build, run, none"),
+        format!("{f}:9:37: unknown runner `jax` for benchmark `probes`; its runners: `torch`, `tensorflow`"),
+        format!("{f}:10:4: `probe` needs the argument `field`; its arguments: bench, runner, name, field"),
+    ]);
+}
+
+#[test]
+fn precision_recall_at_a_threshold() {
+    // torch scores .9 .8 .7 .6 .4 .3 .2 .1, truth T F T T F F T F (as in the pr_curve test):
+    // ≥0.5 → TP 3, FP 1, FN 1, TN 3: P 75%, R 75%, accuracy 6/8.
+    // ≥0.25 → TP 3, FP 3, FN 1, TN 1: P 50%, accuracy 4/8.
+    // ≥0.95 → nothing predicted positive: precision n/a, 4 misses.
+    let out = ok(
+        r#"{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="precision") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="recall", name="test") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="accuracy") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="false_alarms") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="misses") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.25, field="precision") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.25, field="accuracy") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.95, field="misses") }}
+{{ pr_at(bench="digit3", runner="tensorflow", threshold=0.25, field="precision") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="recall") | number }}
+"#,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        ["75.0%", "75.0%", "75.0%", "1", "1", "50.0%", "50.0%", "4", "80.0%", "0.750"]
+    );
+    let na = ok(
+        "{{ pr_at(bench=\"digit3\", runner=\"torch\", threshold=0.95, field=\"precision\") }}\n",
+    );
+    let html = Html::parse_fragment(&na);
+    assert_eq!(
+        html.select(&sel("span.bb-na"))
+            .map(text)
+            .collect::<Vec<_>>(),
+        ["n/a"]
+    );
+    // In a quiz, plain text.
+    let quiz = ok("```quiz\nquestion: \"P? {{ pr_at(bench=\"digit3\", runner=\"torch\", threshold=0.95, field=\"precision\") }} R? {{ pr_at(bench=\"digit3\", runner=\"torch\", threshold=0.5, field=\"recall\") }}\"\n```\n");
+    assert_eq!(quiz.lines().nth(1), Some("question: \"P? n/a R? 75.0%\""));
+}
+
+#[test]
+fn pr_at_errors() {
+    let body = r#"{{ pr_at(bench="digit3", runner="torch", threshold=1.5, field="recall") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="f1") }}
+{{ pr_at(bench="digit3", runner="torch", threshold="high", field="recall") }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="recall", name="val") }}
+{{ pr_at(bench="cnn_digits", runner="torch", threshold=0.5, field="recall") }}
+"#;
+    let f = "content/training/speed.md";
+    assert_eq!(errors(body), [
+        format!("{f}:5:52: threshold 1.5 is outside 0..1; expected a probability"),
+        format!("{f}:6:64: unknown field `f1` of `pr_at`; expected one of: precision, recall, false_alarms, misses, accuracy"),
+        format!("{f}:7:52: `threshold` must be a number, found a string"),
+        format!("{f}:8:79: missing result: runner `torch` reported no scores `val` for benchmark `digit3`; it reported: `test`"),
+        format!("{f}:9:4: missing result: runner `torch` reported no scores `test` for benchmark `cnn_digits`; it reported: none"),
+    ]);
+}
+
+#[test]
+fn majority_accuracy_from_scores_or_classes() {
+    // digit3: 4 positives of 8 in both runners → 50%. cnn_digits has no scores; its
+    // classification `test` has supports 4, 3, 3 → 40%.
+    let out = ok(
+        r#"{{ majority_accuracy(bench="digit3", runner="torch") }} {{ majority_accuracy(bench="digit3", runner="tensorflow", name="test") }} {{ majority_accuracy(bench="cnn_digits", runner="torch") }}
+"#,
+    );
+    assert_eq!(out, "50.0% 50.0% 40.0%\n");
+    // Imbalanced: flip three positives of torch's digit3 to negatives → 7 of 8 negative.
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("digit3").unwrap().runs {
+        for rep in &mut run.repetitions {
+            for s in rep.result.scores.values_mut() {
+                let mut flipped = 0;
+                for t in &mut s.truth {
+                    if *t && flipped < 3 {
+                        *t = false;
+                        flipped += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        ok_with(
+            &ctx,
+            "{{ majority_accuracy(bench=\"digit3\", runner=\"torch\") }}\n"
+        ),
+        "87.5%\n"
+    );
+    let f = "content/training/speed.md";
+    assert_eq!(
+        errors("{{ majority_accuracy(bench=\"digit3\", runner=\"torch\", name=\"val\") }}\n"),
+        [format!("{f}:5:60: missing result: runner `torch` reported no scores or classification `val` for benchmark `digit3`; it reported: `test`")]
+    );
+}
+
+#[test]
+fn info_reads_a_reported_fact() {
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        for rep in &mut run.repetitions {
+            rep.result.info.insert("onednn".into(), json!(true));
+            rep.result.info.insert("omp_threads".into(), json!(2));
+            rep.result
+                .info
+                .insert("libraries".into(), json!(["a.so", "b.so"]));
+        }
+    }
+    let out = ok_with(
+        &ctx,
+        r#"{{ info(bench="cnn_digits", runner="torch", key="model_format") }} / {{ info(bench="cnn_digits", runner="tensorflow", key="model_format") }} / {{ info(bench="cnn_digits", runner="torch", key="onednn") }} / {{ info(bench="cnn_digits", runner="torch", key="omp_threads") }}
+"#,
+    );
+    assert_eq!(out, "TorchScript / SavedModel / true / 2\n");
+    let f = "content/training/speed.md";
+    assert_eq!(
+        errors_with(
+            &ctx,
+            "{{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"format\") }}\n{{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"libraries\") }}\n"
+        ),
+        [
+            format!("{f}:5:50: unknown info key `format`: runner `torch` reported no such fact for benchmark `cnn_digits`; its keys: `device`, `libraries`, `model_format`, `omp_threads`, `onednn`"),
+            format!("{f}:6:50: info `libraries` of `torch` in `cnn_digits` is a list, not a single value; expected a key holding a string, number or boolean"),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Two-cell comparisons and aliases
+
+#[test]
+fn ratio_and_verdict_of_any_two_cells() {
+    // Medians: torch b128 0.900 ms, TF b1 0.1275 ms → 7.06x; torch b32 0.300 ms over TF b32
+    // 0.360 ms → 0.833x; cnn_digits torch 10.4 ms over mlp_synth torch b128 0.900 ms → 11.6x.
+    let out = ok(
+        r#"{{ ratio(a="mlp_synth.torch[batch_size=128]", b="mlp_synth.tensorflow[batch_size=1]", metric="step_time") }} {{ ratio(a="mlp_synth.torch[batch_size=32,threads=1]", b="mlp_synth.tensorflow[batch_size=32]", metric="step_time") }} {{ ratio(a="cnn_digits.torch", b="mlp_synth.torch[batch_size=128]", metric="step_time") }} {{ ratio(bench="mlp_synth[batch_size=32]", metric="step_time") }}
+"#,
+    );
+    assert_eq!(out, "7.06x 0.833x 11.6x 0.833x\n");
+    // Each cell is named by its runner plus what sets it apart from the other cell.
+    let out = ok(
+        r#"{{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=128]", metric="step_time") }} / {{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.torch[batch_size=128]", metric="step_time") }} / {{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=32]", metric="step_time") }}
+"#,
+    );
+    let html = Html::parse_fragment(&out);
+    let v: Vec<String> = html
+        .select(&sel("span.bb-verdict-inline"))
+        .map(text)
+        .collect();
+    assert!(
+        v[0].starts_with("PyTorch [batch_size=32] 3.60x faster ("),
+        "{}",
+        v[0]
+    );
+    assert!(
+        v[1].starts_with("PyTorch [batch_size=32] 3.00x faster ("),
+        "{}",
+        v[1]
+    );
+    // Same point: the labels are the runners' names, as in the `bench=` form.
+    assert!(v[2].starts_with("PyTorch 1.20x faster ("), "{}", v[2]);
+    let quiz = ok(r#"```quiz
+question: '{{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=128]", metric="step_time") }}'
+```
+"#);
+    let q = quiz.lines().nth(1).unwrap();
+    assert!(
+        q.starts_with("question: 'PyTorch [batch_size=32] 3.60x faster (") && !q.contains('<'),
+        "{q}"
+    );
+}
+
+#[test]
+fn two_cell_errors_check_each_cell() {
+    let body = r#"{{ ratio(a="unused.torch", b="cnn_digits.torch", metric="step_time") }}
+{{ ratio(a="cnn_digits.jax", b="cnn_digits.torch", metric="step_time") }}
+{{ ratio(a="cnn_digits.torch", b="mlp_synth.torch", metric="step_time") }}
+{{ ratio(a="cnn_digits.torch", b="mlp_synth.torch[batch_size=64]", metric="step_time") }}
+{{ ratio(a="cnn_digits.torch", b="cnn_digits.tensorflow", metric="flops") }}
+{{ ratio(a="cnn_digits[threads=1]", b="cnn_digits.tensorflow", metric="step_time") }}
+{{ ratio(a="cnn_digits.torch", bench="cnn_digits", metric="step_time") }}
+{{ verdict(a="cnn_digits.torch", metric="step_time") }}
+{{ ratio(a="cnn_digits.torch", b="cnn_digits.tensorflow", metric="test_accuracy") | percent }}
+"#;
+    let f = "content/training/speed.md";
+    assert_eq!(errors(body), [
+        format!("{f}:5:13: benchmark `unused` is not listed in this page's front matter; add it to `benchmarks:` (listed: `cnn_digits`, `digit3`, `mlp_synth`, `probes`)"),
+        format!("{f}:6:24: unknown runner `jax` for benchmark `cnn_digits`; its runners: `torch`, `tensorflow`"),
+        format!("{f}:7:50: benchmark `mlp_synth` varies `batch_size` (1, 32, 128); select one point, e.g. `mlp_synth.torch[batch_size=1]`"),
+        format!("{f}:8:51: `batch_size=64` is not in the matrix of `mlp_synth`; its values: 1, 32, 128"),
+        format!("{f}:9:67: metric `flops` is not declared for benchmark `cnn_digits`; declared: `step_time`, `test_accuracy`, `library_size`, `model_load_time`, or measured outside: wall_time, cpu_user, cpu_system, peak_rss"),
+        format!("{f}:10:23: expected `.` after the benchmark id (a cell is `<id>.<runner>` or `<id>.<runner>[param=value,...]`, as in `mlp_synth.torch[batch_size=32]`), found `[`"),
+        format!("{f}:11:32: unknown argument `bench` of `ratio`; expected one of: a, b, metric"),
+        format!("{f}:12:4: `verdict` needs the argument `b`; its arguments: a, b, metric"),
+        format!("{f}:13:85: filter `percent` formats values in a fraction; this value is in plain numbers; expected `ratio` or `number`"),
+    ]);
+}
+
+#[test]
+fn no_clear_difference_is_no_difference() {
+    assert_eq!(
+        ok("{{ no_clear_difference(bench=\"cnn_digits\", metric=\"test_accuracy\") }} {{ no_clear_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n"),
+        "true false\n"
+    );
+    let quiz = ok("```quiz\nquestion: Q\nchoices:\n  - text: Neither\n    correct: {{ no_clear_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n```\n");
+    assert_eq!(quiz.lines().nth(4), Some("    correct: false"));
 }

@@ -10,7 +10,7 @@ use super::{DeclaredBenchmark, MergeContext};
 use crate::model::Page;
 use crate::results::{StoredBenchmark, StoredRun};
 use crate::stats::{self, Comparison, Side, Summary};
-use benchbook_protocol::{Better, Unit};
+use benchbook_protocol::{Better, Stage, Unit};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,17 +34,30 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 9] = [
+const INLINES: [&str; 15] = [
     "verdict",
     "faster",
     "better",
     "is_faster",
     "is_better",
     "no_difference",
+    "no_clear_difference",
     "ratio",
     "measured",
     "label",
+    "probe",
+    "probe_is",
+    "pr_at",
+    "majority_accuracy",
+    "info",
 ];
+
+/// Fields of `probe(...)`.
+const PROBE_FIELDS: [&str; 4] = ["stage", "seconds", "message", "outcome"];
+/// Stages of `probe_is(...)`.
+const PROBE_STAGES: [&str; 3] = ["build", "run", "none"];
+/// Fields of `pr_at(...)`.
+const PR_FIELDS: [&str; 5] = ["precision", "recall", "false_alarms", "misses", "accuracy"];
 
 pub(crate) struct EvalError {
     pub at: usize,
@@ -254,6 +267,34 @@ impl<'c> Args<'c> {
         }
     }
 
+    fn number(&self, name: &str) -> Result<Option<(f64, Span)>, Stop> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(a) => match a.value {
+                Literal::Num(n) => Ok(Some((n, a.value_span))),
+                ref other => err(
+                    a.value_span.start,
+                    format!("`{name}` must be a number, found {}", other.describe()),
+                ),
+            },
+        }
+    }
+
+    /// A string argument that must be one of `allowed` (checked against the call's text).
+    fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<(String, Span)>, Stop> {
+        match self.string(name)? {
+            Some((v, span)) if !allowed.contains(&v.as_str()) => err(
+                span.start + 1,
+                format!(
+                    "unknown {name} `{v}` of `{}`; expected one of: {}",
+                    self.call.name.name,
+                    allowed.join(", ")
+                ),
+            ),
+            other => Ok(other),
+        }
+    }
+
     fn boolean(&self, name: &str) -> Result<bool, Stop> {
         match self.get(name) {
             None => Ok(false),
@@ -301,6 +342,15 @@ pub(crate) struct Bench<'a> {
     pub decl: &'a DeclaredBenchmark,
     pub stored: &'a StoredBenchmark,
     pub stale: bool,
+}
+
+/// One (benchmark, runner, matrix point) cell, resolved.
+struct Cell<'a> {
+    bench: Bench<'a>,
+    runner: String,
+    point: BTreeMap<String, Json>,
+    index: usize,
+    run: &'a StoredRun,
 }
 
 pub(crate) struct Evaluator<'a> {
@@ -421,7 +471,7 @@ impl<'a> Evaluator<'a> {
                     unit,
                     noisy,
                     stale,
-                    ..
+                    default,
                 }) => {
                     if let Some(expected) = filter.expects() {
                         if expected != unit {
@@ -432,7 +482,7 @@ impl<'a> Evaluator<'a> {
                                     f.name.name,
                                     unit_name(expected),
                                     unit_name(unit),
-                                    Filter::default_for(unit).name()
+                                    default.name()
                                 ),
                             );
                         }
@@ -859,6 +909,87 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The `runner` argument, or the benchmark's only runner.
+    fn one_runner(&self, args: &Args, b: &Bench) -> Result<String, Stop> {
+        match args.string("runner")? {
+            Some((r, rspan)) => {
+                self.check_runner(b, &r, rspan.start + 1)?;
+                Ok(r)
+            }
+            None if b.decl.runners.len() == 1 => Ok(b.decl.runners[0].clone()),
+            None => err(
+                args.call.span.start,
+                format!(
+                    "`{}` shows one runner; benchmark `{}` has {}; expected `runner=\"...\"`",
+                    args.call.name.name,
+                    b.id,
+                    b.decl.runners.join(", ")
+                ),
+            ),
+        }
+    }
+
+    /// The precision–recall curve of the binary scores `name` of one run (from the first
+    /// repetition that reported them); the `pr_curve` shortcode and `pr_at` share it.
+    fn scores_curve(
+        &self,
+        b: &Bench,
+        run: &StoredRun,
+        name: &str,
+        name_at: usize,
+    ) -> Result<sc::PrCurve, Stop> {
+        let r = &run.runner;
+        let Some(scores) = run
+            .repetitions
+            .iter()
+            .find_map(|rep| rep.result.scores.get(name))
+        else {
+            let mut reported: Vec<String> = run
+                .repetitions
+                .iter()
+                .flat_map(|rep| rep.result.scores.keys().cloned())
+                .collect();
+            reported.sort();
+            reported.dedup();
+            return err(
+                name_at,
+                format!(
+                    "missing result: runner `{r}` reported no scores `{name}` for benchmark `{}`; it reported: {}",
+                    b.id,
+                    list_or_none(reported.iter())
+                ),
+            );
+        };
+        sc::PrCurve::new(scores).or_else(|m| {
+            err(
+                name_at,
+                format!(
+                    "scores `{name}` of `{r}` in `{}` are inconsistent: {m}",
+                    b.id
+                ),
+            )
+        })
+    }
+
+    /// The result of a run's first repetition.
+    fn first_result(
+        &self,
+        b: &Bench,
+        run: &'a StoredRun,
+        at: usize,
+    ) -> Result<&'a benchbook_protocol::RunResult, Stop> {
+        match run.repetitions.first() {
+            Some(rep) => Ok(&rep.result),
+            None => err(
+                at,
+                format!(
+                    "missing result: the stored run of `{}` in benchmark `{}` has no repetitions; run `benchbook bench {}`",
+                    run.runner, b.id, b.id
+                ),
+            ),
+        }
+    }
+
     /// Two runners to compare: `runners=[a, b]` or the declaration's two.
     fn pair(&self, args: &Args, b: &Bench) -> Result<(String, String), Stop> {
         if let (None, Some((x, y))) = (args.get("runners"), &b.decl.compare) {
@@ -955,10 +1086,15 @@ impl<'a> Evaluator<'a> {
             "pr_curve" => self.pr_curve(c),
             "environment" => self.environment(c),
             "probes" => self.probes(c),
-            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
-            | "ratio" => {
-                self.comparison_fn(c)
+            "ratio" | "verdict" if c.args.iter().any(|a| a.name == "a" || a.name == "b") => {
+                self.cell_comparison(c)
             }
+            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
+            | "no_clear_difference" | "ratio" => self.comparison_fn(c),
+            "probe" | "probe_is" => self.probe(c),
+            "pr_at" => self.pr_at(c),
+            "majority_accuracy" => self.majority_accuracy(c),
+            "info" => self.info(c),
             "measured" => self.measured(c),
             "label" => {
                 let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
@@ -1068,7 +1204,7 @@ impl<'a> Evaluator<'a> {
                 text: (cmp.winner == Some(Side::A)).to_string(),
                 stale: false,
             },
-            "no_difference" => Value::Text {
+            "no_difference" | "no_clear_difference" => Value::Text {
                 text: (!cmp.differs()).to_string(),
                 stale: false,
             },
@@ -1079,33 +1215,328 @@ impl<'a> Evaluator<'a> {
                 noisy: None,
                 stale: b.stale,
             },
-            _ => {
-                let plain = sc::verdict_text(&cmp, &la, &lb, unit, better);
-                let (head, tail) = match plain.rfind(" (") {
-                    Some(i) => (&plain[..i], &plain[i..]),
-                    None => (plain.as_str(), ""),
-                };
-                let mut marks = String::new();
-                if cmp.noisy {
-                    marks.push_str(&format!(
-                        " <span class=\"bb-noisy\" title=\"a coefficient of variation above {}\">noisy</span>",
-                        super::filters::percent(stats::NOISY_CV)
-                    ));
-                }
-                if b.stale {
-                    marks.push_str(sc::STALE_BADGE);
-                }
-                let inner = format!(
-                    "<strong>{}</strong>{}{marks}",
-                    esc_line(head),
-                    esc_line(tail)
-                );
-                Value::Html {
-                    html: format!("<span class=\"bb-verdict-inline\">{inner}</span>"),
-                    block: Some(format!("<p class=\"bb-verdict\">{inner}</p>")),
-                    plain,
-                }
+            _ => verdict_value(&cmp, &la, &lb, unit, better, b.stale),
+        })
+    }
+
+    /// A cell `a=`/`b=` of a two-cell comparison: benchmark, runner and matrix point.
+    fn cell(&self, args: &Args, which: &str) -> Result<Cell<'a>, Stop> {
+        let (text, span) = args.string(which)?.unwrap_or_default();
+        let (id, runner, sel) =
+            super::expr::parse_cell_ref(&text, span.start + 1).map_err(|e| {
+                Stop::Err(EvalError {
+                    at: e.at,
+                    message: e.message,
+                })
+            })?;
+        let b = self.bench(&id)?;
+        self.check_runner(&b, &runner.name, runner.span.start)?;
+        let sel_at = sel
+            .pairs
+            .first()
+            .map_or(runner.span.end, |(k, _, _)| k.span.start);
+        let example = format!("{}.{}", id.name, runner.name);
+        let point = self.point(&b, &sel, &[], sel_at, &example)?;
+        let (index, run) = self.run(&b, &runner.name, &point, runner.span.start)?;
+        Ok(Cell {
+            bench: b,
+            runner: runner.name,
+            point,
+            index,
+            run,
+        })
+    }
+
+    /// A cell's display name: the runner's, plus what tells it apart from `other`
+    /// (`PyTorch [threads=2]`, `TensorFlow [mlp_digits, threads=1]`).
+    fn cell_label(&self, this: &Cell, other: &Cell) -> String {
+        let label = self.label(this.bench.stored, &this.runner);
+        let mut apart = Vec::new();
+        if this.bench.id != other.bench.id {
+            apart.push(this.bench.id.clone());
+        }
+        for (k, v) in &this.point {
+            if other.bench.id != this.bench.id || other.point.get(k).is_none_or(|o| !json_eq(o, v))
+            {
+                apart.push(format!("{k}={}", json_text(v)));
             }
+        }
+        if apart.is_empty() {
+            label
+        } else {
+            format!("{label} [{}]", apart.join(", "))
+        }
+    }
+
+    /// `ratio(a=..., b=..., metric=...)` and `verdict(a=..., b=..., metric=...)`: any two
+    /// cells, first over second.
+    fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["a", "b", "metric"], &["a", "b", "metric"])?;
+        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
+        let x = self.cell(&args, "a")?;
+        let y = self.cell(&args, "b")?;
+        self.check_metric(&x.bench, &metric, mspan.start + 1)?;
+        self.check_metric(&y.bench, &metric, mspan.start + 1)?;
+        let mx = self.require_metric(&x.bench, x.index, x.run, &metric, mspan.start + 1)?;
+        let my = self.require_metric(&y.bench, y.index, y.run, &metric, mspan.start + 1)?;
+        if mx.unit != my.unit {
+            return err(
+                mspan.start + 1,
+                format!(
+                    "`{metric}` is in {} in `a` but in {} in `b`; expected two cells measured in one unit",
+                    unit_name(mx.unit),
+                    unit_name(my.unit)
+                ),
+            );
+        }
+        let cmp = self.ctx.comparison(&mx, &my).or_else(|e| {
+            err(
+                mspan.start + 1,
+                format!("cannot compare `{metric}` of the two cells: {e}"),
+            )
+        })?;
+        let stale = x.bench.stale || y.bench.stale;
+        Ok(if c.name.name == "ratio" {
+            Value::Number {
+                value: cmp.ratio,
+                unit: Unit::Plain,
+                default: Filter::Ratio,
+                noisy: None,
+                stale,
+            }
+        } else {
+            let (la, lb) = (self.cell_label(&x, &y), self.cell_label(&y, &x));
+            verdict_value(&cmp, &la, &lb, mx.unit, mx.better, stale)
+        })
+    }
+
+    /// `probe(..., field=...)` and `probe_is(..., stage=...)`.
+    fn probe(&mut self, c: &Call) -> Result<Value, Stop> {
+        let is = c.name.name == "probe_is";
+        let (last, choices): (&str, &[&str]) = if is {
+            ("stage", &PROBE_STAGES)
+        } else {
+            ("field", &PROBE_FIELDS)
+        };
+        let args = Args::new(
+            c,
+            &["bench", "runner", "name", last],
+            &["bench", "name", last],
+        )?;
+        let (want, _) = args.choice(last, choices)?.unwrap_or_default();
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let (name, nspan) = args.string("name")?.unwrap_or_default();
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let result = self.first_result(&b, run, span.start + 1)?;
+        let Some(p) = result.probes.iter().find(|p| p.name == name) else {
+            return err(
+                nspan.start + 1,
+                format!(
+                    "unknown probe `{name}`: runner `{runner}` reported no such probe for benchmark `{}`; its probes: {}",
+                    b.id,
+                    list_or_none(result.probes.iter().map(|p| &p.name))
+                ),
+            );
+        };
+        let stage = sc::stage_word(p.stage);
+        if is {
+            return Ok(Value::Text {
+                text: (stage == want).to_string(),
+                stale: false,
+            });
+        }
+        let message = p.message.as_deref().filter(|m| !m.trim().is_empty());
+        let text = match want.as_str() {
+            "stage" => stage.to_string(),
+            "seconds" => {
+                return Ok(Value::Number {
+                    value: p.seconds,
+                    unit: Unit::Seconds,
+                    default: Filter::Duration,
+                    noisy: None,
+                    stale: b.stale,
+                })
+            }
+            "message" => match message {
+                // Verbatim on one line (line breaks become spaces); escaped for HTML in
+                // prose by `evaluate`, plain text in a quiz.
+                Some(m) => m.trim_end().replace("\r\n", " ").replace(['\n', '\r'], " "),
+                None => return Ok(Value::NotAvailable("the probe raised no error")),
+            },
+            _ => match (message, &p.observed) {
+                (Some(_), _) => match p.stage {
+                    Stage::Build => "raised an error while building".into(),
+                    Stage::Run => "raised an error while running".into(),
+                    Stage::None => "raised an error".into(),
+                },
+                (None, Some(o)) if !o.trim().is_empty() => o.trim().to_string(),
+                (None, _) => "raised no error".into(),
+            },
+        };
+        Ok(Value::Text {
+            text,
+            stale: b.stale,
+        })
+    }
+
+    /// `pr_at(bench=..., runner=..., threshold=0.5, field="recall", name="test")`.
+    fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["bench", "runner", "name", "threshold", "field"],
+            &["bench", "threshold", "field"],
+        )?;
+        let (field, _) = args.choice("field", &PR_FIELDS)?.unwrap_or_default();
+        let (threshold, tspan) = args.number("threshold")?.unwrap_or_default();
+        if !(0.0..=1.0).contains(&threshold) {
+            return err(
+                tspan.start,
+                format!("threshold {threshold} is outside 0..1; expected a probability"),
+            );
+        }
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let name = args
+            .string("name")?
+            .map_or_else(|| "test".to_string(), |(n, _)| n);
+        let name_at = args
+            .get("name")
+            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let at = self.scores_curve(&b, run, &name, name_at)?.at(threshold);
+        let fraction = |value: f64| Value::Number {
+            value,
+            unit: Unit::Fraction,
+            default: Filter::Percent,
+            noisy: None,
+            stale: b.stale,
+        };
+        let count = |value: usize| Value::Number {
+            value: value as f64,
+            unit: Unit::Count,
+            default: Filter::Number,
+            noisy: None,
+            stale: b.stale,
+        };
+        Ok(match field.as_str() {
+            "precision" => match at.precision {
+                Some(p) => fraction(p),
+                None => Value::NotAvailable("no example scores at or above this threshold"),
+            },
+            "recall" => fraction(at.recall),
+            "accuracy" => fraction(at.accuracy),
+            "false_alarms" => count(at.false_alarms),
+            _ => count(at.misses),
+        })
+    }
+
+    /// `majority_accuracy(bench=..., runner=..., name="test")`.
+    fn majority_accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let name = args
+            .string("name")?
+            .map_or_else(|| "test".to_string(), |(n, _)| n);
+        let name_at = args
+            .get("name")
+            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let has_scores = run
+            .repetitions
+            .iter()
+            .any(|rep| rep.result.scores.contains_key(&name));
+        let classification = run
+            .repetitions
+            .iter()
+            .find_map(|rep| rep.result.classifications.get(&name));
+        let value = if has_scores {
+            self.scores_curve(&b, run, &name, name_at)?
+                .majority_accuracy()
+        } else if let Some(cl) = classification {
+            sc::ConfusionMatrix::from_classification(cl)
+                .or_else(|m| {
+                    err(
+                        name_at,
+                        format!(
+                            "classification `{name}` of `{runner}` in `{}` is inconsistent: {m}",
+                            b.id
+                        ),
+                    )
+                })?
+                .majority_accuracy()
+        } else {
+            let mut reported: Vec<String> = run
+                .repetitions
+                .iter()
+                .flat_map(|rep| {
+                    rep.result
+                        .scores
+                        .keys()
+                        .chain(rep.result.classifications.keys())
+                        .cloned()
+                })
+                .collect();
+            reported.sort();
+            reported.dedup();
+            return err(
+                name_at,
+                format!(
+                    "missing result: runner `{runner}` reported no scores or classification `{name}` for benchmark `{}`; it reported: {}",
+                    b.id,
+                    list_or_none(reported.iter())
+                ),
+            );
+        };
+        Ok(Value::Number {
+            value,
+            unit: Unit::Fraction,
+            default: Filter::Percent,
+            noisy: None,
+            stale: b.stale,
+        })
+    }
+
+    /// `info(bench=..., runner=..., key=...)`: a fact the runner reported.
+    fn info(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner", "key"], &["bench", "key"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let (key, kspan) = args.string("key")?.unwrap_or_default();
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let result = self.first_result(&b, run, span.start + 1)?;
+        let Some(v) = result.info.get(&key) else {
+            return err(
+                kspan.start + 1,
+                format!(
+                    "unknown info key `{key}`: runner `{runner}` reported no such fact for benchmark `{}`; its keys: {}",
+                    b.id,
+                    list_or_none(result.info.keys())
+                ),
+            );
+        };
+        if v.is_array() || v.is_object() || v.is_null() {
+            return err(
+                kspan.start + 1,
+                format!(
+                    "info `{key}` of `{runner}` in `{}` is {}, not a single value; expected a key holding a string, number or boolean",
+                    b.id,
+                    match v {
+                        Json::Array(_) => "a list",
+                        Json::Object(_) => "a mapping",
+                        _ => "null",
+                    }
+                ),
+            );
+        }
+        Ok(Value::Text {
+            text: json_text(v),
+            stale: b.stale,
         })
     }
 
@@ -1489,23 +1920,7 @@ impl<'a> Evaluator<'a> {
     fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
-        let runner = match args.string("runner")? {
-            Some((r, rspan)) => {
-                self.check_runner(&b, &r, rspan.start + 1)?;
-                r
-            }
-            None if b.decl.runners.len() == 1 => b.decl.runners[0].clone(),
-            None => {
-                return err(
-                    c.span.start,
-                    format!(
-                        "`confusion` shows one runner; benchmark `{}` has {}; expected `runner=\"...\"`",
-                        b.id,
-                        b.decl.runners.join(", ")
-                    ),
-                )
-            }
-        };
+        let runner = self.one_runner(&args, &b)?;
         let name = args
             .string("name")?
             .map_or_else(|| "test".to_string(), |(n, _)| n);
@@ -1576,28 +1991,7 @@ impl<'a> Evaluator<'a> {
         let mut curves = Vec::new();
         for r in &runners {
             let (_, run) = self.run(&b, r, &point, span.start + 1)?;
-            let Some(scores) = run
-                .repetitions
-                .iter()
-                .find_map(|rep| rep.result.scores.get(&name))
-            else {
-                return err(
-                    name_at,
-                    format!(
-                        "missing result: runner `{r}` reported no scores `{name}` for benchmark `{}`",
-                        b.id
-                    ),
-                );
-            };
-            let curve = sc::PrCurve::new(scores).or_else(|m| {
-                err(
-                    name_at,
-                    format!(
-                        "scores `{name}` of `{r}` in `{}` are inconsistent: {m}",
-                        b.id
-                    ),
-                )
-            })?;
+            let curve = self.scores_curve(&b, run, &name, name_at)?;
             curves.push((self.label(b.stored, r), curve));
         }
         let id = self.next_chart_id();
@@ -1657,6 +2051,42 @@ impl<'a> Evaluator<'a> {
         }
         let link = self.result_link(&b.id, span.start).ok();
         Ok(Value::Block(sc::probes(&b, &columns, link.as_deref())))
+    }
+}
+
+/// A verdict as inline HTML (or a block when alone on its line) and plain text.
+fn verdict_value(
+    cmp: &Comparison,
+    la: &str,
+    lb: &str,
+    unit: Unit,
+    better: Option<Better>,
+    stale: bool,
+) -> Value {
+    let plain = sc::verdict_text(cmp, la, lb, unit, better);
+    let (head, tail) = match plain.rfind(" (") {
+        Some(i) => (&plain[..i], &plain[i..]),
+        None => (plain.as_str(), ""),
+    };
+    let mut marks = String::new();
+    if cmp.noisy {
+        marks.push_str(&format!(
+            " <span class=\"bb-noisy\" title=\"a coefficient of variation above {}\">noisy</span>",
+            super::filters::percent(stats::NOISY_CV)
+        ));
+    }
+    if stale {
+        marks.push_str(sc::STALE_BADGE);
+    }
+    let inner = format!(
+        "<strong>{}</strong>{}{marks}",
+        esc_line(head),
+        esc_line(tail)
+    );
+    Value::Html {
+        html: format!("<span class=\"bb-verdict-inline\">{inner}</span>"),
+        block: Some(format!("<p class=\"bb-verdict\">{inner}</p>")),
+        plain,
     }
 }
 

@@ -536,9 +536,52 @@ pub fn parse_bench_ref(src: &str, base: usize) -> Result<(Ident, Selector), Pars
     Ok((id, selector))
 }
 
+/// Parse a cell reference `id.runner` or `id.runner[param=value,...]` (the `a=` and `b=`
+/// arguments of two-cell comparisons); `base` is the offset of the string's first character.
+pub fn parse_cell_ref(src: &str, base: usize) -> Result<(Ident, Ident, Selector), ParseError> {
+    const SHAPE: &str =
+        "(a cell is `<id>.<runner>` or `<id>.<runner>[param=value,...]`, as in `mlp_synth.torch[batch_size=32]`)";
+    let mut p = Parser::new(src, base);
+    let id = p.ident(&format!("a benchmark id {SHAPE}"))?;
+    p.expect_punct('.', &format!("after the benchmark id {SHAPE}"))?;
+    let runner = p.ident(&format!("a runner name {SHAPE}"))?;
+    let selector = if p.at_punct('[')? {
+        p.selector()?
+    } else {
+        Selector::default()
+    };
+    let (tok, span) = p.bump()?;
+    if tok != Tok::End {
+        return Err(ParseError {
+            at: span.start,
+            message: format!(
+                "unexpected {tok} after the runner; expected `[param=value]` or nothing {SHAPE}"
+            ),
+        });
+    }
+    Ok((id, runner, selector))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_cell_references() {
+        let (id, runner, sel) = parse_cell_ref("mlp.torch[batch_size=32,threads=1]", 4).unwrap();
+        assert_eq!(id.name, "mlp");
+        assert_eq!(runner.name, "torch");
+        assert_eq!(runner.span, Span { start: 8, end: 13 });
+        assert_eq!(sel.pairs.len(), 2);
+        let (_, runner, sel) = parse_cell_ref("probes.tensorflow", 0).unwrap();
+        assert_eq!(runner.name, "tensorflow");
+        assert!(sel.pairs.is_empty());
+        let err = parse_cell_ref("mlp[threads=1]", 0).unwrap_err();
+        assert_eq!(err.at, 3);
+        assert!(err.message.starts_with("expected `.`"), "{}", err.message);
+        let err = parse_cell_ref("mlp.torch.x", 0).unwrap_err();
+        assert_eq!(err.at, 9);
+    }
 
     #[test]
     fn parses_a_path_with_selector_and_filters() {

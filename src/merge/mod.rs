@@ -49,17 +49,55 @@
 //!   when that runner is clearly better). `is_better(...)` is the same function.
 //! - `{{ no_difference(bench=..., metric=...) }}` → `true` when the interval of the ratio
 //!   includes 1 (or there are too few samples to tell), else `false`.
+//!   `no_clear_difference(...)` is the same function.
 //! - `{{ ratio(bench=..., metric=...) }}` → the ratio of medians, first runner over second
 //!   (`1.42x`; filters apply).
+//! - Any two cells: `{{ ratio(a="mlp_synth.torch[batch_size=512,threads=2]",
+//!   b="mlp_synth.tensorflow[batch_size=512,threads=1]", metric="step_time") }}` → the ratio
+//!   of medians of cell `a` over cell `b`, where a cell is `<id>.<runner>[<point>]` (the
+//!   point selected as in a value path; the two may differ in benchmark, runner and point).
+//!   The same checks apply to each cell (benchmark listed in the front matter, runner
+//!   declared, metric declared, point in the matrix), and the metric must have one unit in
+//!   both. `verdict(a=..., b=..., metric=...)` states the verdict for the two cells; each is
+//!   named by its runner plus what sets it apart (`PyTorch [threads=2] 1.42x faster
+//!   (1.31x–1.50x)`).
 //! - `{{ measured(bench="cnn_digits") }}` → a "how this was measured" link to the stored
 //!   result (`results/<id>.json` in the site; see [`MergeContext::result_copies`]).
 //!
 //! - `{{ label(bench="cnn_digits", runner="torch") }}` → the runner's display name (`PyTorch`).
 //!
-//! `verdict`, `faster`, `is_faster`, `no_difference` and `ratio` compare two runners: `runners=["torch",
-//! "tensorflow"]` (first over second; default: the declaration's `compare` pair, else its
-//! runners when there are exactly two). `is_faster` also takes `than="tensorflow"`. Direction comes from the
-//! metric (lower is better for seconds and bytes, higher for rates and fractions).
+//! Functions that read one runner's result take `runner="..."` (needed when the benchmark
+//! has several runners) and, like shortcodes, a matrix point in `bench` (`bench=
+//! "cnn_digits[threads=1]"`). They read the first repetition: probes, scores,
+//! classifications and info do not vary between repetitions the way timings do.
+//! - `{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="stage") }}` →
+//!   one field of the named probe: `stage` (`build`, `run` or `none`), `seconds` (a duration;
+//!   filters apply), `message` (the framework's message verbatim on one line, escaped for
+//!   HTML in prose, plain text in a quiz; `n/a` when it raised none), or `outcome`, a short
+//!   phrase: `raised an error while building` / `raised an error while running` when there is
+//!   a message, else what the runner observed (`no error: result dtype float32 (int64
+//!   promoted)`), else `raised no error`. An unknown probe name is an error listing the
+//!   probes that runner reported.
+//! - `{{ probe_is(bench="probes", runner="tensorflow", name="shape_mismatch", stage="build") }}`
+//!   → `true` or `false` (for quiz answers).
+//! - `{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="recall", name="test") }}`
+//!   → one figure of the binary scores `name` (default `test`) at a threshold, an example
+//!   being predicted positive when its score is ≥ the threshold (as in `pr_curve`'s
+//!   table): `precision`, `recall`, `accuracy` (percentages; precision is `n/a` when no
+//!   example is predicted positive), `false_alarms` or `misses` (counts).
+//! - `{{ majority_accuracy(bench="digit3", runner="torch", name="test") }}` → the accuracy of
+//!   always answering the most frequent true class of the binary scores (or, failing that,
+//!   the classification) `name` (default `test`), as a percentage: the baseline of the
+//!   accuracy paradox.
+//! - `{{ info(bench="cnn_digits[threads=1]", runner="torch", key="model_format") }}` → a fact
+//!   the runner reported in its result's `info` (a string, number or boolean); an unknown
+//!   key is an error listing the keys it reported.
+//!
+//! `verdict`, `faster`, `is_faster`, `no_difference` and `ratio` (in their `bench=` form)
+//! compare two runners: `runners=["torch", "tensorflow"]` (first over second; default: the
+//! declaration's `compare` pair, else its runners when there are exactly two). `is_faster`
+//! also takes `than="tensorflow"`. Direction comes from the metric (lower is better for
+//! seconds and bytes, higher for rates and fractions).
 //!
 //! # Quiz answers
 //! Inside a ```` ```quiz ```` block every expression prints plain text, so a choice's

@@ -443,6 +443,25 @@ impl ConfusionMatrix {
     }
 }
 
+impl ConfusionMatrix {
+    /// The accuracy of always answering the most frequent true class.
+    pub(crate) fn majority_accuracy(&self) -> f64 {
+        let support: Vec<u64> = self.counts.iter().map(|r| r.iter().sum()).collect();
+        majority_share(&support)
+    }
+}
+
+/// The largest count's share of the total (0 when there is nothing).
+fn majority_share(counts: &[u64]) -> f64 {
+    let total: u64 = counts.iter().sum();
+    let most = counts.iter().copied().max().unwrap_or(0);
+    if total == 0 {
+        0.0
+    } else {
+        most as f64 / total as f64
+    }
+}
+
 fn opt_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".into(), filters::percent)
 }
@@ -509,8 +528,11 @@ pub(crate) struct AtThreshold {
     pub true_positives: usize,
     pub false_alarms: usize,
     pub misses: usize,
+    pub true_negatives: usize,
     pub precision: Option<f64>,
     pub recall: f64,
+    /// (true positives + true negatives) / examples.
+    pub accuracy: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -573,13 +595,13 @@ impl PrCurve {
     }
 
     pub(crate) fn at(&self, threshold: f64) -> AtThreshold {
-        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
         for (&t, &x) in self.truth.iter().zip(&self.scores) {
             match (t, x >= threshold) {
                 (true, true) => tp += 1,
                 (false, true) => fp += 1,
                 (true, false) => fn_ += 1,
-                (false, false) => {}
+                (false, false) => tn += 1,
             }
         }
         AtThreshold {
@@ -587,9 +609,17 @@ impl PrCurve {
             true_positives: tp,
             false_alarms: fp,
             misses: fn_,
+            true_negatives: tn,
             precision: (tp + fp > 0).then(|| tp as f64 / (tp + fp) as f64),
             recall: tp as f64 / (tp + fn_).max(1) as f64,
+            accuracy: (tp + tn) as f64 / self.truth.len().max(1) as f64,
         }
+    }
+
+    /// The accuracy of always answering the more frequent class (positive or negative).
+    pub(crate) fn majority_accuracy(&self) -> f64 {
+        let positives = self.truth.iter().filter(|t| **t).count() as u64;
+        majority_share(&[positives, self.truth.len() as u64 - positives])
     }
 }
 
@@ -879,6 +909,15 @@ pub(crate) fn environment(
 // -------------------------------------------------------------------------------------
 // Probes
 
+/// The stage as one word: `build`, `run` or `none`.
+pub(crate) fn stage_word(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Build => "build",
+        Stage::Run => "run",
+        Stage::None => "none",
+    }
+}
+
 fn stage_text(stage: Stage) -> &'static str {
     match stage {
         Stage::Build => "error while building",
@@ -915,11 +954,7 @@ pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&
                     let _ = write!(
                         s,
                         "<td><p><span class=\"bb-stage bb-stage-{}\">{}</span> after {}</p>",
-                        match p.stage {
-                            Stage::Build => "build",
-                            Stage::Run => "run",
-                            Stage::None => "none",
-                        },
+                        stage_word(p.stage),
                         stage_text(p.stage),
                         esc(&filters::duration(p.seconds))
                     );
