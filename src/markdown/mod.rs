@@ -19,6 +19,8 @@
 //! collected into [`Rendered::pitfalls`] with the nearest heading above it, for the site-wide
 //! pitfalls page.
 //!
+//! Tables are wrapped in `<div class="table-wrap">` so that wide ones scroll on narrow screens.
+//!
 //! Headings: `<h2 id="warm-up">Warm-up <a class="anchor" href="#warm-up"
 //! aria-label="Permalink: Warm-up">#</a></h2>`.
 //!
@@ -625,6 +627,16 @@ pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendere
                     title,
                     id,
                 }));
+            }
+            // Wide tables scroll inside their own box on narrow screens.
+            Event::Start(Tag::Table(align)) => {
+                out.push(Event::Html("<div class=\"table-wrap\">\n".into()));
+                out.push(Event::Start(Tag::Table(align)));
+            }
+            Event::End(TagEnd::Table) => {
+                section.text.push(' ');
+                out.push(Event::End(TagEnd::Table));
+                out.push(Event::Html("</div>\n".into()));
             }
             Event::Start(Tag::Paragraph) => {
                 if first_paragraph.is_none() && callout_depth == 0 && heading.is_none() {

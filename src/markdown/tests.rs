@@ -129,7 +129,7 @@ fn gfm_features() {
     );
     render_all(&mut s).unwrap();
     let h = &first(&s).html;
-    assert!(h.contains("<table>"), "{h}");
+    assert!(h.contains("<div class=\"table-wrap\">\n<table>"), "{h}");
     assert!(h.contains("<del>old</del>"), "{h}");
     assert!(h.contains("“quoted”"), "{h}");
     assert!(h.contains("type=\"checkbox\""), "{h}");
@@ -302,4 +302,31 @@ fn summary_is_the_first_paragraph() {
     render_all(&mut s).unwrap();
     assert_eq!(first(&s).summary, "First para graph.");
     assert_eq!(summarise(&"word ".repeat(100), 20), "word word word word…");
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let bodies = [
+        "",
+        "# \n\n## !!!\n\n## !!!\n",
+        "[a](<>) [b](%zz) [c](#) [d](?q=1) [e](data:image/png;base64,AA) [f](./) [g](/)",
+        "```quiz\n",
+        "```\nunclosed",
+        "> [!CAUTION]\n> > [!CAUTION]\n> > inner\n> outer\n",
+        "> [!NOTE]\n> ```quiz\n> question: Q\n> answer: A\n> ```\n",
+        "- item\n  ```quiz\n  question: Q\n  choices:\n    - text: a\n      correct: true\n    - text: b\n  ```\n",
+        "```quiz\n- just\n- a list\n```\n",
+        "```quiz\nquestion: Q\nchoices: 3\n```\n",
+        "```quiz\nquestion: Q\nchoices:\n  - 1\n  - [x]\n```\n",
+        "Setext\nheading\n===\n",
+        "| a |\n|---|\n| [x](nope.md) |\n",
+        "[^1]\n\n[^1]: [x](#nope)\n",
+        "<div>\n\n[raw](nope.md)\n\n</div>\n",
+        "## é ü 中文 {#ünï}\n\n[x](#%C3%BCn%C3%AF)\n",
+    ];
+    for body in bodies {
+        let text = format!("---\ntitle: T\n---\n{body}");
+        let mut s = site(&[("content/a.md", text.as_str())], &[]);
+        let _ = render_site(&mut s);
+    }
 }
