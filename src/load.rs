@@ -791,6 +791,70 @@ mod tests {
         assert!(errs[0].starts_with("content/a.md:4:"), "{errs:?}");
     }
 
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn walks_sections_pages_assets_in_reading_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "site.yaml", "title: S\n");
+        write(root, "content/_index.md", "---\ntitle: Home\n---\n");
+        write(root, "content/b.md", "---\ntitle: Beta\n---\n");
+        write(root, "content/a.md", "---\ntitle: Alpha\n---\n");
+        write(root, "content/z.md", "---\ntitle: Zulu\nweight: 1\n---\n");
+        write(
+            root,
+            "content/later/_index.md",
+            "---\ntitle: Later\nweight: 2\n---\n",
+        );
+        write(root, "content/first/x.md", "---\ntitle: X\n---\n");
+        write(root, "content/first/pic.png", "png");
+        write(
+            root,
+            "content/wip/_index.md",
+            "---\ntitle: WIP\ndraft: true\n---\n",
+        );
+        write(root, "content/wip/p.md", "---\ntitle: P\n---\n");
+        write(root, "content/wip/p.png", "png");
+        write(
+            root,
+            "content/only-draft/d.md",
+            "---\ntitle: D\ndraft: true\n---\n",
+        );
+        write(root, "content/images/i.png", "png");
+        write(root, "content/.hidden.md", "not markdown we read");
+        let site = load(root, &LoadOptions::default()).unwrap();
+        let titles = |s: &Section| -> Vec<String> {
+            s.pages
+                .iter()
+                .map(|&i| site.pages[i].front.title.clone())
+                .collect()
+        };
+        let root_section = &site.sections[0];
+        assert_eq!(root_section.index.front.title, "Home");
+        assert_eq!(titles(root_section), vec!["Zulu", "Alpha", "Beta"]);
+        let subs: Vec<&str> = root_section
+            .subsections
+            .iter()
+            .map(|&i| site.sections[i].index.front.title.as_str())
+            .collect();
+        // Weighted first, then by title; the draft, asset-only and draft-only folders are left out.
+        assert_eq!(subs, vec!["Later", "First"]);
+        let outputs: Vec<String> = site
+            .assets
+            .iter()
+            .map(|a| a.output.display().to_string())
+            .collect();
+        assert_eq!(outputs, vec!["first/pic.png", "images/i.png"]);
+        let with = load(root, &LoadOptions { drafts: true }).unwrap();
+        assert_eq!(with.pages.len(), 6);
+        assert_eq!(with.sections.len(), 5);
+    }
+
     #[test]
     fn dates() {
         assert_eq!(normalise_date("2026-11-25").as_deref(), Some("2026-11-25"));
