@@ -46,6 +46,10 @@ pub enum Command {
     Setup(SetupArgs),
     /// Run declared benchmarks whose stored results are stale (or the given ones)
     Bench(BenchArgs),
+    /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
+    Serve(crate::serve::ServeArgs),
+    /// Validate everything a build would, and result freshness; write nothing
+    Check(crate::check::CheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,6 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => crate::init::run(&cli.global, args),
         Command::Setup(args) => crate::setup::run(&cli.global, args),
         Command::Bench(args) => crate::bench::run(&cli.global, args),
+        Command::Serve(args) => crate::serve::run(&cli.global, args),
+        Command::Check(args) => crate::check::run(&cli.global, args),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod init;
@@ -17,6 +18,7 @@ pub mod print;
 pub mod render;
 pub mod results;
 pub mod search;
+pub mod serve;
 pub mod setup;
 pub mod stats;
 pub mod write;

@@ -1,0 +1,577 @@
+//! `benchbook check`: everything `build` validates, writing nothing, plus result freshness.
+//!
+//! - Every stage but `write` runs ([`crate::build::prepare`]): front matter, quizzes, internal
+//!   links and anchors, templates, benchmark declarations, stored result files, expressions.
+//! - Results are used as stored and no runner is started: a result that a page needs and that
+//!   is missing or stale (its declaration or runner changed since it was measured) is an error
+//!   at the page's `benchmarks:` entry for it.
+//! - `--external` also checks the http(s) links of the rendered pages: HEAD (GET when HEAD is
+//!   refused), redirects followed, 10 s per link, at most 8 at once. Good answers are cached
+//!   for 24 hours in `<user cache dir>/benchbook/links.json`, so reruns are quick; failures
+//!   are always checked again. Off by default: builds and checks work offline.
+//!
+//! Errors are `path:line:column` diagnostics, all of them in one run (exit 1); a clean site
+//! prints a one-line summary (exit 0).
+
+use crate::build::{prepare, BuildOptions, Prepared};
+use crate::cli::{BenchPolicy, Global};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::load::{load_lenient, LoadOptions};
+use crate::model::{OutputFile, Page, Site};
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Include pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Also check external (http, https) links; needs the network
+    #[arg(long)]
+    pub external: bool,
+}
+
+/// Links checked at once with `--external`.
+pub const EXTERNAL_CONCURRENCY: usize = 8;
+/// Time allowed to one external link (connection, redirects and answer).
+pub const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a good answer stays in the link cache.
+pub const CACHE_FRESH: Duration = Duration::from_secs(24 * 60 * 60);
+
+pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let root = &global.root;
+    let opts = BuildOptions {
+        drafts: args.drafts,
+        bench: BenchPolicy {
+            frozen: true,
+            missing_ok: true,
+            ..Default::default()
+        },
+        quiet: true,
+    };
+    let mut diags = Diagnostics::new();
+    let prepared = match prepare(root, &opts) {
+        Ok(p) => Some(p),
+        Err(e) => match e.downcast::<Diagnostics>() {
+            Ok(d) => {
+                diags.extend(d);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    let fresh = freshness(root, args.drafts, prepared.as_ref().map(|p| &p.site))?;
+    diags.extend(fresh.diags);
+
+    let mut external = None;
+    if args.external {
+        match &prepared {
+            Some(p) => {
+                let (d, stats) = check_external(p)?;
+                diags.extend(d);
+                external = Some(stats);
+            }
+            None => eprintln!(
+                "note: external links were not checked: the pages do not render (fix the errors below first)"
+            ),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.sorted().into());
+    }
+    if !global.quiet {
+        let pages = prepared
+            .as_ref()
+            .map(|p| p.site.pages.len() + p.site.sections.len())
+            .unwrap_or(0);
+        let mut line = format!(
+            "check: {pages} page{} and {} benchmark result{} fine",
+            plural(pages),
+            fresh.benchmarks,
+            plural(fresh.benchmarks)
+        );
+        if let Some(s) = external {
+            line.push_str(&format!(
+                ", {} external link{} reachable ({} from the cache)",
+                s.links,
+                plural(s.links),
+                s.cached
+            ));
+        }
+        println!("{line}; no errors ({} ms)", start.elapsed().as_millis());
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+// ── freshness ────────────────────────────────────────────────────────────────────────────
+
+struct Freshness {
+    diags: Diagnostics,
+    /// Benchmarks used by pages (checked).
+    benchmarks: usize,
+}
+
+/// Every benchmark a page lists must have a fresh stored result for each of its runs.
+/// Nothing is run. Errors that `prepare` already reports (bad declarations, unreadable
+/// results, unknown ids) are left to it.
+fn freshness(root: &Path, drafts: bool, site: Option<&Site>) -> anyhow::Result<Freshness> {
+    let mut out = Freshness {
+        diags: Diagnostics::new(),
+        benchmarks: 0,
+    };
+    let loaded;
+    let site = match site {
+        Some(s) => s,
+        None => match load_lenient(root, &LoadOptions { drafts }).0 {
+            Some(s) => {
+                loaded = s;
+                &loaded
+            }
+            None => return Ok(out),
+        },
+    };
+    let Ok(declarations) = crate::bench::load_declarations(&site.root) else {
+        return Ok(out);
+    };
+    let used: Vec<String> = crate::measure::benchmarks_used(site)
+        .into_iter()
+        .filter(|id| declarations.iter().any(|d| &d.id == id))
+        .collect();
+    out.benchmarks = used.len();
+    if used.is_empty() {
+        return Ok(out);
+    }
+    let sources: BTreeMap<String, PathBuf> = declarations
+        .iter()
+        .map(|d| (d.id.clone(), d.source.clone()))
+        .collect();
+    let policy = BenchPolicy {
+        frozen: true,
+        missing_ok: true,
+        ..Default::default()
+    };
+    let opts = crate::bench::Options {
+        quiet: true,
+        verbose: false,
+    };
+    let outcome =
+        match crate::bench::prepare_declared(&site.root, declarations, &policy, &used, opts) {
+            Ok(o) => o,
+            // Broken result files are reported by `prepare`.
+            Err(e) if e.downcast_ref::<Diagnostics>().is_some() => return Ok(out),
+            Err(e) => return Err(e),
+        };
+    // What is wrong with each benchmark's results, if anything.
+    let mut problems: BTreeMap<&str, String> = BTreeMap::new();
+    for id in &used {
+        let missing: Vec<&str> = outcome
+            .failures
+            .iter()
+            .filter(|f| &f.benchmark == id)
+            .map(|f| f.message.split(": ").next().unwrap_or(&f.message))
+            .collect();
+        let source = sources
+            .get(id)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "its declaration".into());
+        if !missing.is_empty() {
+            problems.insert(
+                id,
+                format!(
+                    "missing result: benchmark `{id}` has no stored result for {}; expected a result in benchmarks/results/{id}.json (`benchbook bench {id}` measures it)",
+                    missing.join(", ")
+                ),
+            );
+        } else if outcome.stale.contains(id) {
+            let why: Vec<String> = outcome
+                .warnings
+                .iter()
+                .filter(|w| names_benchmark(w, id))
+                .map(|w| w.trim_end_matches(" (--frozen)").replace("; using it", ""))
+                .collect();
+            problems.insert(
+                id,
+                format!(
+                    "stale result: benchmark `{id}` was measured before {source} or its runner changed ({}); expected a fresh result (`benchbook bench {id}` measures it)",
+                    if why.is_empty() {
+                        "its fingerprint differs".to_string()
+                    } else {
+                        why.join("; ")
+                    }
+                ),
+            );
+        }
+    }
+    for page in site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+    {
+        for id in &page.front.benchmarks {
+            if let Some(message) = problems.get(id.as_str()) {
+                let (line, column) = entry_position(&site.root, page, id);
+                out.diags.push(Diagnostic::new(
+                    page.source.clone(),
+                    line,
+                    column,
+                    message.clone(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a bench warning (`<runner> on <id>[ {params}]: ...`) is about benchmark `id`.
+fn names_benchmark(warning: &str, id: &str) -> bool {
+    let what = warning.split(": ").next().unwrap_or("");
+    what.split_once(" on ").is_some_and(|(_, rest)| {
+        rest == id
+            || rest
+                .strip_prefix(id)
+                .is_some_and(|tail| tail.starts_with(" {"))
+    })
+}
+
+/// Line and column of `id` in the page's `benchmarks:` entry (the key's line, or the list
+/// item below it), 1-based, in the page's source file.
+fn entry_position(root: &Path, page: &Page, id: &str) -> (usize, usize) {
+    let key = page.key_line("benchmarks");
+    let Ok(text) = std::fs::read_to_string(root.join(&page.source)) else {
+        return (key, 1);
+    };
+    for (i, line) in text.lines().enumerate().skip(key.saturating_sub(1)) {
+        if i + 1 > key && (line.trim() == "---" || !line.starts_with([' ', '\t', '-'])) {
+            break;
+        }
+        if let Some(col) = find_word(line, id) {
+            return (i + 1, line[..col].chars().count() + 1);
+        }
+    }
+    (key, 1)
+}
+
+/// Byte offset of `word` in `line` where it is not part of a longer identifier.
+fn find_word(line: &str, word: &str) -> Option<usize> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let mut from = 0;
+    while let Some(pos) = line[from..].find(word) {
+        let at = from + pos;
+        let before = line[..at].chars().next_back();
+        let after = line[at + word.len()..].chars().next();
+        if !before.is_some_and(ident) && !after.is_some_and(ident) {
+            return Some(at);
+        }
+        from = at + word.len();
+    }
+    None
+}
+
+// ── external links ───────────────────────────────────────────────────────────────────────
+
+struct ExternalStats {
+    links: usize,
+    cached: usize,
+}
+
+/// The http(s) URLs that `html` links to or loads (fragment removed).
+fn external_urls(html: &str) -> BTreeSet<String> {
+    use lol_html::{element, HtmlRewriter, Settings};
+    let found = std::cell::RefCell::new(BTreeSet::new());
+    let take = |value: Option<String>| {
+        if let Some(v) = value {
+            let v = v.trim();
+            let lower = v.to_ascii_lowercase();
+            if lower.starts_with("http://") || lower.starts_with("https://") {
+                let url = v.split('#').next().unwrap_or(v).to_string();
+                found.borrow_mut().insert(url);
+            }
+        }
+    };
+    {
+        let mut rewriter = HtmlRewriter::new(
+            Settings {
+                element_content_handlers: vec![element!(
+                    "a[href], link[href], area[href], img[src], script[src], source[src], iframe[src], video[src], audio[src]",
+                    |el| {
+                        take(el.get_attribute("href"));
+                        take(el.get_attribute("src"));
+                        Ok(())
+                    }
+                )],
+                ..Settings::new()
+            },
+            |_: &[u8]| {},
+        );
+        // A page that does not parse as HTML has no links to check.
+        if rewriter.write(html.as_bytes()).is_ok() {
+            let _ = rewriter.end();
+        }
+    }
+    found.into_inner()
+}
+
+/// What one external link answered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct LinkResult {
+    /// Seconds since the Unix epoch.
+    checked: u64,
+    ok: bool,
+    /// What went wrong (`HTTP 404`, `timed out after 10 s`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LinkCache {
+    links: BTreeMap<String, LinkResult>,
+}
+
+/// `<user cache dir>/benchbook/links.json` (`$XDG_CACHE_HOME` or `~/.cache` on Linux).
+fn cache_path() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("benchbook").join("links.json"))
+}
+
+fn load_cache(path: &Path) -> LinkCache {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn save_cache(path: &Path, cache: &LinkCache) -> anyhow::Result<()> {
+    let dir = path.parent().context("the cache path has no folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    serde_json::to_writer_pretty(&mut tmp, cache)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Ask `url` whether it is there: HEAD, then GET if HEAD is refused.
+fn probe(agent: &ureq::Agent, url: &str) -> Result<(), String> {
+    let status = |r: Result<ureq::http::Response<ureq::Body>, ureq::Error>| match r {
+        Ok(resp) => Ok(resp.status().as_u16()),
+        Err(ureq::Error::Timeout(_)) => {
+            Err(format!("timed out after {} s", EXTERNAL_TIMEOUT.as_secs()))
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let mut code = status(agent.head(url).call())?;
+    if matches!(code, 400 | 403 | 405 | 501) {
+        code = status(agent.get(url).call())?;
+    }
+    if (200..400).contains(&code) {
+        Ok(())
+    } else {
+        Err(format!("HTTP {code}"))
+    }
+}
+
+fn check_external(p: &Prepared) -> anyhow::Result<(Diagnostics, ExternalStats)> {
+    // URL → the rendered pages (output paths) that have it.
+    let mut pages_of: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for f in &p.files {
+        let OutputFile::Bytes { path, bytes } = f else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "html") || path == Path::new("print.html") {
+            continue;
+        }
+        for url in external_urls(&String::from_utf8_lossy(bytes)) {
+            pages_of.entry(url).or_default().push(path.clone());
+        }
+    }
+    let cache_file = cache_path();
+    let mut cache = cache_file.as_deref().map(load_cache).unwrap_or_default();
+    let now = now_secs();
+    let fresh = |r: &LinkResult| r.ok && now.saturating_sub(r.checked) < CACHE_FRESH.as_secs();
+    let todo: Vec<&String> = pages_of
+        .keys()
+        .filter(|u| !cache.links.get(*u).is_some_and(fresh))
+        .collect();
+    let cached = pages_of.len() - todo.len();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(EXTERNAL_TIMEOUT))
+        .http_status_as_error(false)
+        .user_agent(concat!("benchbook-check/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(EXTERNAL_CONCURRENCY)
+        .build()
+        .context("cannot start the link-checking threads")?;
+    let answers: Vec<(String, Result<(), String>)> = pool.install(|| {
+        use rayon::prelude::*;
+        todo.par_iter()
+            .map(|url| ((*url).clone(), probe(&agent, url)))
+            .collect()
+    });
+    for (url, answer) in answers {
+        cache.links.insert(
+            url,
+            LinkResult {
+                checked: now_secs(),
+                ok: answer.is_ok(),
+                error: answer.err(),
+            },
+        );
+    }
+    if let Some(path) = &cache_file {
+        if let Err(e) = save_cache(path, &cache) {
+            eprintln!("warning: the link cache was not saved: {e:#}");
+        }
+    }
+
+    // Where each broken URL is written: the page's source, else a theme template.
+    let source_of: HashMap<&Path, &Path> = p
+        .site
+        .pages
+        .iter()
+        .chain(p.site.sections.iter().map(|s| &s.index))
+        .map(|pg| (pg.output.as_path(), pg.source.as_path()))
+        .collect();
+    let mut texts: HashMap<PathBuf, Option<String>> = HashMap::new();
+    let mut read = |rel: &Path| -> Option<String> {
+        texts
+            .entry(rel.to_path_buf())
+            .or_insert_with(|| std::fs::read_to_string(p.site.root.join(rel)).ok())
+            .clone()
+    };
+    let templates = template_files(&p.site);
+    let mut diags = Diagnostics::new();
+    for (url, pages) in &pages_of {
+        let Some(result) = cache.links.get(url) else {
+            continue;
+        };
+        if result.ok {
+            continue;
+        }
+        let why = result.error.as_deref().unwrap_or("unreachable");
+        let message = format!("broken external link {url}: {why}; expected a page that answers");
+        let mut placed = BTreeSet::new();
+        for out in pages {
+            let Some(src) = source_of.get(out.as_path()) else {
+                continue;
+            };
+            if let Some((line, col)) = read(src).and_then(|t| position_of(&t, url)) {
+                placed.insert((src.to_path_buf(), line, col));
+            }
+        }
+        if placed.is_empty() {
+            // Not in any page's source: a theme or site template put it there.
+            for t in &templates {
+                if let Some((line, col)) = read(t).and_then(|text| position_of(&text, url)) {
+                    placed.insert((t.clone(), line, col));
+                }
+            }
+        }
+        if placed.is_empty() {
+            let first = pages
+                .iter()
+                .find_map(|o| source_of.get(o.as_path()).map(|s| s.to_path_buf()))
+                .unwrap_or_else(|| pages[0].clone());
+            placed.insert((first, 0, 0));
+        }
+        for (path, line, col) in placed {
+            diags.push(Diagnostic::new(path, line, col, message.clone()));
+        }
+    }
+    Ok((
+        diags,
+        ExternalStats {
+            links: pages_of.len(),
+            cached,
+        },
+    ))
+}
+
+/// Template files a link may come from (relative to the root): the site's own `templates/`
+/// and the theme's.
+fn template_files(site: &Site) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in [
+        PathBuf::from("templates"),
+        Path::new("themes")
+            .join(&site.config.theme)
+            .join("templates"),
+    ] {
+        for e in walkdir::WalkDir::new(site.root.join(&dir))
+            .into_iter()
+            .flatten()
+        {
+            if e.file_type().is_file() {
+                if let Ok(rel) = e.path().strip_prefix(&site.root) {
+                    out.push(rel.to_path_buf());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// 1-based line and column of the first occurrence of `needle` in `text`.
+fn position_of(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let at = text.find(needle)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    Some((line, text[line_start..at].chars().count() + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_external_urls() {
+        let html = r##"<p><a href="https://example.org/a#x">a</a> <a href="/local.html">l</a>
+            <a href="HTTP://Example.org/b">b</a><img src="http://img.test/p.png" alt="">
+            <a href="mailto:x@y">m</a><a href="#top">t</a></p>"##;
+        let urls: Vec<String> = external_urls(html).into_iter().collect();
+        assert_eq!(
+            urls,
+            [
+                "HTTP://Example.org/b",
+                "http://img.test/p.png",
+                "https://example.org/a"
+            ]
+        );
+    }
+
+    #[test]
+    fn positions_and_words() {
+        assert_eq!(
+            position_of("ab\ncd [x](http://u)\n", "http://u"),
+            Some((2, 8))
+        );
+        assert_eq!(find_word("benchmarks: [cnn2, cnn]", "cnn"), Some(19));
+        assert_eq!(find_word("  - cnn_digits", "cnn"), None);
+        assert!(names_benchmark("torch on cnn: stale", "cnn"));
+        assert!(names_benchmark("torch on cnn {batch=1}: stale", "cnn"));
+        assert!(!names_benchmark("torch on cnn2: stale", "cnn"));
+    }
+}
