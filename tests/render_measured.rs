@@ -1,0 +1,179 @@
+//! Measured content through the whole pipeline and the default theme: the merge stage's
+//! shortcodes (results table, bar, line and confusion charts, PR curve, environment box,
+//! probes, verdicts, a noisy value) on stored results (tests/fixtures/merge/), then the
+//! markdown stage, render, and headless Chromium: nothing wider than a 375 px phone, dark
+//! mode and print work, no console error, no request off the machine.
+
+mod render_support;
+
+use benchbook::merge::{expand, DeclaredBenchmark, MergeContext};
+use benchbook::results::StoredBenchmark;
+use render_support::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn stored(id: &str) -> StoredBenchmark {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/merge")
+        .join(format!("{id}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
+    DeclaredBenchmark {
+        title: title.into(),
+        runners: vec!["torch".into(), "tensorflow".into()],
+        metrics: metrics.iter().map(|m| m.to_string()).collect(),
+        matrix: BTreeMap::new(),
+        compare: None,
+    }
+}
+
+fn context() -> MergeContext {
+    let mut results = BTreeMap::new();
+    for id in ["cnn_digits", "digit3", "mlp_synth", "probes"] {
+        results.insert(id.to_string(), stored(id));
+    }
+    let mut decl = BTreeMap::new();
+    decl.insert(
+        "cnn_digits".into(),
+        declared(
+            "CNN on digits",
+            &[
+                "step_time",
+                "test_accuracy",
+                "library_size",
+                "model_load_time",
+            ],
+        ),
+    );
+    decl.insert("digit3".into(), declared("Is it a 3?", &["test_accuracy"]));
+    let mut mlp = declared("MLP on synthetic data", &["step_time"]);
+    mlp.matrix
+        .insert("batch_size".into(), vec![json!(1), json!(32), json!(128)]);
+    mlp.matrix.insert("threads".into(), vec![json!(1)]);
+    decl.insert("mlp_synth".into(), mlp);
+    decl.insert("probes".into(), declared("Debugging probes", &[]));
+    MergeContext::new(results, decl).with_result_dir(Path::new("benchmarks/results"))
+}
+
+const BODY: &str = r#"## Speed
+
+Median step {{ bench.cnn_digits.torch.step_time.median | duration }}; model load
+{{ bench.cnn_digits.torch.model_load_time.median }}.
+
+{{ verdict(bench="cnn_digits", metric="step_time") }}
+
+{{ table(bench="cnn_digits") }}
+
+{{ bar_chart(bench="cnn_digits", metric="step_time") }}
+
+{{ line_chart(bench="cnn_digits", series=["train_loss", "val_loss"]) }}
+
+{{ line_chart(bench="mlp_synth", metric="step_time", x="batch_size", log_x=true, log_y=true) }}
+
+## Accuracy
+
+{{ confusion(bench="cnn_digits", runner="torch") }}
+
+{{ pr_curve(bench="digit3", thresholds=[0.25, 0.5, 0.75, 0.95]) }}
+
+## How it was measured
+
+{{ environment(bench="cnn_digits") }}
+
+{{ probes(bench="probes") }}
+"#;
+
+#[test]
+fn measured_content_fits_a_phone_and_reads_in_dark_mode_and_print() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut site = sample_site(tmp.path(), None);
+    // The Speed lesson gets the measured body, through merge and markdown like a build.
+    let speed = &mut site.pages[0];
+    speed.front.benchmarks = vec![
+        "cnn_digits".into(),
+        "digit3".into(),
+        "mlp_synth".into(),
+        "probes".into(),
+    ];
+    speed.front_lines.push(("benchmarks".into(), 3));
+    speed.body = BODY.to_string();
+    speed.body_line = 5;
+    let d = expand(speed, &context());
+    assert!(d.is_empty(), "merge errors:\n{d}");
+    for p in site.pages.iter_mut().skip(1) {
+        p.body = "Plain lesson.\n".into();
+    }
+    for s in site.sections.iter_mut() {
+        s.index.body = "Intro.\n".into();
+    }
+    // The sample site's hand-made pitfall and quiz live in the bodies replaced above.
+    for p in site.pages.iter_mut() {
+        p.rendered = None;
+    }
+    for s in site.sections.iter_mut() {
+        s.index.rendered = None;
+    }
+    // The markdown stage checks that linked result files exist.
+    for id in ["cnn_digits", "digit3", "mlp_synth", "probes"] {
+        let dir = tmp.path().join("benchmarks/results");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{id}.json")), "{}").unwrap();
+    }
+    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("markdown:\n{d}"));
+    let files = render_like_build(&site).unwrap_or_else(|d| panic!("render:\n{d}"));
+    let map = outputs(&files);
+
+    let doc = html(&map, "training/speed.html");
+    for selector in [
+        "table.bb-table.bb-results",
+        "figure.bb-chart svg",
+        "aside.bb-env",
+        ".bb-probes table",
+        ".bb-confusion",
+    ] {
+        assert!(
+            doc.select(&sel(selector)).count() >= 1,
+            "no {selector} on the page"
+        );
+    }
+
+    let public = tmp.path().join("public");
+    for (path, bytes) in &map {
+        let p = public.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").is_dir(),
+        "run `npm ci --prefix tests/browser` first (installs playwright-core; .ci/run does it)"
+    );
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("theme-browser.js"))
+        .arg("pages")
+        .arg(&public)
+        .arg("training/speed.html");
+    // BB_SCREENSHOTS=DIR keeps screenshots and a copy of the site there, to look at.
+    if let Ok(shots) = std::env::var("BB_SCREENSHOTS") {
+        cmd.arg("--screenshots").arg(&shots);
+        for (path, bytes) in &map {
+            let p = Path::new(&shots).join("site").join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+    }
+    let out = cmd
+        .output()
+        .expect("node must be installed for the browser tests");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
