@@ -26,7 +26,7 @@ use crate::cli::{BenchPolicy, Global, Interrupted, UsageError};
 use crate::diagnostics::Diagnostics;
 use anyhow::Context;
 use clap::Args;
-use notify::RecursiveMode;
+use notify::{EventKind, RecursiveMode, Watcher};
 use percent_encoding::percent_decode_str;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -203,49 +203,55 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let _ = std::io::stdout().flush();
 
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(120), tx)
-        .context("cannot watch the site for changes")?;
-    debouncer
-        .watcher()
+    let mut watcher =
+        notify::recommended_watcher(tx).context("cannot watch the site for changes")?;
+    watcher
         .watch(&root, RecursiveMode::NonRecursive)
         .with_context(|| format!("cannot watch {}", root.display()))?;
     for dir in WATCHED_DIRS {
         let d = root.join(dir);
         if d.is_dir() {
-            debouncer
-                .watcher()
+            watcher
                 .watch(&d, RecursiveMode::Recursive)
                 .with_context(|| format!("cannot watch {}", d.display()))?;
         }
     }
 
-    loop {
-        if crate::bench::interrupted() {
-            break;
-        }
-        let events = match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Ok(events)) => events,
-            Ok(Err(e)) => {
-                eprintln!("warning: watching the site: {e}");
-                continue;
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                anyhow::bail!("the file watcher stopped")
-            }
-        };
+    while !crate::bench::interrupted() {
         let mut changed = BTreeSet::new();
-        for ev in events {
-            let Some(rel) = relevant(&root, &out, &ev.path) else {
-                continue;
+        // Wait for a change, then gather what follows it closely (an editor saving several
+        // files, a `git checkout`): a quiet gap of DEBOUNCE, at most 2 s in all.
+        let mut first_at: Option<Instant> = None;
+        loop {
+            let wait = if first_at.is_some() {
+                DEBOUNCE
+            } else {
+                Duration::from_millis(100)
             };
-            // A watched folder made (or made again) after serve started: watch it too.
-            if rel.components().count() == 1 && ev.path.is_dir() {
-                let _ = debouncer
-                    .watcher()
-                    .watch(&ev.path, RecursiveMode::Recursive);
+            match rx.recv_timeout(wait) {
+                Ok(Ok(ev)) => {
+                    for rel in changes(&root, &out, &ev) {
+                        // A watched folder made (or made again) after serve started.
+                        if rel.components().count() == 1 && root.join(&rel).is_dir() {
+                            let _ = watcher.watch(&root.join(&rel), RecursiveMode::Recursive);
+                        }
+                        changed.insert(rel);
+                        first_at.get_or_insert_with(Instant::now);
+                    }
+                }
+                Ok(Err(e)) => eprintln!("warning: watching the site: {e}"),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if first_at.is_some() || crate::bench::interrupted() {
+                        break;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    anyhow::bail!("the file watcher stopped")
+                }
             }
-            changed.insert(rel);
+            if first_at.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) {
+                break;
+            }
         }
         if changed.is_empty() {
             continue;
@@ -257,7 +263,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             guard = Some(crate::bench::Guard::new()?);
         }
     }
-    drop(debouncer);
+    drop(watcher);
     http.unblock();
     if !global.quiet {
         eprintln!("serve: stopped");
@@ -340,6 +346,24 @@ impl Builder {
             }
         }
         Ok(())
+    }
+}
+
+/// How long the watcher waits for the next change of a burst before rebuilding.
+const DEBOUNCE: Duration = Duration::from_millis(80);
+
+/// The paths (relative to `root`) of a watcher event that should trigger a rebuild. Reads
+/// (the build itself opens every source) are not changes.
+fn changes(root: &Path, out: &Path, ev: &notify::Event) -> Vec<PathBuf> {
+    use notify::event::{MetadataKind, ModifyKind};
+    match ev.kind {
+        EventKind::Access(_)
+        | EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => Vec::new(),
+        _ => ev
+            .paths
+            .iter()
+            .filter_map(|p| relevant(root, out, p))
+            .collect(),
     }
 }
 
