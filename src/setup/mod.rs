@@ -96,11 +96,14 @@ pub fn run(global: &Global, args: &SetupArgs) -> anyhow::Result<()> {
             eprintln!("frameworks: already installed in {}", cache.dir.display());
         } else {
             eprintln!(
-                "installed {} in {:.1} s (downloaded {} wheel{})",
+                "installed {} in {:.1} s (downloaded {} wheel{} in {:.1} s, sha256 checks {:.1} s, extraction {:.1} s)",
                 done.installed.join(", "),
                 done.seconds,
                 done.downloaded.len(),
-                if done.downloaded.len() == 1 { "" } else { "s" }
+                if done.downloaded.len() == 1 { "" } else { "s" },
+                done.download_seconds,
+                done.verify_seconds,
+                done.extract_seconds,
             );
         }
     }
