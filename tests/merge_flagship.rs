@@ -1,0 +1,440 @@
+//! Every expression of the flagship report (`content/`) against the real declarations
+//! (`benchmarks/*.yaml`) and SYNTHETIC stored results: a typo in a benchmark id, runner,
+//! matrix point, metric, series, probe, info key or function name fails this test, without
+//! the frameworks and without measuring anything.
+//!
+//! The results are made up here, in memory, from the declarations: every runner × matrix
+//! point, with the names (metrics, series, classifications, scores, probes, info keys) the
+//! real runners report (benchmarks/runners, RUNNERS.md in the notes; `benchmarks/tools/*.py`
+//! for the command runners). Their numbers are test data, never measurements: nothing is
+//! written to `benchmarks/results/`.
+
+use benchbook::bench::{self, BenchOutcome, Declaration};
+use benchbook::load::{load, LoadOptions};
+use benchbook::merge::{expand, MergeContext};
+use benchbook::results::{Machine, Outside, Repetition, StoredBenchmark, StoredRun};
+use benchbook_protocol::{
+    BinaryScores, Classification, Metric, Probe, RunResult, RunnerInfo, Series, Stage, Threads,
+    Unit,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A small deterministic generator (SplitMix64) so the synthetic samples vary but every run
+/// of the test sees the same ones.
+struct Rng(u64);
+
+impl Rng {
+    fn new(key: &str) -> Self {
+        // FNV-1a of the key: a different stream per benchmark, runner and point.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng(h)
+    }
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// `n` samples around `centre`, ±10%.
+    fn around(&mut self, centre: f64, n: usize) -> Vec<f64> {
+        (0..n).map(|_| centre * (0.9 + 0.2 * self.next())).collect()
+    }
+}
+
+/// The probe names every framework runner implements: `PROBES` of the runners' common crate
+/// (read from its source, since the runners are a separate workspace).
+fn probe_names() -> Vec<String> {
+    let path = root().join("benchmarks/runners/common/src/lib.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text
+        .find("pub const PROBES")
+        .expect("PROBES in the runners' common crate");
+    let body = &text[start..start + text[start..].find("];").unwrap()];
+    let names: Vec<String> = body
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("(\""))
+        .filter_map(|l| l.split('"').next())
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 4, "{names:?}");
+    names
+}
+
+fn metric(unit: Unit, samples: Vec<f64>) -> Metric {
+    Metric::new(unit, samples)
+}
+
+/// What a runner reports for one spec (see the module doc).
+fn synthetic_result(
+    decl: &Declaration,
+    runner: &str,
+    workload: &Value,
+    rng: &mut Rng,
+) -> RunResult {
+    let builtin = decl.runner(runner).is_some_and(|r| r.command.is_none());
+    let (framework, version) = match (builtin, runner) {
+        (true, "torch") => ("PyTorch (libtorch, via tch)", "2.13.0"),
+        (true, "tensorflow") => ("TensorFlow (C API, via the tensorflow crate)", "2.21.0"),
+        (true, other) => panic!("built-in runner `{other}`: teach this test what it reports"),
+        (false, _) => ("synthetic command runner", "-"),
+    };
+    let threads = workload.get("threads").and_then(Value::as_u64).unwrap_or(1) as u32;
+    let mut r = RunResult::new(RunnerInfo {
+        name: runner.to_string(),
+        framework: framework.to_string(),
+        version: version.to_string(),
+        library_paths: vec![],
+        threads: builtin.then_some(Threads {
+            intra_op: threads,
+            inter_op: 1,
+        }),
+        cpu_features: vec![],
+    });
+    // Torch and TensorFlow differ a little, so that verdicts go both ways.
+    let f = if runner == "torch" { 1.0 } else { 1.3 };
+    let task = workload["task"].as_str().unwrap_or_default();
+    if builtin {
+        r.metrics
+            .insert("library_size".into(), metric(Unit::Bytes, vec![4.0e8 * f]));
+    }
+    match task {
+        "train" => {
+            let batch = workload["batch_size"].as_f64().unwrap_or(32.0);
+            let epochs = workload["epochs"].as_u64().unwrap_or(1).max(1) as usize;
+            let step = 1e-4 * f * batch.sqrt();
+            let steps = 20;
+            for (name, unit, centre, n) in [
+                ("time_to_first_step", Unit::Seconds, 0.3 * f, 1),
+                ("step_time", Unit::Seconds, step, steps),
+                ("train_time", Unit::Seconds, step * steps as f64, 1),
+                ("train_throughput", Unit::ItemsPerSecond, batch / step, 1),
+                ("test_accuracy", Unit::Fraction, 0.95, 1),
+                ("test_loss", Unit::Plain, 0.15, 1),
+                ("latency_b1", Unit::Seconds, 2e-4 * f, 30),
+                ("infer_throughput", Unit::ItemsPerSecond, 5e4 / f, 10),
+                ("model_size", Unit::Bytes, 1.2e5 * f, 1),
+                ("model_load_time", Unit::Seconds, 0.02 * f, 5),
+                ("parameters", Unit::Count, 17_000.0, 1),
+                ("train_gflops", Unit::FlopsPerSecond, 2e9 / f, 1),
+            ] {
+                let mut samples = rng.around(centre, n);
+                if unit == Unit::Count {
+                    samples = vec![centre];
+                }
+                r.metrics.insert(name.into(), metric(unit, samples));
+            }
+            let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
+            for (name, unit, start) in [
+                ("train_loss", Unit::Plain, 2.0),
+                ("val_loss", Unit::Plain, 2.1),
+                ("train_accuracy", Unit::Fraction, 0.5),
+                ("val_accuracy", Unit::Fraction, 0.45),
+            ] {
+                let y = x
+                    .iter()
+                    .map(|e| {
+                        if unit == Unit::Plain {
+                            start / e
+                        } else {
+                            1.0 - (1.0 - start) / e
+                        }
+                    })
+                    .collect();
+                r.series.insert(
+                    name.into(),
+                    Series {
+                        unit,
+                        x_label: "epoch".into(),
+                        x: x.clone(),
+                        y,
+                    },
+                );
+            }
+            let one_vs_rest = workload["dataset"]
+                .get("one_vs_rest")
+                .and_then(Value::as_u64);
+            let classes: Vec<String> = match one_vs_rest {
+                Some(d) => vec![format!("not {d}"), d.to_string()],
+                None => (0..10).map(|d| d.to_string()).collect(),
+            };
+            let k = classes.len() as u32;
+            // About 10% positives for one-vs-rest, balanced otherwise.
+            let truth: Vec<u32> = (0..200u32)
+                .map(|i| {
+                    if k == 2 {
+                        u32::from(i % 10 == 3)
+                    } else {
+                        i % k
+                    }
+                })
+                .collect();
+            let predicted = truth
+                .iter()
+                .map(|&t| if rng.next() < 0.9 { t } else { (t + 1) % k })
+                .collect();
+            if let Some(d) = one_vs_rest {
+                let scores = truth
+                    .iter()
+                    .map(|&t| (0.6 * f64::from(t) + 0.4 * rng.next()).min(1.0))
+                    .collect();
+                r.scores.insert(
+                    "test".into(),
+                    BinaryScores {
+                        positive: d.to_string(),
+                        truth: truth.iter().map(|&t| t == 1).collect(),
+                        scores,
+                    },
+                );
+            }
+            r.classifications.insert(
+                "test".into(),
+                Classification {
+                    classes,
+                    truth,
+                    predicted,
+                },
+            );
+            for (k, v) in [
+                (
+                    "model_format",
+                    json!(format!("synthetic {runner} model format")),
+                ),
+                ("dataset", json!("synthetic test data")),
+                ("device", json!("cpu")),
+            ] {
+                r.info.insert(k.into(), v);
+            }
+        }
+        "matmul" => {
+            for n in workload["sizes"].as_array().unwrap() {
+                let reps = workload["reps"].as_u64().unwrap_or(10) as usize;
+                r.metrics.insert(
+                    format!("matmul_{}", n.as_u64().unwrap()),
+                    metric(Unit::FlopsPerSecond, rng.around(5e10 / f, reps)),
+                );
+            }
+        }
+        "probes" => {
+            for (i, name) in probe_names().into_iter().enumerate() {
+                let (stage, message, observed) = match (i % 3, runner) {
+                    (0, "torch") => (Stage::Run, Some("synthetic error text".into()), None),
+                    (0, _) => (Stage::Build, Some("synthetic error text".into()), None),
+                    (1, _) => (Stage::Build, Some("synthetic error text".into()), None),
+                    _ => (Stage::None, None, Some("no error: synthetic".into())),
+                };
+                r.probes.push(Probe {
+                    name,
+                    stage,
+                    message,
+                    seconds: 1e-3 * f,
+                    observed,
+                });
+            }
+        }
+        // benchmarks/tools/code_size.py
+        "code_size" => {
+            r.metrics.insert(
+                "code_lines".into(),
+                Metric {
+                    better: Some(benchbook_protocol::Better::Lower),
+                    ..metric(Unit::Count, vec![(1000.0 * f).round()])
+                },
+            );
+            r.metrics.insert(
+                "code_files".into(),
+                Metric {
+                    better: Some(benchbook_protocol::Better::Lower),
+                    ..metric(Unit::Count, vec![5.0])
+                },
+            );
+            r.info.insert("files".into(), json!(["synthetic.rs"]));
+        }
+        // benchmarks/tools/cited.py: the metric names are the data file's keys.
+        "cited" => {
+            let file = root().join(workload["file"].as_str().unwrap());
+            let data: Value =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            for name in data["values"][runner].as_object().unwrap().keys() {
+                r.metrics
+                    .insert(name.clone(), metric(Unit::Fraction, vec![0.1 * f]));
+            }
+            for k in ["about", "source", "url", "published", "retrieved"] {
+                r.info.insert(k.into(), json!("synthetic"));
+            }
+        }
+        other => panic!(
+            "benchmark `{}` has task `{other}`: teach this test what its runner reports",
+            decl.id
+        ),
+    }
+    r
+}
+
+fn synthetic_results(decls: &[Declaration]) -> BTreeMap<String, StoredBenchmark> {
+    let machine = Machine {
+        cpu_model: "Synthetic CPU (test data, not a measurement)".into(),
+        cores: 2,
+        memory_bytes: 8 << 30,
+        os: "Synthetic OS".into(),
+        kernel: "0.0.0-test".into(),
+    };
+    let mut out = BTreeMap::new();
+    for d in decls {
+        let mut runs = Vec::new();
+        for runner in &d.runners {
+            for point in d.points() {
+                let spec = bench::plan::spec_for(d, &runner.name, &point);
+                let mut rng = Rng::new(&format!("{}/{}/{point:?}", d.id, runner.name));
+                let repetitions = (0..d.repetitions.max(1))
+                    .map(|_| Repetition {
+                        outside: Outside {
+                            wall_s: 2.0 + rng.next(),
+                            user_s: 1.8,
+                            system_s: 0.1,
+                            max_rss_bytes: 300 << 20,
+                        },
+                        result: synthetic_result(d, &runner.name, &spec.workload, &mut rng),
+                    })
+                    .collect();
+                runs.push(StoredRun {
+                    runner: runner.name.clone(),
+                    params: point.clone(),
+                    fingerprint: "synthetic".into(),
+                    date: "2026-01-01T00:00:00Z".into(),
+                    command: vec!["synthetic".into()],
+                    machine: machine.clone(),
+                    spec,
+                    warmup: d.warmup,
+                    repetitions,
+                });
+            }
+        }
+        out.insert(
+            d.id.clone(),
+            StoredBenchmark {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                runs,
+            },
+        );
+    }
+    out
+}
+
+#[test]
+fn every_flagship_expression_expands_without_errors() {
+    let root = root();
+    let decls = bench::load_declarations(&root).unwrap_or_else(|d| panic!("declarations:\n{d}"));
+    assert!(!decls.is_empty());
+    let mut site = load(&root, &LoadOptions { drafts: true }).unwrap_or_else(|d| panic!("{d}"));
+    let mut diags = bench::check_pages(&site, &decls);
+    let outcome = BenchOutcome {
+        results: synthetic_results(&decls),
+        declarations: decls,
+        ..Default::default()
+    };
+    // Result files are never read by `expand`; the paths only feed "how this was measured".
+    let ctx = MergeContext::from_outcome(Path::new("/nonexistent-synthetic-root"), &outcome);
+    let mut expressions = 0;
+    let pages = site
+        .pages
+        .iter_mut()
+        .chain(site.sections.iter_mut().map(|s| &mut s.index));
+    for page in pages {
+        expressions += page.body.matches("{{").count();
+        diags.extend(expand(page, &ctx));
+    }
+    assert!(
+        expressions > 50,
+        "the flagship report should use many expressions; found {expressions}"
+    );
+    let diags = diags.sorted();
+    assert!(
+        diags.is_empty(),
+        "expressions of the flagship report that do not expand:\n{diags}"
+    );
+    // Quizzes whose answers come from results are still valid quizzes once expanded
+    // (`correct:` a boolean, quoted text still quoted).
+    let mut quiz_diags = benchbook::diagnostics::Diagnostics::new();
+    let mut quizzes = 0;
+    for page in site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+    {
+        for (yaml, fence_line) in quiz_blocks(&page.body, page.body_line) {
+            quizzes += 1;
+            benchbook::markdown::quiz::parse(&page.source, &yaml, fence_line, &mut quiz_diags);
+        }
+    }
+    assert!(quizzes > 3, "found {quizzes} quizzes");
+    assert!(
+        quiz_diags.is_empty(),
+        "quizzes of the flagship report that are invalid once expanded:\n{}",
+        quiz_diags.sorted()
+    );
+}
+
+/// The text of every ```quiz block of an (expanded) body and the file line of its fence.
+fn quiz_blocks(body: &str, body_line: usize) -> Vec<(String, usize)> {
+    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+    let mut out = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    for (event, range) in Parser::new_ext(body, benchbook::markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.split_whitespace().next() == Some("quiz") =>
+            {
+                let line = body[..range.start].matches('\n').count() + body_line;
+                current = Some((String::new(), line));
+            }
+            Event::Text(t) => {
+                if let Some((text, _)) = &mut current {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => out.extend(current.take()),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_synthetic_results_cover_what_the_flagship_reads() {
+    // The generator itself must not hide problems: an expression over a name the runners do
+    // not report still fails against these results.
+    let root = root();
+    let decls = bench::load_declarations(&root).unwrap();
+    let outcome = BenchOutcome {
+        results: synthetic_results(&decls),
+        declarations: decls,
+        ..Default::default()
+    };
+    let ctx = MergeContext::from_outcome(Path::new("/nonexistent-synthetic-root"), &outcome);
+    let mut site = load(&root, &LoadOptions { drafts: true }).unwrap();
+    let page = site
+        .pages
+        .iter_mut()
+        .find(|p| p.front.benchmarks.iter().any(|b| b == "probes"))
+        .expect("a flagship page that lists the probes");
+    page.body = "{{ probe(bench=\"probes\", runner=\"torch\", name=\"no_such_probe\", field=\"stage\") }}\n{{ bench.probes.torch.no_such_metric.median }}\n".into();
+    let d = expand(page, &ctx);
+    let text = d.to_string();
+    assert_eq!(d.sorted().0.len(), 2, "{text}");
+    assert!(text.contains("unknown probe `no_such_probe`"), "{text}");
+    assert!(
+        text.contains("reported no metric `no_such_metric`"),
+        "{text}"
+    );
+}
