@@ -275,8 +275,10 @@ impl Theme {
             line,
             col,
             format!(
-                "template error while rendering {template}: {}; expected a template that \
-                 only uses the variables benchbook provides (see the theme's page.html)",
+                "template error while rendering {template}: {}; expected a template that only \
+                 uses what benchbook provides: site, page, nav, root, section (index.html, \
+                 section.html), pitfall_groups (pitfalls.html), not_found (404.html), \
+                 generator",
                 detail.trim()
             ),
         )
