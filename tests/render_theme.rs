@@ -188,3 +188,28 @@ fn missing_required_template_in_a_theme_on_disk_is_reported() {
         "{all}"
     );
 }
+
+#[test]
+fn a_partial_default_theme_on_disk_replaces_only_its_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = sample_site(tmp.path(), None);
+    write(
+        tmp.path(),
+        "themes/default/static/style.css",
+        "body{color:red}",
+    );
+    write(
+        tmp.path(),
+        "themes/default/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}<h1 class=\"disk\">{{ page.title }}</h1>{% endblock main %}",
+    );
+    let map = outputs(&render(&site).unwrap());
+    assert_eq!(map[Path::new("static/style.css")], b"body{color:red}");
+    assert!(
+        map.contains_key(Path::new("static/quiz.js")),
+        "the rest stays compiled in"
+    );
+    let doc = html(&map, "training/speed.html");
+    assert_eq!(texts(&doc, "h1.disk"), ["Speed"]);
+    assert_eq!(doc.select(&sel("nav.sidebar")).count(), 1);
+}

@@ -122,7 +122,42 @@ impl Theme {
 
         let valid_name =
             !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
-        if valid_name && theme_dir.is_dir() {
+        let on_disk = valid_name && theme_dir.is_dir();
+        // The default theme is compiled in; a `themes/default/` on disk replaces any of its
+        // files (so the repository's own theme is used live, without recompiling).
+        if name == "default" {
+            for (path, bytes) in DEFAULT_THEME {
+                if let Some(t) = path.strip_prefix("templates/") {
+                    sources.insert(
+                        t.to_string(),
+                        TemplateSource {
+                            path: theme_rel.join(path),
+                            text: String::from_utf8_lossy(bytes).into_owned(),
+                        },
+                    );
+                } else if let Some(s) = path.strip_prefix("static/") {
+                    static_files.push(StaticFile::Embedded {
+                        rel: PathBuf::from(s),
+                        bytes,
+                    });
+                }
+            }
+        } else if !on_disk {
+            let line = site_key_line(site, "theme");
+            diags.error(
+                "site.yaml",
+                line,
+                1,
+                format!(
+                    "unknown theme `{name}`; expected `default` or the name of a directory \
+                     under themes/ (no {} found)",
+                    theme_rel.display()
+                ),
+            );
+            return Err(diags);
+        }
+
+        if on_disk {
             read_dir_templates(
                 &site.root,
                 &theme_dir.join("templates"),
@@ -140,6 +175,7 @@ impl Theme {
                                 .strip_prefix(&static_dir)
                                 .unwrap_or(e.path())
                                 .to_path_buf();
+                            static_files.retain(|f| f.rel() != rel.as_path());
                             static_files.push(StaticFile::Disk {
                                 rel,
                                 from: e.path().to_path_buf(),
@@ -150,36 +186,6 @@ impl Theme {
                     }
                 }
             }
-        } else if name == "default" {
-            for (path, bytes) in DEFAULT_THEME {
-                if let Some(t) = path.strip_prefix("templates/") {
-                    sources.insert(
-                        t.to_string(),
-                        TemplateSource {
-                            path: theme_rel.join(path),
-                            text: String::from_utf8_lossy(bytes).into_owned(),
-                        },
-                    );
-                } else if let Some(s) = path.strip_prefix("static/") {
-                    static_files.push(StaticFile::Embedded {
-                        rel: PathBuf::from(s),
-                        bytes,
-                    });
-                }
-            }
-        } else {
-            let line = site_key_line(site, "theme");
-            diags.error(
-                "site.yaml",
-                line,
-                1,
-                format!(
-                    "unknown theme `{name}`; expected `default` or the name of a directory \
-                     under themes/ (no {} found)",
-                    theme_rel.display()
-                ),
-            );
-            return Err(diags);
         }
 
         // The site's own templates/ override the theme's.
