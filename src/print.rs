@@ -14,6 +14,7 @@ use crate::render::links::url_path;
 use crate::render::Outline;
 use lol_html::html_content::Element;
 use lol_html::{element, rewrite_str, RewriteStrSettings};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -142,18 +143,29 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     }
     html.push_str("</ul>\n</nav>\n<main>\n");
 
-    for (page, _) in &pages {
-        let url = url_path(&page.output);
-        let prefix = &prefixes[&url];
-        html.push_str("<article class=\"print-page\" id=\"");
-        html.push_str(&escape(prefix));
-        html.push_str("\">\n<h1 class=\"print-page-title\">");
-        html.push_str(&escape(&page.front.title));
-        html.push_str("</h1>\n");
-        if let Some(r) = &page.rendered {
-            html.push_str(&rewrite_page(&r.html, &url, prefix, &prefixes));
-        }
-        html.push_str("\n</article>\n");
+    // Each page is rewritten on its own, in parallel, then joined in reading order.
+    let articles: Vec<String> = pages
+        .par_iter()
+        .map(|(page, _)| {
+            let url = url_path(&page.output);
+            let prefix = &prefixes[&url];
+            let mut a = String::with_capacity(
+                page.rendered.as_ref().map_or(0, |r| r.html.len() + r.html.len() / 8) + 256,
+            );
+            a.push_str("<article class=\"print-page\" id=\"");
+            a.push_str(&escape(prefix));
+            a.push_str("\">\n<h1 class=\"print-page-title\">");
+            a.push_str(&escape(&page.front.title));
+            a.push_str("</h1>\n");
+            if let Some(r) = &page.rendered {
+                a.push_str(&rewrite_page(&r.html, &url, prefix, &prefixes));
+            }
+            a.push_str("\n</article>\n");
+            a
+        })
+        .collect();
+    for a in &articles {
+        html.push_str(a);
     }
     html.push_str("</main>\n</body>\n</html>\n");
 

@@ -387,8 +387,35 @@ pub fn build_index(site: &Site) -> OutputFile {
 
 /// The id and plain text of each quiz question in a page's HTML (the markup of
 /// `markdown::quiz`: an element of class `quiz` with an id, holding `.quiz-question` and,
-/// for a long question, `.quiz-question-body`).
+/// for a long question, `.quiz-question-body`, before its choices or its answer). Only the
+/// stretch from each quiz's start to its choices is parsed, so pages cost little.
 fn quiz_questions(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(found) = html[pos..].find("class=\"quiz") {
+        let at = pos + found;
+        let after = html.as_bytes().get(at + 12).copied();
+        pos = at + 12;
+        if after != Some(b'"') && after != Some(b' ') {
+            continue; // `quiz-choices`, `quiz-question`, …
+        }
+        let Some(start) = html[..at].rfind('<') else {
+            continue;
+        };
+        let rest = &html[start..];
+        let end = ["<ul class=\"quiz-choices\"", "<details"]
+            .iter()
+            .filter_map(|m| rest.find(m))
+            .min()
+            .unwrap_or(rest.len());
+        out.extend(quiz_fragment(&rest[..end]));
+        pos = start + end.max(1);
+    }
+    out
+}
+
+/// The quizzes' ids and question texts in a fragment of HTML.
+fn quiz_fragment(html: &str) -> Vec<(String, String)> {
     let found: RefCell<Vec<(String, String)>> = RefCell::new(Vec::new());
     let settings = lol_html::RewriteStrSettings {
         element_content_handlers: vec![
