@@ -438,3 +438,50 @@ fn the_synthetic_results_cover_what_the_flagship_reads() {
         "{text}"
     );
 }
+
+/// The same pages against the REAL stored results, where there are any: apart from results
+/// not measured yet, nothing may fail (a probe, series, info key or metric the content reads
+/// but the real runners do not report). Without stored results this checks nothing.
+/// Ignored by default: a debug build takes over a minute to bootstrap the thousands of real
+/// samples; run it with `cargo test --test merge_flagship -- --ignored`.
+#[test]
+#[ignore = "slow in debug builds; run with --ignored after measuring"]
+fn real_stored_results_where_present_expand_without_errors() {
+    let root = root();
+    let decls = bench::load_declarations(&root).unwrap();
+    let mut results = BTreeMap::new();
+    for d in &decls {
+        match bench::store::load(&root, &d.id) {
+            Ok(Some(stored)) => {
+                results.insert(d.id.clone(), stored);
+            }
+            Ok(None) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let outcome = BenchOutcome {
+        results,
+        declarations: decls,
+        ..Default::default()
+    };
+    let ctx = MergeContext::from_outcome(&root, &outcome);
+    let mut site = load(&root, &LoadOptions { drafts: true }).unwrap();
+    let mut problems = Vec::new();
+    for page in site
+        .pages
+        .iter_mut()
+        .chain(site.sections.iter_mut().map(|s| &mut s.index))
+    {
+        for d in expand(page, &ctx).sorted().0 {
+            let text = d.to_string();
+            if !text.contains(": missing result: ") {
+                problems.push(text);
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "expressions that fail on the real stored results:\n{}",
+        problems.join("\n")
+    );
+}
