@@ -1240,3 +1240,38 @@ fn no_clear_difference_is_no_difference() {
     let quiz = ok("```quiz\nquestion: Q\nchoices:\n  - text: Neither\n    correct: {{ no_clear_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n```\n");
     assert_eq!(quiz.lines().nth(4), Some("    correct: false"));
 }
+
+#[test]
+fn new_functions_show_failed_and_stale_results() {
+    let mut ctx = context();
+    ctx.failed
+        .insert("probes".into(), "runner `torch` exited with 1".into());
+    ctx.stale.insert("mlp_synth".into());
+    let out = ok_with(
+        &ctx,
+        r#"{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="stage") }} / {{ ratio(a="mlp_synth.torch[batch_size=1]", b="cnn_digits.torch", metric="step_time") }}
+
+```quiz
+question: Q
+choices:
+  - text: Build
+    correct: {{ probe_is(bench="probes", runner="torch", name="shape_mismatch", stage="build") }}
+```
+"#,
+    );
+    let html = Html::parse_fragment(out.lines().next().unwrap());
+    let failed = html.select(&sel("span.bb-failed")).next().unwrap();
+    assert!(text(failed).contains("exited with 1"), "{out}");
+    // 0.10625 ms over 10.4 ms, from a stale result: the ratio carries the badge.
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .contains(" / 0.0102x <span class=\"bb-stale\""),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().nth(6),
+        Some("    correct: measurement failed (probes)")
+    );
+}

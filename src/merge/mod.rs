@@ -68,8 +68,10 @@
 //!
 //! Functions that read one runner's result take `runner="..."` (needed when the benchmark
 //! has several runners) and, like shortcodes, a matrix point in `bench` (`bench=
-//! "cnn_digits[threads=1]"`). They read the first repetition: probes, scores,
-//! classifications and info do not vary between repetitions the way timings do.
+//! "cnn_digits[threads=1]"`). They read the first repetition (scores and classifications:
+//! the first that reported them, as `pr_curve` and `confusion` do): probes, scores,
+//! classifications and info do not vary between repetitions the way timings do. A stale
+//! result adds its `stale` badge in prose; a failed benchmark prints `measurement failed`.
 //! - `{{ probe(bench="probes", runner="torch", name="shape_mismatch", field="stage") }}` →
 //!   one field of the named probe: `stage` (`build`, `run` or `none`), `seconds` (a duration;
 //!   filters apply), `message` (the framework's message verbatim on one line, escaped for
