@@ -242,6 +242,10 @@ pub(crate) fn build_locked(
             }
             status
         } else {
+            // cargo's progress goes to our stderr; our stdout is never written by a build.
+            if let Ok(fd) = std::os::fd::AsFd::as_fd(&std::io::stderr()).try_clone_to_owned() {
+                cmd.stdout(Stdio::from(fd));
+            }
             cmd.status().with_context(|| {
                 format!(
                     "cannot start `{}` (is Rust installed?)",
