@@ -141,7 +141,7 @@ pub const PROBES: &[(&str, &str)] = &[
     ("shape_mismatch", "multiply a [32, 64] batch by a [32, 10] weight (inner sizes differ)"),
     ("dtype_mismatch", "add an int64 tensor to a float32 tensor"),
     ("no_gradient", "ask for the gradient of a loss built on an op without one (argmax)"),
-    ("nan_loss", "train the digits MLP with Adam at learning rate 1e6 for 50 steps"),
+    ("nan_loss", "train the digits MLP with plain SGD at learning rate 1e6 for 50 steps"),
 ];
 
 // ---------------------------------------------------------------------------------------
