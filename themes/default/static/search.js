@@ -380,7 +380,7 @@
     box.setAttribute('role', 'search');
     box.innerHTML =
       '<label class="bb-search-label" for="bb-search-input">Search</label>' +
-      '<input id="bb-search-input" class="bb-search-input" type="search" autocomplete="off" ' +
+      '<input id="bb-search-input" class="bb-search-input" type="search" role="combobox" autocomplete="off" ' +
       'spellcheck="false" placeholder="Search (press /)" aria-describedby="bb-search-status" ' +
       'aria-controls="bb-search-results" aria-expanded="false">' +
       '<p id="bb-search-status" class="bb-search-sr" role="status" aria-live="polite"></p>' +
