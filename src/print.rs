@@ -96,7 +96,7 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     let title = &site.config.title;
     html.push_str("<!DOCTYPE html>\n<html lang=\"");
     html.push_str(&escape(&site.config.language));
-    html.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    html.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n<title>");
     html.push_str(&escape(title));
     html.push_str(" (print edition)</title>\n");
     if !site.config.description.is_empty() {
