@@ -4,9 +4,11 @@
 //!   served stale. No benchmark is run unless `--bench`: results are used as stored (frozen),
 //!   stale ones carry the merge stage's "stale" badge and missing ones a "no stored result"
 //!   badge in their place ([`BenchPolicy::missing_ok`]) instead of failing the build.
-//! - **Output**: `--out DIR`, or a temporary directory removed on exit. Each rebuild is written
-//!   by the write stage (a new tree swapped in whole), so a failed rebuild leaves the last good
-//!   site in place and served.
+//! - **Output**: by default the output files of the last good build are kept in memory and
+//!   swapped whole after each good rebuild (nothing is written: writing the 10,000-page
+//!   benchmark site's 450 MB took longer than everything else together). With `--out DIR` each
+//!   rebuild is written by the write stage (a new tree swapped in whole) and served from disk.
+//!   Either way a failed rebuild leaves the last good site in place and served.
 //! - **Watching**: `content/`, `themes/`, `templates/`, `benchmarks/` and `site.yaml` under the
 //!   root (notify, debounced); editor droppings, hidden files and `target/` folders are ignored.
 //! - **Reloading**: HTML responses get a small script, added at response time (files on disk
@@ -21,18 +23,19 @@
 //!   ([`crate::bench::Guard`]): serve stops between two requests or builds, removes its
 //!   temporary directory and exits 130.
 
-use crate::build::{build_site, BuildOptions};
+use crate::build::{build_site, prepare, BuildOptions};
 use crate::cli::{BenchPolicy, Global, Interrupted, UsageError};
 use crate::diagnostics::Diagnostics;
+use crate::model::OutputFile;
 use anyhow::Context;
 use clap::Args;
 use notify::{EventKind, RecursiveMode, Watcher};
 use percent_encoding::percent_decode_str;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// The reload channel's path (Server-Sent Events).
@@ -102,9 +105,51 @@ impl Live {
 
 /// What the HTTP workers need.
 struct Ctx {
-    /// The output directory (absolute; it may not exist before the first good build).
-    out: PathBuf,
+    store: Arc<Store>,
     live: Arc<Live>,
+}
+
+/// Where the served site lives.
+enum Store {
+    /// `--out DIR` (absolute): written by the write stage, served from disk.
+    Disk(PathBuf),
+    /// The default: the output files of the last good build, in memory, swapped whole.
+    Memory(RwLock<Arc<MemSite>>),
+}
+
+/// Output files by their path with `/` separators (`lesson/index.html`).
+type MemSite = HashMap<String, OutputFile>;
+
+/// `path` (relative, plain) as a [`MemSite`] key.
+fn mem_key(path: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_str()?),
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// The output files of a build, keyed for serving; two files on one path are an error.
+fn mem_site(files: Vec<OutputFile>) -> anyhow::Result<MemSite> {
+    let mut map = HashMap::with_capacity(files.len());
+    for f in files {
+        let Some(key) = mem_key(f.path()) else {
+            anyhow::bail!(
+                "output path {} is not a plain relative path (a bug in benchbook)",
+                f.path().display()
+            );
+        };
+        if let Some(old) = map.insert(key, f) {
+            anyhow::bail!(
+                "two output files would be written to {} (a bug in benchbook or the theme)",
+                old.path().display()
+            );
+        }
+    }
+    Ok(map)
 }
 
 pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
@@ -112,16 +157,13 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         .root
         .canonicalize()
         .with_context(|| format!("cannot open the site root {}", global.root.display()))?;
-    // Keep the temporary output alive (and removed on return) when there is no --out.
-    let (out, _tmp) = match &args.out {
-        Some(out) => (crate::write::check_out_dir(&root, out)?, None),
-        None => {
-            let tmp = tempfile::Builder::new()
-                .prefix("benchbook-serve-")
-                .tempdir()
-                .context("cannot create a temporary directory for the site")?;
-            (tmp.path().join("site"), Some(tmp))
-        }
+    let store = Arc::new(match &args.out {
+        Some(out) => Store::Disk(crate::write::check_out_dir(&root, out)?),
+        None => Store::Memory(RwLock::new(Arc::new(MemSite::new()))),
+    });
+    let out = match &*store {
+        Store::Disk(out) => Some(out.clone()),
+        Store::Memory(_) => None,
     };
     let addr = SocketAddr::new(args.bind, args.port);
     if !args.bind.is_loopback() {
@@ -164,7 +206,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let live = Arc::new(Live::default());
     let mut builder = Builder {
         root: root.clone(),
-        out: out.clone(),
+        store: store.clone(),
         opts,
         live: live.clone(),
         verbose: global.verbose,
@@ -179,7 +221,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     }
 
     let ctx = Arc::new(Ctx {
-        out: out.clone(),
+        store: store.clone(),
         live: live.clone(),
     });
     for _ in 0..4 {
@@ -230,7 +272,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             };
             match rx.recv_timeout(wait) {
                 Ok(Ok(ev)) => {
-                    for rel in changes(&root, &out, &ev) {
+                    for rel in changes(&root, out.as_deref(), &ev) {
                         // A watched folder made (or made again) after serve started.
                         if rel.components().count() == 1 && root.join(&rel).is_dir() {
                             let _ = watcher.watch(&root.join(&rel), RecursiveMode::Recursive);
@@ -274,7 +316,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
 /// Builds the site and tells the reload channel.
 struct Builder {
     root: PathBuf,
-    out: PathBuf,
+    store: Arc<Store>,
     opts: BuildOptions,
     live: Arc<Live>,
     verbose: bool,
@@ -295,23 +337,40 @@ impl Builder {
             }
         }
         let start = Instant::now();
-        match build_site(&self.root, &self.out, &self.opts) {
+        let built = match &*self.store {
+            Store::Disk(out) => {
+                build_site(&self.root, out, &self.opts).map(|r| (r.pages, r.stages, r.warnings))
+            }
+            Store::Memory(slot) => prepare(&self.root, &self.opts).and_then(|p| {
+                let pages = p.site.pages.len() + p.site.sections.len();
+                let mut stages = p.stages;
+                let swap = Instant::now();
+                let site = Arc::new(mem_site(p.files)?);
+                // The previous site is freed here, outside the lock.
+                let old =
+                    std::mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), site);
+                drop(old);
+                stages.push(("swap", swap.elapsed()));
+                Ok((pages, stages, p.measured.warnings))
+            }),
+        };
+        match built {
             Ok(report) => {
-                let warnings: BTreeSet<String> = report.warnings.iter().cloned().collect();
+                let warnings: BTreeSet<String> = report.2.iter().cloned().collect();
                 for w in warnings.difference(&self.warnings) {
                     eprintln!("warning: {w}");
                 }
                 self.warnings = warnings;
                 if self.verbose {
-                    for (stage, took) in &report.stages {
+                    for (stage, took) in &report.1 {
                         eprintln!("  {stage:<12} {:>6} ms", took.as_millis());
                     }
                 }
                 if !self.quiet {
                     eprintln!(
                         "built {} page{} in {} ms",
-                        report.pages,
-                        if report.pages == 1 { "" } else { "s" },
+                        report.0,
+                        if report.0 == 1 { "" } else { "s" },
                         start.elapsed().as_millis()
                     );
                 }
@@ -354,7 +413,7 @@ const DEBOUNCE: Duration = Duration::from_millis(80);
 
 /// The paths (relative to `root`) of a watcher event that should trigger a rebuild. Reads
 /// (the build itself opens every source) are not changes.
-fn changes(root: &Path, out: &Path, ev: &notify::Event) -> Vec<PathBuf> {
+fn changes(root: &Path, out: Option<&Path>, ev: &notify::Event) -> Vec<PathBuf> {
     use notify::event::{MetadataKind, ModifyKind};
     match ev.kind {
         EventKind::Access(_)
@@ -368,8 +427,8 @@ fn changes(root: &Path, out: &Path, ev: &notify::Event) -> Vec<PathBuf> {
 }
 
 /// `path` relative to `root`, when a change there should trigger a rebuild.
-fn relevant(root: &Path, out: &Path, path: &Path) -> Option<PathBuf> {
-    if path.starts_with(out) {
+fn relevant(root: &Path, out: Option<&Path>, path: &Path) -> Option<PathBuf> {
+    if out.is_some_and(|o| path.starts_with(o)) {
         return None;
     }
     let rel = path.strip_prefix(root).ok()?;
@@ -436,25 +495,60 @@ enum Target {
     NotFound,
 }
 
-/// Resolve the path part of a request (`/lesson/`, `/a%20b.png`) inside `out`.
-fn resolve(out: &Path, raw: &str) -> Target {
+/// The segments of a request path (`/a%20b/c.html` → `a b`, `c.html`) and whether it ends
+/// with `/`. `None` for anything that tries to leave the tree or is not a plain path: `..`
+/// (also percent-encoded), backslashes, NUL, invalid UTF-8.
+fn segments(raw: &str) -> Option<(Vec<String>, bool)> {
     if !raw.starts_with('/') || raw.contains('\\') {
-        return Target::NotFound;
+        return None;
     }
-    let Ok(decoded) = percent_decode_str(raw).decode_utf8() else {
-        return Target::NotFound;
-    };
+    let decoded = percent_decode_str(raw).decode_utf8().ok()?;
     if decoded.contains('\\') || decoded.contains('\0') {
-        return Target::NotFound;
+        return None;
     }
-    let mut path = out.to_path_buf();
+    let mut segs = Vec::new();
     for seg in decoded.split('/') {
         match seg {
             "" | "." => {}
-            ".." => return Target::NotFound,
-            s => path.push(s),
+            ".." => return None,
+            s => segs.push(s.to_string()),
         }
     }
+    Some((segs, decoded.ends_with('/')))
+}
+
+/// Resolve the path part of a request in the in-memory site.
+fn resolve_mem<'a>(site: &'a MemSite, raw: &str) -> Result<(&'a str, &'a OutputFile), Target> {
+    let Some((segs, dir)) = segments(raw) else {
+        return Err(Target::NotFound);
+    };
+    let key = segs.join("/");
+    let index = if key.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{key}/index.html")
+    };
+    if !dir {
+        if let Some((k, f)) = site.get_key_value(&key) {
+            return Ok((k, f));
+        }
+        if site.contains_key(&index) {
+            return Err(Target::Redirect(format!("{raw}/")));
+        }
+        return Err(Target::NotFound);
+    }
+    site.get_key_value(&index)
+        .map(|(k, f)| (k.as_str(), f))
+        .ok_or(Target::NotFound)
+}
+
+/// Resolve the path part of a request (`/lesson/`, `/a%20b.png`) inside `out`.
+fn resolve(out: &Path, raw: &str) -> Target {
+    let Some((segs, dir)) = segments(raw) else {
+        return Target::NotFound;
+    };
+    let mut path = out.to_path_buf();
+    path.extend(&segs);
     let Ok(base) = out.canonicalize() else {
         return Target::NotFound;
     };
@@ -466,7 +560,7 @@ fn resolve(out: &Path, raw: &str) -> Target {
         return Target::NotFound;
     };
     if real.is_dir() {
-        if !decoded.ends_with('/') {
+        if !dir {
             return Target::Redirect(format!("{raw}/"));
         }
         return match inside(&real.join("index.html")) {
@@ -562,33 +656,66 @@ fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
         );
         return;
     }
-    match resolve(&ctx.out, path) {
-        Target::File(file) => match std::fs::read(&file) {
-            Ok(bytes) => {
-                let ctype = content_type(&file);
-                let body = if ctype.starts_with("text/html") {
-                    inject(&bytes, state.generation)
-                } else {
-                    bytes
-                };
-                respond(req, 200, ctype, body);
-            }
-            Err(_) => not_found(req, ctx, state.generation),
-        },
-        Target::Redirect(to) => {
+    match find(&ctx.store, path) {
+        Found::File(file, bytes) => {
+            let ctype = content_type(&file);
+            let body = if ctype.starts_with("text/html") {
+                inject(&bytes, state.generation)
+            } else {
+                bytes
+            };
+            respond(req, 200, ctype, body);
+        }
+        Found::Redirect(to) => {
             let resp = tiny_http::Response::empty(301)
                 .with_header(header("Location", &to))
                 .with_header(header("Cache-Control", "no-store"));
             let _ = req.respond(resp);
         }
-        Target::NotFound => not_found(req, ctx, state.generation),
+        Found::NotFound => not_found(req, ctx, state.generation),
+    }
+}
+
+/// What a request path finds in the served site.
+enum Found {
+    /// A file's path (for its type) and its bytes.
+    File(PathBuf, Vec<u8>),
+    Redirect(String),
+    NotFound,
+}
+
+fn find(store: &Store, path: &str) -> Found {
+    match store {
+        Store::Disk(out) => match resolve(out, path) {
+            Target::File(file) => match std::fs::read(&file) {
+                Ok(bytes) => Found::File(file, bytes),
+                Err(_) => Found::NotFound,
+            },
+            Target::Redirect(to) => Found::Redirect(to),
+            Target::NotFound => Found::NotFound,
+        },
+        Store::Memory(slot) => {
+            let site = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+            match resolve_mem(&site, path) {
+                Ok((key, OutputFile::Bytes { bytes, .. })) => {
+                    Found::File(PathBuf::from(key), bytes.clone())
+                }
+                // Copied files (assets, theme files) are read from their source.
+                Ok((key, OutputFile::Copy { from, .. })) => match std::fs::read(from) {
+                    Ok(bytes) => Found::File(PathBuf::from(key), bytes),
+                    Err(_) => Found::NotFound,
+                },
+                Err(Target::Redirect(to)) => Found::Redirect(to),
+                Err(_) => Found::NotFound,
+            }
+        }
     }
 }
 
 /// 404, with the site's own 404 page when it has one.
 fn not_found(req: tiny_http::Request, ctx: &Ctx, generation: u64) {
-    if let Target::File(page) = resolve(&ctx.out, "/404.html") {
-        if let Ok(bytes) = std::fs::read(page) {
+    if let Found::File(_, bytes) = find(&ctx.store, "/404.html") {
+        {
             respond(
                 req,
                 404,
@@ -767,6 +894,38 @@ mod tests {
     }
 
     #[test]
+    fn resolves_in_memory() {
+        let file = |p: &str| OutputFile::Bytes {
+            path: PathBuf::from(p),
+            bytes: p.as_bytes().to_vec(),
+        };
+        let site = mem_site(vec![
+            file("index.html"),
+            file("lesson/index.html"),
+            file("a b.css"),
+        ])
+        .unwrap();
+        let key = |raw: &str| resolve_mem(&site, raw).map(|(k, _)| k.to_string());
+        assert_eq!(key("/"), Ok("index.html".into()));
+        assert_eq!(key("/lesson/"), Ok("lesson/index.html".into()));
+        assert_eq!(key("/lesson"), Err(Target::Redirect("/lesson/".into())));
+        assert_eq!(key("/a%20b.css"), Ok("a b.css".into()));
+        for bad in [
+            "/../index.html",
+            "/%2e%2e/index.html",
+            "/lesson/../index.html",
+            "/..%2findex.html",
+            "/lesson\\index.html",
+            "/missing.html",
+            "index.html",
+        ] {
+            assert_eq!(key(bad), Err(Target::NotFound), "{bad}");
+        }
+        assert!(mem_site(vec![file("a.html"), file("a.html")]).is_err());
+        assert!(mem_site(vec![file("../a.html")]).is_err());
+    }
+
+    #[test]
     fn injects_before_the_last_body_end() {
         let html = b"<html><body><p>x</p></BODY></html>";
         let out = String::from_utf8(inject(html, 3)).unwrap();
@@ -789,7 +948,7 @@ mod tests {
     fn watches_only_sources() {
         let root = Path::new("/s");
         let out = Path::new("/s/public");
-        let yes = |p: &str| relevant(root, out, Path::new(p)).is_some();
+        let yes = |p: &str| relevant(root, Some(out), Path::new(p)).is_some();
         assert!(yes("/s/content/a.md"));
         assert!(yes("/s/site.yaml"));
         assert!(yes("/s/themes/default/templates/page.html"));

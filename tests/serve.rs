@@ -386,12 +386,43 @@ fn only_files_under_the_output_are_served() {
 }
 
 #[test]
-fn ctrl_c_stops_cleanly_and_removes_the_temporary_output() {
+fn the_in_memory_site_refuses_traversal_too() {
+    let site = Site::copy("valid", "basic");
+    let serving = Serving::start(&site, &[]);
+    for path in [
+        "/../site.yaml",
+        "/%2e%2e/site.yaml",
+        "/..%2fsite.yaml",
+        "/training/../../site.yaml",
+        "/..\\site.yaml",
+        "/%5c..%5csite.yaml",
+        "/content/intro.md",
+        "/no-such-page.html",
+    ] {
+        let r = serving.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.text().contains("title: Fixture report"), "{path}");
+    }
+    let r = serving.get("/intro.html");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("data-benchbook-serve"));
+    assert_eq!(serving.get("/training").status, 301);
+    assert_eq!(serving.get("/training/").status, 200);
+    let r = serving.get("/img/plot.svg");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type").as_deref(), Some("image/svg+xml"));
+    // The site's own 404 page, with the reload script.
+    let r = serving.get("/nowhere/deep/page.html");
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("data-benchbook-serve"), "{}", r.text());
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_and_leaves_nothing_behind() {
     let site = Site::copy("valid", "basic");
     let mut serving = Serving::start(&site, &[]);
     assert_eq!(serving.get("/").status, 200);
     let tmp_entries = || std::fs::read_dir(serving.tmp.path()).unwrap().count();
-    assert!(tmp_entries() > 0, "the site is built in TMPDIR");
     // SAFETY: signals our own child.
     unsafe {
         libc::kill(serving.child.id() as i32, libc::SIGINT);
@@ -405,7 +436,9 @@ fn ctrl_c_stops_cleanly_and_removes_the_temporary_output() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(130));
-    assert_eq!(tmp_entries(), 0, "the temporary output is removed");
+    assert!(serving.stderr().contains("serve: stopped"));
+    // The default output lives in memory: nothing was written anywhere.
+    assert_eq!(tmp_entries(), 0);
     assert!(!site.public().exists());
 }
 
