@@ -77,6 +77,12 @@ pub fn save(root: &Path, stored: &StoredBenchmark) -> anyhow::Result<bool> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // tempfile creates 0600 files; a committed, published result should be readable (0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.write_all(&bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", tmp.path().display()))?;
