@@ -19,6 +19,9 @@ pub struct BuildOptions {
     pub bench: BenchPolicy,
     /// No progress bar or summary from the bench stage.
     pub quiet: bool,
+    /// Leave out the search index and the print edition (`serve` makes them when they are
+    /// first asked for; `check` needs neither). They report no errors.
+    pub defer_reader_extras: bool,
 }
 
 /// What a build (or check) did.
@@ -93,12 +96,14 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     // Reader features: the offline search index (unless site.yaml says `search: false`) and
     // the print edition (src/search.rs, src/print.rs).
     let mut files = files;
-    if site.config.search {
-        files.push(crate::search::build_index(&site));
+    if !opts.defer_reader_extras {
+        if site.config.search {
+            files.push(crate::search::build_index(&site));
+        }
+        let css = crate::print::stylesheets(&files);
+        files.push(crate::print::print_page(&site, &css));
+        lap("search+print", &mut stages);
     }
-    let css = crate::print::stylesheets(&files);
-    files.push(crate::print::print_page(&site, &css));
-    lap("search+print", &mut stages);
     files.extend(measured.files.iter().cloned());
     Ok(Prepared {
         site,
@@ -189,6 +194,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
             drafts: args.drafts,
             bench: args.bench.clone(),
             quiet: global.quiet,
+            defer_reader_extras: false,
         },
     )?;
     for warning in &report.warnings {

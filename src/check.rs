@@ -53,6 +53,8 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
         quiet: true,
+        // The search index and the print edition report no errors.
+        defer_reader_extras: true,
     };
     let mut diags = Diagnostics::new();
     let prepared = match prepare(root, &opts) {

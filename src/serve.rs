@@ -202,6 +202,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             }
         },
         quiet: global.quiet,
+        defer_reader_extras: false,
     };
     let live = Arc::new(Live::default());
     let mut builder = Builder {
