@@ -6,7 +6,9 @@
 //!   badge in their place ([`BenchPolicy::missing_ok`]) instead of failing the build.
 //! - **Output**: by default the output files of the last good build are kept in memory and
 //!   swapped whole after each good rebuild (nothing is written: writing the 10,000-page
-//!   benchmark site's 450 MB took longer than everything else together). With `--out DIR` each
+//!   benchmark site's 450 MB took longer than everything else together). The search index
+//!   and the print edition are made when first asked for (they took 40% of a rebuild of that
+//!   site, and most previews never open them). With `--out DIR` each
 //!   rebuild is written by the write stage (a new tree swapped in whole) and served from disk.
 //!   Either way a failed rebuild leaves the last good site in place and served.
 //! - **Watching**: `content/`, `themes/`, `templates/`, `benchmarks/` and `site.yaml` under the
@@ -26,7 +28,7 @@
 use crate::build::{build_site, prepare, BuildOptions};
 use crate::cli::{BenchPolicy, Global, Interrupted, UsageError};
 use crate::diagnostics::Diagnostics;
-use crate::model::OutputFile;
+use crate::model::{OutputFile, Site};
 use anyhow::Context;
 use clap::Args;
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -35,7 +37,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 /// The reload channel's path (Server-Sent Events).
@@ -118,7 +120,43 @@ enum Store {
 }
 
 /// Output files by their path with `/` separators (`lesson/index.html`).
-type MemSite = HashMap<String, OutputFile>;
+type Files = HashMap<String, OutputFile>;
+
+/// One good build, in memory.
+#[derive(Default)]
+struct MemSite {
+    files: Files,
+    /// What the search index and the print edition are made from, when first asked for:
+    /// they are by far the slowest part of a build and most previews never open them.
+    extras: Option<Extras>,
+}
+
+struct Extras {
+    site: Site,
+    /// The theme's style sheets (for the print edition).
+    css: Vec<String>,
+    search: OnceLock<OutputFile>,
+    print: OnceLock<OutputFile>,
+}
+
+impl MemSite {
+    /// The search index or the print edition of this build, made on first use.
+    fn extra(&self, raw: &str) -> Option<&OutputFile> {
+        let x = self.extras.as_ref()?;
+        let (segs, _) = segments(raw)?;
+        let key = segs.join("/");
+        if key == crate::search::INDEX_FILE && x.site.config.search {
+            Some(x.search.get_or_init(|| crate::search::build_index(&x.site)))
+        } else if key == crate::print::PRINT_FILE {
+            Some(
+                x.print
+                    .get_or_init(|| crate::print::print_page(&x.site, &x.css)),
+            )
+        } else {
+            None
+        }
+    }
+}
 
 /// `path` (relative, plain) as a [`MemSite`] key.
 fn mem_key(path: &Path) -> Option<String> {
@@ -133,7 +171,7 @@ fn mem_key(path: &Path) -> Option<String> {
 }
 
 /// The output files of a build, keyed for serving; two files on one path are an error.
-fn mem_site(files: Vec<OutputFile>) -> anyhow::Result<MemSite> {
+fn mem_site(files: Vec<OutputFile>) -> anyhow::Result<Files> {
     let mut map = HashMap::with_capacity(files.len());
     for f in files {
         let Some(key) = mem_key(f.path()) else {
@@ -159,7 +197,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the site root {}", global.root.display()))?;
     let store = Arc::new(match &args.out {
         Some(out) => Store::Disk(crate::write::check_out_dir(&root, out)?),
-        None => Store::Memory(RwLock::new(Arc::new(MemSite::new()))),
+        None => Store::Memory(RwLock::new(Arc::new(MemSite::default()))),
     });
     let out = match &*store {
         Store::Disk(out) => Some(out.clone()),
@@ -202,7 +240,8 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             }
         },
         quiet: global.quiet,
-        defer_reader_extras: false,
+        // In memory, the search index and the print edition are made on request.
+        defer_reader_extras: args.out.is_none(),
     };
     let live = Arc::new(Live::default());
     let mut builder = Builder {
@@ -346,7 +385,16 @@ impl Builder {
                 let pages = p.site.pages.len() + p.site.sections.len();
                 let mut stages = p.stages;
                 let swap = Instant::now();
-                let site = Arc::new(mem_site(p.files)?);
+                let css = crate::print::stylesheets(&p.files);
+                let site = Arc::new(MemSite {
+                    files: mem_site(p.files)?,
+                    extras: Some(Extras {
+                        site: p.site,
+                        css,
+                        search: OnceLock::new(),
+                        print: OnceLock::new(),
+                    }),
+                });
                 // The previous site is freed here, outside the lock.
                 let old =
                     std::mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), site);
@@ -519,7 +567,7 @@ fn segments(raw: &str) -> Option<(Vec<String>, bool)> {
 }
 
 /// Resolve the path part of a request in the in-memory site.
-fn resolve_mem<'a>(site: &'a MemSite, raw: &str) -> Result<(&'a str, &'a OutputFile), Target> {
+fn resolve_mem<'a>(site: &'a Files, raw: &str) -> Result<(&'a str, &'a OutputFile), Target> {
     let Some((segs, dir)) = segments(raw) else {
         return Err(Target::NotFound);
     };
@@ -697,7 +745,10 @@ fn find(store: &Store, path: &str) -> Found {
         },
         Store::Memory(slot) => {
             let site = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
-            match resolve_mem(&site, path) {
+            if let Some(OutputFile::Bytes { path: p, bytes }) = site.extra(path) {
+                return Found::File(p.clone(), bytes.clone());
+            }
+            match resolve_mem(&site.files, path) {
                 Ok((key, OutputFile::Bytes { bytes, .. })) => {
                     Found::File(PathBuf::from(key), bytes.clone())
                 }

@@ -411,6 +411,28 @@ fn the_in_memory_site_refuses_traversal_too() {
     let r = serving.get("/img/plot.svg");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type").as_deref(), Some("image/svg+xml"));
+    // The search index and the print edition, made on request, are the ones `build` writes.
+    site.build().expect("build");
+    let js = serving.get("/search-index.js");
+    assert_eq!(js.status, 200);
+    assert_eq!(
+        js.header("content-type").as_deref(),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        js.body,
+        std::fs::read(site.public().join("search-index.js")).unwrap()
+    );
+    let print = serving.get("/print.html").text();
+    let start = print
+        .find("<script data-benchbook-serve>")
+        .expect("the script");
+    let end = start + print[start..].find("</script>\n").unwrap() + "</script>\n".len();
+    let without = format!("{}{}", &print[..start], &print[end..]);
+    assert_eq!(
+        without,
+        std::fs::read_to_string(site.public().join("print.html")).unwrap()
+    );
     // The site's own 404 page, with the reload script.
     let r = serving.get("/nowhere/deep/page.html");
     assert_eq!(r.status, 404);
