@@ -220,7 +220,7 @@ pub(crate) fn build_locked(
             .args(["-p", &package])
             .env("CARGO_TARGET_DIR", &target)
             .stdin(Stdio::null());
-        for (k, v) in &runner.build_env {
+        for (k, v) in shared_build_env(pins, runner) {
             cmd.env(k, substitute(v, &vars));
         }
         if !quiet {
@@ -278,6 +278,23 @@ pub(crate) fn build_locked(
         return Ok(Built { program, seconds });
     }
     bail!("the sources of runner `{name}` keep changing while it is built; run again when they are saved")
+}
+
+/// The build environment of every runner together (this runner's values win): the runners
+/// share a target dir and build dependencies whose build scripts watch these variables
+/// (bzip2-sys runs pkg-config, which watches PKG_CONFIG_PATH), so building them with
+/// different environments would rebuild tch or tensorflow from scratch on every switch.
+fn shared_build_env<'p>(pins: &'p Pins, runner: &'p RunnerPins) -> BTreeMap<&'p str, &'p str> {
+    let mut env = BTreeMap::new();
+    for r in pins.runners.values() {
+        for (k, v) in &r.build_env {
+            env.insert(k.as_str(), v.as_str());
+        }
+    }
+    for (k, v) in &runner.build_env {
+        env.insert(k.as_str(), v.as_str());
+    }
+    env
 }
 
 /// Copy the built binary into its fingerprint dir (temporary dir + rename).
@@ -418,6 +435,14 @@ mod tests {
             before,
             "the libtorch pins count"
         );
+    }
+
+    #[test]
+    fn every_runner_is_built_with_the_same_environment() {
+        let pins = Pins::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let torch = shared_build_env(&pins, &pins.runners["torch"]);
+        assert_eq!(torch, shared_build_env(&pins, &pins.runners["tensorflow"]));
+        assert!(torch.contains_key("LIBTORCH") && torch.contains_key("PKG_CONFIG_PATH"));
     }
 
     #[test]
