@@ -784,7 +784,7 @@ pub(crate) fn environment(
         }
     }
     let mut s = format!(
-        "{}<aside class=\"bb-env\" aria-label=\"How {} was measured\"><p class=\"bb-env-title\"><strong>How this was measured: {}</strong></p><dl>",
+        "{}<aside class=\"bb-env\" role=\"note\" aria-label=\"How {} was measured\"><p class=\"bb-env-title\"><strong>How this was measured: {}</strong></p><dl>",
         stale_note(b),
         esc_line(&b.decl.title),
         esc_line(&b.decl.title)

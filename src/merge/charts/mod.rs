@@ -55,13 +55,21 @@ pub fn figure(chart: &dyn Chart, id: &str, caption: &str, extra_class: &str) -> 
         format!("bb-chart {extra_class}")
     };
     format!(
-        "<figure class=\"{class}\" id=\"{id}\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h}\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"inherit\" font-size=\"13\" fill=\"currentColor\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc><text class=\"bb-chart-title\" x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{}</text>{svg}</svg><details><summary>Data</summary>{}</details><figcaption>{caption}</figcaption></figure>",
+        "<figure class=\"{class}\" id=\"{id}\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h}\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"inherit\" font-size=\"13\" fill=\"currentColor\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc><text class=\"bb-chart-title\" x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"{}\" font-weight=\"bold\">{}</text>{svg}</svg><details><summary>Data</summary>{}</details><figcaption>{caption}</figcaption></figure>",
         esc(chart.title()),
         esc(&chart.description()),
         WIDTH / 2.0,
+        title_size(chart.title()),
         esc(chart.title()),
         chart.data_table(),
     )
+}
+
+/// Font size of the title drawn at the top: 15, smaller for a title that would not fit the
+/// chart's width (bold sans-serif glyphs average about 0.6 em), never below 9.
+fn title_size(title: &str) -> String {
+    let fit = (WIDTH - 16.0) / (0.6 * title.chars().count().max(1) as f64);
+    format!("{:.1}", fit.clamp(9.0, 15.0))
 }
 
 /// One axis: its range, scale, ticks and label.
