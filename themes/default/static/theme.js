@@ -41,13 +41,14 @@
     }
   }
 
-  // Wide code blocks, tables and charts scroll inside their box: make each one that
-  // actually scrolls reachable by keyboard (arrow keys scroll a focused box).
+  // Wide code blocks, tables and charts scroll inside their box (long error messages also
+  // scroll down inside theirs): make each one that actually scrolls reachable by keyboard
+  // (arrow keys scroll a focused box).
   function focusableScrollers() {
-    var boxes = document.querySelectorAll("main pre, main table, main .table-wrap, main .bb-table-wrap, main figure.bb-chart");
+    var boxes = document.querySelectorAll("main pre, main table, main .table-wrap, main .bb-table-wrap, main .bb-probes, main figure.bb-chart");
     for (var i = 0; i < boxes.length; i++) {
       var el = boxes[i];
-      if (el.scrollWidth > el.clientWidth + 1) {
+      if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
         if (!el.hasAttribute("tabindex")) {
           el.setAttribute("tabindex", "0");
           el.setAttribute("data-bb-scroll", "");
