@@ -36,6 +36,7 @@ use crate::model::{OutputFile, Page, Site};
 use crate::render::links::url_path;
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -72,7 +73,11 @@ pub fn fold(word: &str) -> String {
 
 /// Whether `c` belongs to a word (letters, digits, and the marks that decorate them).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 /// Whether words of this language are stemmed (English only, Porter2).
@@ -80,14 +85,24 @@ pub fn stems_language(language: &str) -> bool {
     language.to_ascii_lowercase().starts_with("en")
 }
 
-/// Calls `emit(token, is_word)` for each word and each punctuation run of `text`, with
-/// whitespace collapsed to one space and the single space between two words left out.
-fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
+/// Calls `emit(token, in_text, is_word)` for each word and each punctuation run of `text`,
+/// with whitespace collapsed to one space and the single space between two words left
+/// out. `in_text` is the token as a slice of `text` when it is one (no whitespace had to
+/// be collapsed); otherwise `token` lives only during the call.
+fn for_each_token<'a>(text: &'a str, mut emit: impl FnMut(&str, Option<&'a str>, bool)) {
     let text = text.trim();
     let mut sep = String::new();
-    let mut flush = |run: &str, word: bool, sep: &mut String| {
+    let mut flush = |run: &'a str, word: bool| {
         if word {
-            emit(run, true);
+            emit(run, Some(run), true);
+            return;
+        }
+        // The text is trimmed, so a run of whitespace only lies between two words.
+        if run == " " {
+            return;
+        }
+        if !run.contains(|c: char| c.is_whitespace()) {
+            emit(run, Some(run), false);
             return;
         }
         sep.clear();
@@ -106,28 +121,81 @@ fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
         if space {
             sep.push(' ');
         }
-        // The text is trimmed, so a run of whitespace only lies between two words.
-        if sep != " " {
-            emit(sep, false);
+        if sep == run {
+            emit(run, Some(run), false);
+        } else if sep != " " {
+            emit(&sep, None, false);
         }
     };
+    let bytes = text.as_bytes();
     let mut start = 0;
     let mut in_word: Option<bool> = None;
-    for (i, c) in text.char_indices() {
-        let w = is_word_char(c);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (w, len) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (is_word_char(c), c.len_utf8())
+        };
         match in_word {
-            Some(prev) if prev == w => continue,
+            Some(prev) if prev == w => {}
             Some(prev) => {
-                flush(&text[start..i], prev, &mut sep);
+                flush(&text[start..i], prev);
                 start = i;
+                in_word = Some(w);
             }
-            None => {}
+            None => in_word = Some(w),
         }
-        in_word = Some(w);
+        i += len;
     }
     if let Some(prev) = in_word {
-        flush(&text[start..], prev, &mut sep);
+        flush(&text[start..], prev);
     }
+}
+
+/// The tokens of a slice of texts, numbered in order of first appearance.
+struct Chunk<'a> {
+    /// Each distinct token and whether it is a word.
+    tokens: Vec<(Cow<'a, str>, bool)>,
+    counts: Vec<u64>,
+    /// Token numbers of all the texts, one after the other.
+    stream: Vec<u32>,
+    /// End of each text in `stream`.
+    ends: Vec<usize>,
+}
+
+fn tokenize_chunk<'a>(texts: &[&'a str]) -> Chunk<'a> {
+    let mut ids: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
+    let mut chunk = Chunk {
+        tokens: Vec::new(),
+        counts: Vec::new(),
+        stream: Vec::new(),
+        ends: Vec::with_capacity(texts.len()),
+    };
+    for t in texts {
+        for_each_token(t, |tok, in_text, word| {
+            let id = match ids.get(tok) {
+                Some(&id) => id,
+                None => {
+                    let id = chunk.tokens.len() as u32;
+                    let tok: Cow<'a, str> = match in_text {
+                        Some(slice) => Cow::Borrowed(slice),
+                        None => Cow::Owned(tok.to_string()),
+                    };
+                    chunk.tokens.push((tok.clone(), word));
+                    chunk.counts.push(0);
+                    ids.insert(tok, id);
+                    id
+                }
+            };
+            chunk.counts[id as usize] += 1;
+            chunk.stream.push(id);
+        });
+        chunk.ends.push(chunk.stream.len());
+    }
+    chunk
 }
 
 /// Appends `n` as a variable-length number (leading digits, then one final digit).
@@ -275,38 +343,49 @@ pub fn build_index(site: &Site) -> OutputFile {
         texts.push(&d.body);
     }
 
-    // Pass 1: word frequencies, in parallel.
-    let counts: HashMap<String, (u64, bool)> = texts
-        .par_iter()
-        .fold(HashMap::new, |mut m: HashMap<String, (u64, bool)>, t| {
-            for_each_token(t, |tok, word| {
-                if let Some(e) = m.get_mut(tok) {
-                    e.0 += 1;
-                } else {
-                    m.insert(tok.to_string(), (1, word));
-                }
-            });
-            m
-        })
-        .reduce(HashMap::new, |mut a, b| {
-            for (k, (n, w)) in b {
-                a.entry(k).or_insert((0, w)).0 += n;
-            }
-            a
-        });
-    let mut words: Vec<(String, u64, bool)> =
-        counts.into_iter().map(|(k, (n, w))| (k, n, w)).collect();
-    words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let word_ids: HashMap<&str, usize> = words
+    // Every text tokenized once, in parallel chunks, each numbering its own tokens.
+    // A few chunks per thread: fewer chunks, fewer vocabularies to merge.
+    let chunk_len = (texts.len() / (rayon::current_num_threads() * 4)).max(256);
+    let chunks: Vec<Chunk> = texts.par_chunks(chunk_len).map(tokenize_chunk).collect();
+    // One vocabulary: each chunk's numbers mapped to global ones, counts added up.
+    let mut global: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut vocab: Vec<(&str, u64, bool)> = Vec::new();
+    let local_to_global: Vec<Vec<u32>> = chunks
         .iter()
-        .enumerate()
-        .map(|(i, w)| (w.0.as_str(), i))
+        .map(|c| {
+            c.tokens
+                .iter()
+                .zip(&c.counts)
+                .map(|((tok, word), &n)| {
+                    let id = *global.entry(tok.as_ref()).or_insert_with(|| {
+                        vocab.push((tok.as_ref(), 0, *word));
+                        (vocab.len() - 1) as u32
+                    });
+                    vocab[id as usize].1 += n;
+                    id
+                })
+                .collect()
+        })
+        .collect();
+    // Most frequent first (shortest numbers), ties by text for a deterministic index.
+    let mut order: Vec<u32> = (0..vocab.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&vocab[a as usize], &vocab[b as usize]);
+        b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
+    });
+    let mut rank = vec![0u32; vocab.len()];
+    for (r, &g) in order.iter().enumerate() {
+        rank[g as usize] = r as u32;
+    }
+    let words: Vec<(&str, bool)> = order
+        .iter()
+        .map(|&g| (vocab[g as usize].0, vocab[g as usize].2))
         .collect();
 
     // Search keys and stems.
     let keys: Vec<Option<String>> = words
         .par_iter()
-        .map(|(w, _, is_word)| Some(fold(w)).filter(|k| *is_word && !k.is_empty()))
+        .map(|(w, is_word)| Some(fold(w)).filter(|k| *is_word && !k.is_empty()))
         .collect();
     let mut terms: Vec<String> = keys.iter().flatten().cloned().collect();
     sort_utf16(&mut terms);
@@ -340,13 +419,21 @@ pub fn build_index(site: &Site) -> OutputFile {
         (None, None)
     };
 
-    // Pass 2: encode every text, in parallel.
-    let encoded: Vec<String> = texts
+    // Every text written with the final numbers, in parallel.
+    let rank = &rank;
+    let encoded: Vec<String> = chunks
         .par_iter()
-        .map(|t| {
-            let mut s = String::with_capacity(t.len() / 3);
-            for_each_token(t, |tok, _| push_number(&mut s, word_ids[tok]));
-            s
+        .zip(&local_to_global)
+        .flat_map_iter(|(c, to_global)| {
+            let mut start = 0;
+            c.ends.iter().map(move |&end| {
+                let mut s = String::with_capacity((end - start) * 2);
+                for &tok in &c.stream[start..end] {
+                    push_number(&mut s, rank[to_global[tok as usize] as usize] as usize);
+                }
+                start = end;
+                s
+            })
         })
         .collect();
     let mut encoded = encoded.into_iter();
@@ -366,7 +453,7 @@ pub fn build_index(site: &Site) -> OutputFile {
     let index = IndexJson {
         v: 1,
         lang: site.config.language.clone(),
-        words: words.into_iter().map(|w| w.0).collect(),
+        words: words.iter().map(|w| w.0.to_string()).collect(),
         terms,
         wt,
         stems,
@@ -520,7 +607,7 @@ mod tests {
 
     fn tokens(text: &str) -> Vec<(String, bool)> {
         let mut v = Vec::new();
-        for_each_token(text, |t, w| v.push((t.to_string(), w)));
+        for_each_token(text, |t, _, w| v.push((t.to_string(), w)));
         v
     }
 
