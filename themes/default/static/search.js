@@ -301,7 +301,8 @@
       for (j = T.start[i]; j < T.start[i + 1]; j++) tm |= mask[T.tok[j]];
       ix.titleMask[i] = tm;
     }
-    var found = [];
+    // The best `limit` results, kept sorted while scanning (no sort of every match).
+    var best = [], total = 0;
     for (var d = 0; d < ix.docs.length; d++) {
       var doc = ix.docs[d], page = doc[0], top = doc[1] === '' && doc[2] === 0;
       var hm = 0, bm = 0, hits = 0, first = -1;
@@ -316,10 +317,14 @@
       var score = popcount(hm) * 6 + popcount(bm) * 3 + Math.min(hits, 10) * 0.2;
       if (top) score += popcount(tmask) * 8;
       if (!(hm | bm) && top) score -= 1;
-      found.push({ doc: d, score: score, hit: first });
+      total++;
+      if (best.length === limit && score <= best[limit - 1].score) continue;
+      var lo = 0, hi = best.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (best[mid].score >= score) lo = mid + 1; else hi = mid; }
+      best.splice(lo, 0, { doc: d, score: score, hit: first });
+      if (best.length > limit) best.pop();
     }
-    found.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
-    return { total: found.length, results: found.slice(0, limit) };
+    return { total: total, results: best };
   }
 
   /* ------------------------------------------------------------------ text out -- */
