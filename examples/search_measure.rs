@@ -21,12 +21,74 @@ use std::path::Path;
 use std::time::Instant;
 
 const FUNCTION_WORDS: &[&str] = &[
-    "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "with", "was", "on",
-    "be", "by", "this", "are", "from", "at", "or", "an", "which", "not", "have", "but", "can",
-    "their", "more", "one", "all", "when", "each", "both", "than", "its", "so", "how", "per",
-    "run", "time", "model", "step", "batch", "memory", "speed", "result", "first", "same",
-    "two", "we", "what", "if", "there", "between", "after", "before", "only", "also", "into",
-    "training", "tensor", "framework", "benchmark", "measured", "median", "seconds", "graph",
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "with",
+    "was",
+    "on",
+    "be",
+    "by",
+    "this",
+    "are",
+    "from",
+    "at",
+    "or",
+    "an",
+    "which",
+    "not",
+    "have",
+    "but",
+    "can",
+    "their",
+    "more",
+    "one",
+    "all",
+    "when",
+    "each",
+    "both",
+    "than",
+    "its",
+    "so",
+    "how",
+    "per",
+    "run",
+    "time",
+    "model",
+    "step",
+    "batch",
+    "memory",
+    "speed",
+    "result",
+    "first",
+    "same",
+    "two",
+    "we",
+    "what",
+    "if",
+    "there",
+    "between",
+    "after",
+    "before",
+    "only",
+    "also",
+    "into",
+    "training",
+    "tensor",
+    "framework",
+    "benchmark",
+    "measured",
+    "median",
+    "seconds",
+    "graph",
 ];
 
 struct Rng(u64);
@@ -62,8 +124,8 @@ fn capitalised(w: &str, out: &mut String) {
 impl Words {
     fn new(rng: &mut Rng, size: usize) -> Words {
         const ONSETS: &[&str] = &[
-            "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w",
-            "st", "tr", "pr", "gr", "ch", "sh", "th", "pl", "cr", "sp",
+            "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "st",
+            "tr", "pr", "gr", "ch", "sh", "th", "pl", "cr", "sp",
         ];
         const NUCLEI: &[&str] = &["a", "e", "i", "o", "u", "ea", "io", "ou", "ai"];
         const CODAS: &[&str] = &["", "", "n", "r", "s", "t", "l", "nd", "st", "ng", "ck"];
@@ -181,7 +243,7 @@ fn page(words: &Words, rng: &mut Rng, n: usize, title: &str) -> String {
         }
         words.paragraph(rng, &mut s);
     }
-    if n % 10 == 0 {
+    if n.is_multiple_of(10) {
         let mut q = String::new();
         words.sentence(rng, &mut q);
         let _ = write!(
@@ -264,9 +326,9 @@ fn measure(dir: &Path) {
     let t_print = t.elapsed();
     let size = |f: &OutputFile| match f {
         OutputFile::Bytes { bytes, .. } => bytes.len(),
-        OutputFile::Copy { from, .. } => {
-            std::fs::metadata(from).map(|m| m.len() as usize).unwrap_or(0)
-        }
+        OutputFile::Copy { from, .. } => std::fs::metadata(from)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0),
     };
     let html: usize = files
         .iter()
