@@ -34,8 +34,8 @@
 //! | `gen_site` (templated lessons) | 312 MB | 33.9 MB (10.9 %) | 5.2 MB (1.7 %) |
 //! | `search_measure prose` (Zipf prose) | 202 MB | 131 MB (65 %) | 16.3 MB (8.1 %) |
 //!
-//! The target is 15 % of the HTML, with snippets; elasticlunr misses it without even
-//! storing the text, and it cannot be loaded lazily in parts either. This format keeps one
+//! The target is 15 % of the HTML, with snippets; elasticlunr misses it on real prose without
+//! even storing the text. This format keeps one
 //! compressed copy of the text and nothing else.
 
 use crate::model::{OutputFile, Page, Site};
