@@ -150,7 +150,10 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
             let url = url_path(&page.output);
             let prefix = &prefixes[&url];
             let mut a = String::with_capacity(
-                page.rendered.as_ref().map_or(0, |r| r.html.len() + r.html.len() / 8) + 256,
+                page.rendered
+                    .as_ref()
+                    .map_or(0, |r| r.html.len() + r.html.len() / 8)
+                    + 256,
             );
             a.push_str("<article class=\"print-page\" id=\"");
             a.push_str(&escape(prefix));
