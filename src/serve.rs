@@ -655,31 +655,52 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    // Names and values here are ours (ASCII); a failure would be a bug, so fall back to a
-    // harmless header rather than panic.
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| {
-        tiny_http::Header::from_bytes(&b"X-Benchbook"[..], &b"bad-header"[..])
-            .expect("a constant header is valid")
-    })
+/// Answer `req` and close its connection. The answer is written by hand because tiny_http
+/// drops a `Connection: close` header (tiny-http issue 244) and serves each connection on a
+/// pool thread for as long as it stays open: a connection queued behind kept-alive ones
+/// (a browser opens six at once, and the reload channel never ends) was left unread, and
+/// pages never finished loading.
+fn send(req: tiny_http::Request, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+    let head_only = *req.method() == tiny_http::Method::Head;
+    let reason = match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        503 => "Service Unavailable",
+        _ => "",
+    };
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut w = req.into_writer();
+    let _ = w
+        .write_all(head.as_bytes())
+        .and_then(|_| if head_only { Ok(()) } else { w.write_all(body) })
+        .and_then(|_| w.flush());
 }
 
 fn respond(req: tiny_http::Request, status: u16, ctype: &str, body: Vec<u8>) {
-    let resp = tiny_http::Response::from_data(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", ctype))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    let _ = req.respond(resp);
+    send(req, status, &[("Content-Type", ctype)], &body);
 }
 
 fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
     use tiny_http::Method;
     if !matches!(req.method(), Method::Get | Method::Head) {
-        let resp = tiny_http::Response::from_string("405 method not allowed\n")
-            .with_status_code(405)
-            .with_header(header("Allow", "GET, HEAD"));
-        let _ = req.respond(resp);
+        send(
+            req,
+            405,
+            &[
+                ("Allow", "GET, HEAD"),
+                ("Content-Type", "text/plain; charset=utf-8"),
+            ],
+            b"405 method not allowed\n",
+        );
         return;
     }
     let url = req.url().to_string();
@@ -716,10 +737,7 @@ fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
             respond(req, 200, ctype, body);
         }
         Found::Redirect(to) => {
-            let resp = tiny_http::Response::empty(301)
-                .with_header(header("Location", &to))
-                .with_header(header("Cache-Control", "no-store"));
-            let _ = req.respond(resp);
+            send(req, 301, &[("Location", &to)], b"");
         }
         Found::NotFound => not_found(req, ctx, state.generation),
     }
