@@ -2,7 +2,8 @@
 // flagship report, opened from file://.
 //
 //   node flagship-browser.js <site-dir> <screenshot-dir>
-//     Starts at index.html and follows the sidebar to every lesson (navigation works from disk);
+//     Starts at index.html and reads the whole report by clicking "next" (navigation works from
+//     disk);
 //     on each page: every SVG chart and confusion matrix is visible and has a real size; the
 //     first quiz whose choices are marked answers when clicked; at 375 px nothing is wider than
 //     the viewport. Saves a screenshot of every page (desktop and phone).
@@ -43,14 +44,15 @@ async function main() {
   const report = { pages: [], charts: 0, confusion: 0, quiz: null };
   try {
     await page.goto(fileUrl(path.join(siteDir, 'index.html')));
-    // Navigation: collect the sidebar's links from the home page and follow each by clicking.
-    const links = await page.$$eval('nav a[href$=".html"]', (as) =>
-      [...new Set(as.map((a) => a.getAttribute('href')))]);
-    if (links.length < 10) problems.push(`sidebar has only ${links.length} links`);
-    for (const href of links) {
-      await page.goto(fileUrl(path.join(siteDir, 'index.html')));
-      await page.click(`nav a[href="${href}"]`);
-      await page.waitForLoadState('load');
+    // Navigation: the sidebar lists the sections; then read the whole report in order by
+    // clicking "next" on every page, as a reader would, from file://.
+    const sections = await page.$$eval('nav a[href$=".html"]', (as) => as.length);
+    if (sections < 4) problems.push(`the home page's sidebar has only ${sections} links`);
+    const seen = new Set();
+    for (let step = 0; step < 100; step++) {
+      const href = path.relative(path.resolve(siteDir), decodeURIComponent(new URL(page.url()).pathname));
+      if (seen.has(href)) { problems.push(`"next" loops back to ${href}`); break; }
+      seen.add(href);
       const url = page.url();
       if (!url.startsWith('file:')) problems.push(`${href}: navigated to ${url}`);
       const title = await page.title();
@@ -91,6 +93,10 @@ async function main() {
         }
       }
       report.pages.push({ href, title, charts: figures.length, confusion });
+      const next = page.locator('a[rel="next"]').first();
+      if (!(await next.count())) break;
+      await next.click();
+      await page.waitForLoadState('load');
     }
     if (!report.quiz) problems.push('no quiz with choices was found');
     if (report.charts < 5) problems.push(`only ${report.charts} charts on the whole site`);
