@@ -816,18 +816,25 @@ pub(crate) fn environment(
                 t.intra_op, t.inter_op
             )
         });
+        // The runner's own facts can be long (build configurations): folded, one per line.
         let facts: Vec<String> = rep
             .result
             .info
             .iter()
-            .map(|(k, v)| format!("{k}: {}", truncate(&brief(v), 120)))
+            .map(|(k, v)| {
+                format!(
+                    "<li>{}: {}</li>",
+                    esc_line(k),
+                    esc_line(&truncate(&brief(v), 160))
+                )
+            })
             .collect();
         let facts = if facts.is_empty() {
             String::new()
         } else {
             format!(
-                " <span class=\"bb-env-facts\">({})</span>",
-                esc(&facts.join("; "))
+                " <details class=\"bb-env-facts\"><summary>what the runner reported</summary><ul>{}</ul></details>",
+                facts.join("")
             )
         };
         runner_items.push(format!(
