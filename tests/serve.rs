@@ -557,3 +557,48 @@ fn the_browser_shows_the_error_overlay_and_reloads() {
     );
     assert_eq!(report["reloaded"], true);
 }
+
+#[test]
+fn bench_opts_in_to_measuring_and_ctrl_c_still_stops() {
+    let site = Site::copy("check", "measured");
+    site.write(
+        "benchmarks/speed.yaml",
+        &format!(
+            "title: Speed\nrunners:\n  - {{name: fake, command: [{FAKE}]}}\nworkload: {{mode: ok}}\nrepetitions: 2\n"
+        ),
+    );
+    let mut serving = Serving::start(&site, &["--bench"]);
+    let page = serving.get("/speed.html").text();
+    assert!(!page.contains("bb-failed"), "{page}");
+    assert!(!page.contains("bb-stale"), "{page}");
+    let value = page
+        .split("median step time is ")
+        .nth(1)
+        .expect("the sentence with the value");
+    assert!(
+        value.starts_with(|c: char| c.is_ascii_digit()),
+        "a measured step time: {value}"
+    );
+    let log = std::fs::read_to_string(site.dir.path().join("fake.log")).unwrap();
+    assert_eq!(log.lines().filter(|l| l.starts_with("start ")).count(), 2);
+    assert!(site.root().join("benchmarks/results/speed.json").is_file());
+    // The bench step's own Ctrl-C guard came and went: serve's is armed again.
+    // SAFETY: signals our own child.
+    unsafe {
+        libc::kill(serving.child.id() as i32, libc::SIGINT);
+    }
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = serving.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        serving.stderr().contains("serve: stopped"),
+        "{}",
+        serving.stderr()
+    );
+}
