@@ -55,8 +55,8 @@ pub struct ServeArgs {
     /// Address to listen on; anything but loopback exposes the preview to the network
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub bind: IpAddr,
-    /// Output directory, relative to the current directory [default: a temporary directory,
-    /// removed on exit]
+    /// Also write the site to this directory (relative to the current directory) and serve it
+    /// from there [default: served from memory, nothing written]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Include pages marked `draft: true`
