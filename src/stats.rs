@@ -6,7 +6,8 @@
 //! - The standard deviation is the sample one (divisor n − 1). It is `None`, not zero, for a
 //!   single sample, and so is the coefficient of variation (stddev / |mean|).
 //! - The 95% confidence interval is the **percentile bootstrap of the median**:
-//!   [`BOOTSTRAP_RESAMPLES`] resamples with replacement, drawn from a ChaCha8 generator seeded
+//!   [`BOOTSTRAP_RESAMPLES`] resamples with replacement (for large sets the resample median is
+//!   drawn from its computed distribution: see `Resampler`), drawn from a ChaCha8 generator seeded
 //!   with [`BOOTSTRAP_SEED`], so the same samples always give the same interval. It is `None`
 //!   for a single sample. The median (not the mean) is what pages quote, so its interval is the
 //!   one shown beside it; timings are skewed, which a t interval of the mean would ignore.
@@ -231,20 +232,70 @@ fn outliers(samples: &[f64], median: f64, mad: f64) -> Vec<Outlier> {
 /// A resample is drawn as counts over the *sorted* samples (how many times each was picked),
 /// so its median is found by one walk over the counts instead of a selection: about four
 /// times faster than sorting or selecting each resample, with the same distribution.
+///
+/// From [`COMPUTED_BOOTSTRAP_MIN`] samples on, the resample's median is not drawn sample by
+/// sample but from its exact distribution: the r-th smallest of n draws is at most the k-th
+/// smallest sample exactly when at least r of the n draws fall among the k smallest, a
+/// Binomial(n, k/n) tail (taken here with its normal approximation, which is very close at
+/// this size), with r the lower middle rank. One uniform number and a binary search then
+/// replace n random draws, so runs of tens of thousands of steps summarise in microseconds.
 struct Resampler {
     sorted: Vec<f64>,
     counts: Vec<u32>,
+    /// For large sets: P(resample median <= sorted[k]) for every k.
+    cdf: Option<Vec<f64>>,
+}
+
+/// Sample count from which the bootstrap distribution of the median is computed, not drawn.
+pub const COMPUTED_BOOTSTRAP_MIN: usize = 500;
+
+/// Standard normal distribution function (Abramowitz & Stegun 7.1.26, error below 1.5e-7).
+fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-x * x).exp();
+    if z >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
 }
 
 impl Resampler {
     fn new(samples: &[f64]) -> Self {
+        let sorted = sorted(samples);
+        let n = sorted.len();
+        let cdf = (n >= COMPUTED_BOOTSTRAP_MIN).then(|| {
+            let r = (n + 1) / 2; // lower middle rank, 1-based
+            (1..=n)
+                .map(|k| {
+                    let p = k as f64 / n as f64;
+                    let var = n as f64 * p * (1.0 - p);
+                    if var == 0.0 {
+                        return 1.0;
+                    }
+                    // P(Binomial(n, p) >= r) with a continuity correction.
+                    1.0 - normal_cdf((r as f64 - 0.5 - n as f64 * p) / var.sqrt())
+                })
+                .collect()
+        });
         Resampler {
-            sorted: sorted(samples),
+            sorted,
             counts: vec![0; samples.len()],
+            cdf,
         }
     }
 
     fn median(&mut self, rng: &mut ChaCha8Rng) -> f64 {
+        if let Some(cdf) = &self.cdf {
+            let u: f64 = rng.gen();
+            let k = cdf.partition_point(|&c| c < u);
+            return self.sorted[k.min(self.sorted.len() - 1)];
+        }
         let n = self.sorted.len();
         self.counts.fill(0);
         for _ in 0..n {
@@ -400,6 +451,27 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]).unwrap(), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]).unwrap(), 2.5);
         assert_eq!(median(&[]), Err(StatsError::Empty));
+    }
+
+    #[test]
+    fn computed_bootstrap_agrees_with_the_drawn_one() {
+        // Skewed, step-time-like samples, large enough for the computed distribution.
+        let n = 2001;
+        let samples: Vec<f64> = (0..n)
+            .map(|i| 1.0 + ((i * 7919) % n) as f64 / n as f64)
+            .map(|u| u * u)
+            .collect();
+        let mut computed = Resampler::new(&samples);
+        assert!(computed.cdf.is_some());
+        let mut drawn = Resampler::new(&samples);
+        drawn.cdf = None;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let a = percentile_interval((0..2000).map(|_| computed.median(&mut rng)).collect());
+        let b = percentile_interval((0..2000).map(|_| drawn.median(&mut rng)).collect());
+        let width = b.high - b.low;
+        assert!((a.low - b.low).abs() < 0.15 * width, "{a:?} vs {b:?}");
+        assert!((a.high - b.high).abs() < 0.15 * width, "{a:?} vs {b:?}");
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
     }
 
     #[test]
