@@ -5,9 +5,38 @@ use std::path::Path;
 
 /// Units that make a number look measured: durations, sizes, rates, percentages, ratios.
 const UNITS: &[&str] = &[
-    "ns", "µs", "us", "ms", "s", "sec", "secs", "seconds", "second", "min", "minutes", "%", "x", "×",
-    "B", "KB", "kB", "KiB", "MB", "MiB", "GB", "GiB", "GFLOP/s", "GFLOPS", "TFLOP/s", "FLOP/s",
-    "items/s", "examples/s", "samples/s", "steps/s", "it/s", "times",
+    "ns",
+    "µs",
+    "us",
+    "ms",
+    "s",
+    "sec",
+    "secs",
+    "seconds",
+    "second",
+    "min",
+    "minutes",
+    "%",
+    "x",
+    "×",
+    "B",
+    "KB",
+    "kB",
+    "KiB",
+    "MB",
+    "MiB",
+    "GB",
+    "GiB",
+    "GFLOP/s",
+    "GFLOPS",
+    "TFLOP/s",
+    "FLOP/s",
+    "items/s",
+    "examples/s",
+    "samples/s",
+    "steps/s",
+    "it/s",
+    "times",
 ];
 
 /// Remove `{{ ... }}` expressions (they are computed from results), code spans and fenced code
@@ -70,12 +99,16 @@ fn measurement_like(text: &str) -> Vec<(usize, String)> {
         let chars: Vec<char> = line.chars().collect();
         let mut k = 0;
         while k < chars.len() {
-            if !chars[k].is_ascii_digit() || (k > 0 && (chars[k - 1].is_alphanumeric() || chars[k - 1] == '_')) {
+            if !chars[k].is_ascii_digit()
+                || (k > 0 && (chars[k - 1].is_alphanumeric() || chars[k - 1] == '_'))
+            {
                 k += 1;
                 continue;
             }
             let start = k;
-            while k < chars.len() && (chars[k].is_ascii_digit() || chars[k] == '.' || chars[k] == ',') {
+            while k < chars.len()
+                && (chars[k].is_ascii_digit() || chars[k] == '.' || chars[k] == ',')
+            {
                 k += 1;
             }
             let number: String = chars[start..k].iter().collect::<String>();
@@ -84,21 +117,28 @@ fn measurement_like(text: &str) -> Vec<(usize, String)> {
             let unit_text = after.trim_start();
             let unit: String = unit_text
                 .chars()
-                .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ';' | ')' | '(' | ':' | '.'))
+                .take_while(|c| {
+                    !c.is_whitespace() && !matches!(c, ',' | ';' | ')' | '(' | ':' | '.')
+                })
                 .collect();
             let spaced = after.len() != unit_text.len();
             let unit_matches = UNITS.iter().any(|u| {
                 unit == *u && (spaced || !matches!(*u, "times" | "seconds" | "second" | "minutes"))
             });
             // A bare decimal with two or more places (0.97, 12.34) is also measurement-like.
-            let long_decimal = number.split_once('.').is_some_and(|(_, frac)| frac.len() >= 2);
+            let long_decimal = number
+                .split_once('.')
+                .is_some_and(|(_, frac)| frac.len() >= 2);
             // The confidence level of an interval is a convention, not a measurement.
             let convention = unit == "%" && {
                 let next = unit_text[1..].trim_start();
                 next.starts_with("confidence") || next.starts_with("interval")
             };
             if unit_matches && !convention {
-                found.push((i + 1, format!("{number}{}{unit}", if spaced { " " } else { "" })));
+                found.push((
+                    i + 1,
+                    format!("{number}{}{unit}", if spaced { " " } else { "" }),
+                ));
             } else if long_decimal {
                 found.push((i + 1, number));
             }
@@ -109,12 +149,16 @@ fn measurement_like(text: &str) -> Vec<(usize, String)> {
 
 #[test]
 fn the_detector_catches_typed_figures_and_ignores_expressions() {
-    let text = "Step time was 3.2 ms and TensorFlow was 1.4x faster, 97% accurate, 0.973 overall.\n\
+    let text =
+        "Step time was 3.2 ms and TensorFlow was 1.4x faster, 97% accurate, 0.973 overall.\n\
                 It used 512 MiB.\n\
                 Batch 32, 30 epochs, 8,192 examples, threshold 0.5.\n\
                 Median {{ bench.a.torch.step_time.median }} with its 95% confidence interval.\n\
                 ```text\nlog: 12 ms\n```\n`45 ms` in code.\n";
-    let found: Vec<String> = measurement_like(&prose_without_expressions(text)).into_iter().map(|(_, f)| f).collect();
+    let found: Vec<String> = measurement_like(&prose_without_expressions(text))
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
     assert_eq!(found, vec!["3.2 ms", "1.4x", "97%", "0.973", "512 MiB"]);
 }
 
@@ -131,9 +175,19 @@ fn no_lesson_contains_a_hand_typed_measurement() {
         pages += 1;
         let text = std::fs::read_to_string(entry.path()).unwrap();
         for (line, figure) in measurement_like(&prose_without_expressions(&text)) {
-            offenders.push(format!("{}:{line}: {figure}", entry.path().strip_prefix(&content).unwrap().display()));
+            offenders.push(format!(
+                "{}:{line}: {figure}",
+                entry.path().strip_prefix(&content).unwrap().display()
+            ));
         }
     }
-    assert!(pages >= 9, "the flagship report should have its lessons, found {pages} pages");
-    assert!(offenders.is_empty(), "figures typed by hand (use an expression over a stored result):\n{}", offenders.join("\n"));
+    assert!(
+        pages >= 9,
+        "the flagship report should have its lessons, found {pages} pages"
+    );
+    assert!(
+        offenders.is_empty(),
+        "figures typed by hand (use an expression over a stored result):\n{}",
+        offenders.join("\n")
+    );
 }

@@ -58,12 +58,20 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
     let quiz = Selector::parse("form.quiz").unwrap();
     let failed = Selector::parse(".bb-failed").unwrap();
     for lesson in lessons {
-        let text = std::fs::read_to_string(out.join(lesson)).unwrap_or_else(|e| panic!("{lesson}: {e}"));
+        let text =
+            std::fs::read_to_string(out.join(lesson)).unwrap_or_else(|e| panic!("{lesson}: {e}"));
         let doc = Html::parse_document(&text);
         assert!(doc.select(&pitfall).count() >= 1, "{lesson} has no pitfall");
         assert!(doc.select(&quiz).count() >= 1, "{lesson} has no quiz");
-        assert_eq!(doc.select(&failed).count(), 0, "{lesson} shows a failed measurement");
-        assert!(!text.contains("{{"), "{lesson} has an unexpanded expression");
+        assert_eq!(
+            doc.select(&failed).count(),
+            0,
+            "{lesson} shows a failed measurement"
+        );
+        assert!(
+            !text.contains("{{"),
+            "{lesson} has an unexpanded expression"
+        );
     }
     // Every "how this was measured" link leads to a published stored result with raw samples.
     let measured = Selector::parse("a.bb-measured-link").unwrap();
@@ -73,9 +81,13 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
         for a in doc.select(&measured) {
             let href = a.value().attr("href").unwrap();
             let target = file.parent().unwrap().join(href);
-            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
             let samples = &json["runs"][0]["repetitions"][0]["result"]["metrics"];
-            assert!(samples.as_object().is_some_and(|m| !m.is_empty()), "{href}: no raw samples");
+            assert!(
+                samples.as_object().is_some_and(|m| !m.is_empty()),
+                "{href}: no raw samples"
+            );
             links += 1;
         }
     }

@@ -42,7 +42,10 @@ fn builds_pages_sections_and_assets() {
     let with_drafts = benchbook::build::build_site(
         &site.root(),
         &site.public(),
-        &benchbook::build::BuildOptions { drafts: true, ..Default::default() },
+        &benchbook::build::BuildOptions {
+            drafts: true,
+            ..Default::default()
+        },
     )
     .unwrap();
     assert_eq!(with_drafts.pages, 5);

@@ -81,7 +81,9 @@ pub fn save(root: &Path, stored: &StoredBenchmark) -> anyhow::Result<bool> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
     tmp.write_all(&bytes)
         .and_then(|_| tmp.as_file().sync_all())
