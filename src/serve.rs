@@ -739,7 +739,7 @@ fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
         Found::Redirect(to) => {
             send(req, 301, &[("Location", &to)], b"");
         }
-        Found::NotFound => not_found(req, ctx, state.generation),
+        Found::Missing => not_found(req, ctx, state.generation),
     }
 }
 
@@ -748,7 +748,7 @@ enum Found {
     /// A file's path (for its type) and its bytes.
     File(PathBuf, Vec<u8>),
     Redirect(String),
-    NotFound,
+    Missing,
 }
 
 fn find(store: &Store, path: &str) -> Found {
@@ -756,10 +756,10 @@ fn find(store: &Store, path: &str) -> Found {
         Store::Disk(out) => match resolve(out, path) {
             Target::File(file) => match std::fs::read(&file) {
                 Ok(bytes) => Found::File(file, bytes),
-                Err(_) => Found::NotFound,
+                Err(_) => Found::Missing,
             },
             Target::Redirect(to) => Found::Redirect(to),
-            Target::NotFound => Found::NotFound,
+            Target::NotFound => Found::Missing,
         },
         Store::Memory(slot) => {
             let site = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
@@ -773,10 +773,10 @@ fn find(store: &Store, path: &str) -> Found {
                 // Copied files (assets, theme files) are read from their source.
                 Ok((key, OutputFile::Copy { from, .. })) => match std::fs::read(from) {
                     Ok(bytes) => Found::File(PathBuf::from(key), bytes),
-                    Err(_) => Found::NotFound,
+                    Err(_) => Found::Missing,
                 },
                 Err(Target::Redirect(to)) => Found::Redirect(to),
-                Err(_) => Found::NotFound,
+                Err(_) => Found::Missing,
             }
         }
     }

@@ -270,7 +270,7 @@ impl Resampler {
         let sorted = sorted(samples);
         let n = sorted.len();
         let cdf = (n >= COMPUTED_BOOTSTRAP_MIN).then(|| {
-            let r = (n + 1) / 2; // lower middle rank, 1-based
+            let r = n.div_ceil(2); // lower middle rank, 1-based
             (1..=n)
                 .map(|k| {
                     let p = k as f64 / n as f64;
