@@ -55,7 +55,7 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
         "wrap-up/key-result.html",
     ];
     let pitfall = Selector::parse("aside.callout.pitfall").unwrap();
-    let quiz = Selector::parse("form.quiz").unwrap();
+    let quiz = Selector::parse("form.quiz, div.quiz").unwrap();
     let failed = Selector::parse(".bb-failed").unwrap();
     for lesson in lessons {
         let text =
