@@ -445,7 +445,6 @@ fn the_synthetic_results_cover_what_the_flagship_reads() {
 /// Ignored by default: a debug build takes over a minute to bootstrap the thousands of real
 /// samples; run it with `cargo test --test merge_flagship -- --ignored`.
 #[test]
-#[ignore = "slow in debug builds; run with --ignored after measuring"]
 fn real_stored_results_where_present_expand_without_errors() {
     let root = root();
     let decls = bench::load_declarations(&root).unwrap();
