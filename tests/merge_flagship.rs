@@ -442,8 +442,6 @@ fn the_synthetic_results_cover_what_the_flagship_reads() {
 /// The same pages against the REAL stored results, where there are any: apart from results
 /// not measured yet, nothing may fail (a probe, series, info key or metric the content reads
 /// but the real runners do not report). Without stored results this checks nothing.
-/// Ignored by default: a debug build takes over a minute to bootstrap the thousands of real
-/// samples; run it with `cargo test --test merge_flagship -- --ignored`.
 #[test]
 fn real_stored_results_where_present_expand_without_errors() {
     let root = root();
