@@ -108,8 +108,16 @@ pub enum ModelSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OptimizerSpec {
-    Adam { lr: f64, beta1: f64, beta2: f64, eps: f64 },
-    Sgd { lr: f64, momentum: f64 },
+    Adam {
+        lr: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+    },
+    Sgd {
+        lr: f64,
+        momentum: f64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -138,10 +146,19 @@ pub struct ProbeSpec {
 
 /// The debugging probes every runner implements, with what each does.
 pub const PROBES: &[(&str, &str)] = &[
-    ("shape_mismatch", "multiply a [32, 64] batch by a [32, 10] weight (inner sizes differ)"),
+    (
+        "shape_mismatch",
+        "multiply a [32, 64] batch by a [32, 10] weight (inner sizes differ)",
+    ),
     ("dtype_mismatch", "add an int64 tensor to a float32 tensor"),
-    ("no_gradient", "ask for the gradient of a loss built on an op without one (argmax)"),
-    ("nan_loss", "train the digits MLP with plain SGD at learning rate 1e6 for 50 steps"),
+    (
+        "no_gradient",
+        "ask for the gradient of a loss built on an op without one (argmax)",
+    ),
+    (
+        "nan_loss",
+        "train the digits MLP with plain SGD at learning rate 1e6 for 50 steps",
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -204,7 +221,11 @@ impl Split {
         for &r in rows {
             out.extend_from_slice(&x[r * features..(r + 1) * features]);
         }
-        Split { x: out, y: rows.iter().map(|&r| y[r]).collect(), n: rows.len() }
+        Split {
+            x: out,
+            y: rows.iter().map(|&r| y[r]).collect(),
+            n: rows.len(),
+        }
     }
     /// Rows `rows` of this split as one batch.
     pub fn batch(&self, features: usize, rows: &[usize]) -> (Vec<f32>, Vec<u32>) {
@@ -238,16 +259,21 @@ pub fn digits_path() -> PathBuf {
     if let Some(p) = std::env::var_os("BENCHBOOK_DIGITS") {
         return PathBuf::from(p);
     }
-    let cache = std::env::var_os("BENCHBOOK_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        home.join(".cache/benchbook")
-    });
+    let cache = std::env::var_os("BENCHBOOK_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            home.join(".cache/benchbook")
+        });
     cache.join("datasets/digits/digits.csv.gz")
 }
 
 /// Parse `digits.csv.gz`: 64 pixel columns (0..=16) then the label.
 pub fn read_digits(path: &Path) -> Result<(Vec<f32>, Vec<u32>), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e} (run `benchbook setup`)", path.display()))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("{}: {e} (run `benchbook setup`)", path.display()))?;
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
         .read_to_string(&mut text)
@@ -264,7 +290,12 @@ pub fn read_digits(path: &Path) -> Result<(Vec<f32>, Vec<u32>), String> {
             .collect::<Result<_, _>>()
             .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
         if cols.len() != 65 {
-            return Err(format!("{}:{}: expected 65 columns, found {}", path.display(), i + 1, cols.len()));
+            return Err(format!(
+                "{}:{}: expected 65 columns, found {}",
+                path.display(),
+                i + 1,
+                cols.len()
+            ));
         }
         x.extend(cols[..64].iter().map(|&p| (p / 16.0) as f32));
         y.push(cols[64] as u32);
@@ -273,7 +304,12 @@ pub fn read_digits(path: &Path) -> Result<(Vec<f32>, Vec<u32>), String> {
 }
 
 /// Stratified split of row indices: per class, shuffle with the seed, take `fraction` (rounded) out.
-pub fn stratified(labels: &[u32], rows: &[usize], fraction: f64, rng: &mut Rng) -> (Vec<usize>, Vec<usize>) {
+pub fn stratified(
+    labels: &[u32],
+    rows: &[usize],
+    fraction: f64,
+    rng: &mut Rng,
+) -> (Vec<usize>, Vec<usize>) {
     let mut classes: Vec<u32> = rows.iter().map(|&r| labels[r]).collect();
     classes.sort_unstable();
     classes.dedup();
@@ -293,15 +329,21 @@ pub fn stratified(labels: &[u32], rows: &[usize], fraction: f64, rng: &mut Rng) 
 /// Build the dataset a spec asks for. Same seed → same rows, on every runner.
 pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
     match spec {
-        DatasetSpec::Digits { one_vs_rest, leak_fraction } => {
+        DatasetSpec::Digits {
+            one_vs_rest,
+            leak_fraction,
+        } => {
             let path = digits_path();
             let (x, y10) = read_digits(&path)?;
             let all: Vec<usize> = (0..y10.len()).collect();
             // 80/20 train/test, stratified on the ten digits; then 10% of train for validation.
             let (train_val, test) = stratified(&y10, &all, 0.2, &mut stream(seed, "split-test", 0));
-            let (mut train, val) = stratified(&y10, &train_val, 0.1, &mut stream(seed, "split-val", 0));
+            let (mut train, val) =
+                stratified(&y10, &train_val, 0.1, &mut stream(seed, "split-val", 0));
             if !(0.0..=1.0).contains(leak_fraction) {
-                return Err(format!("leak_fraction must be within 0..=1, got {leak_fraction}"));
+                return Err(format!(
+                    "leak_fraction must be within 0..=1, got {leak_fraction}"
+                ));
             }
             if *leak_fraction > 0.0 {
                 let mut leaked = test.clone();
@@ -310,7 +352,9 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
                 train.extend(leaked);
             }
             let (y, classes): (Vec<u32>, Vec<String>) = match one_vs_rest {
-                Some(d) if *d > 9 => return Err(format!("one_vs_rest must be a digit 0-9, got {d}")),
+                Some(d) if *d > 9 => {
+                    return Err(format!("one_vs_rest must be a digit 0-9, got {d}"))
+                }
                 Some(d) => (
                     y10.iter().map(|&l| u32::from(l == *d)).collect(),
                     vec![format!("not {d}"), format!("{d}")],
@@ -323,7 +367,10 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
                 train: Split::gather(&x, &y, 64, &train),
                 val: Split::gather(&x, &y, 64, &val),
                 test: Split::gather(&x, &y, 64, &test),
-                source: format!("UCI optdigits via scikit-learn's digits.csv.gz ({})", path.display()),
+                source: format!(
+                    "UCI optdigits via scikit-learn's digits.csv.gz ({})",
+                    path.display()
+                ),
             })
         }
         DatasetSpec::Synthetic { n } => {
@@ -355,7 +402,10 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
 pub fn epoch_batches(n: usize, batch_size: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..n).collect();
     stream(seed, "epoch", epoch as u64).shuffle(&mut order);
-    order.chunks(batch_size.max(1)).map(|c| c.to_vec()).collect()
+    order
+        .chunks(batch_size.max(1))
+        .map(|c| c.to_vec())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -365,7 +415,11 @@ pub fn epoch_batches(n: usize, batch_size: usize, seed: u64, epoch: usize) -> Ve
 #[derive(Debug, Clone, PartialEq)]
 pub enum Layer {
     /// Weight `[inputs, outputs]`, bias `[outputs]`; ReLU after it when `relu`.
-    Dense { inputs: usize, outputs: usize, relu: bool },
+    Dense {
+        inputs: usize,
+        outputs: usize,
+        relu: bool,
+    },
     /// 3x3 "same" convolution, stride 1, kernel HWIO `[3, 3, inputs, outputs]`, then ReLU.
     Conv3x3 { inputs: usize, outputs: usize },
     /// 2x2 max-pool, stride 2.
@@ -378,26 +432,55 @@ pub enum Layer {
 pub fn layers(model: &ModelSpec, shape: [usize; 3], classes: usize) -> Vec<Layer> {
     let features = shape.iter().product();
     match model {
-        ModelSpec::Logreg => vec![Layer::Flatten, Layer::Dense { inputs: features, outputs: classes, relu: false }],
+        ModelSpec::Logreg => vec![
+            Layer::Flatten,
+            Layer::Dense {
+                inputs: features,
+                outputs: classes,
+                relu: false,
+            },
+        ],
         ModelSpec::Mlp { hidden } => {
             let mut out = vec![Layer::Flatten];
             let mut inputs = features;
             for &h in hidden {
-                out.push(Layer::Dense { inputs, outputs: h, relu: true });
+                out.push(Layer::Dense {
+                    inputs,
+                    outputs: h,
+                    relu: true,
+                });
                 inputs = h;
             }
-            out.push(Layer::Dense { inputs, outputs: classes, relu: false });
+            out.push(Layer::Dense {
+                inputs,
+                outputs: classes,
+                relu: false,
+            });
             out
         }
         ModelSpec::Cnn => {
             let [h, w, c] = shape;
             vec![
-                Layer::Conv3x3 { inputs: c, outputs: 16 },
-                Layer::Conv3x3 { inputs: 16, outputs: 32 },
+                Layer::Conv3x3 {
+                    inputs: c,
+                    outputs: 16,
+                },
+                Layer::Conv3x3 {
+                    inputs: 16,
+                    outputs: 32,
+                },
                 Layer::MaxPool2,
                 Layer::Flatten,
-                Layer::Dense { inputs: (h / 2) * (w / 2) * 32, outputs: 64, relu: true },
-                Layer::Dense { inputs: 64, outputs: classes, relu: false },
+                Layer::Dense {
+                    inputs: (h / 2) * (w / 2) * 32,
+                    outputs: 64,
+                    relu: true,
+                },
+                Layer::Dense {
+                    inputs: 64,
+                    outputs: classes,
+                    relu: false,
+                },
             ]
         }
     }
@@ -417,23 +500,36 @@ pub fn initial_params(layers: &[Layer], seed: u64) -> Vec<InitParams> {
     let mut out = Vec::new();
     for (k, layer) in layers.iter().enumerate() {
         let (shape, fan_in, fan_out) = match *layer {
-            Layer::Dense { inputs, outputs, .. } => (vec![inputs, outputs], inputs, outputs),
-            Layer::Conv3x3 { inputs, outputs } => (vec![3, 3, inputs, outputs], 9 * inputs, 9 * outputs),
+            Layer::Dense {
+                inputs, outputs, ..
+            } => (vec![inputs, outputs], inputs, outputs),
+            Layer::Conv3x3 { inputs, outputs } => {
+                (vec![3, 3, inputs, outputs], 9 * inputs, 9 * outputs)
+            }
             Layer::MaxPool2 | Layer::Flatten => continue,
         };
         let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
         let mut rng = stream(seed, "init", k as u64);
         let n: usize = shape.iter().product();
-        let weight = (0..n).map(|_| ((rng.next_f64() * 2.0 - 1.0) * limit) as f32).collect();
+        let weight = (0..n)
+            .map(|_| ((rng.next_f64() * 2.0 - 1.0) * limit) as f32)
+            .collect();
         let outputs = *shape.last().unwrap();
-        out.push(InitParams { weight, weight_shape: shape, bias: vec![0.0; outputs] });
+        out.push(InitParams {
+            weight,
+            weight_shape: shape,
+            bias: vec![0.0; outputs],
+        });
     }
     out
 }
 
 /// Number of trainable parameters.
 pub fn parameter_count(layers: &[Layer]) -> usize {
-    initial_params(layers, 0).iter().map(|p| p.weight.len() + p.bias.len()).sum()
+    initial_params(layers, 0)
+        .iter()
+        .map(|p| p.weight.len() + p.bias.len())
+        .sum()
 }
 
 /// Multiply-adds ×2 of one forward pass of one example (for achieved GFLOP/s).
@@ -442,8 +538,12 @@ pub fn forward_flops(layers: &[Layer], shape: [usize; 3]) -> f64 {
     let mut flops = 0.0;
     for layer in layers {
         match *layer {
-            Layer::Dense { inputs, outputs, .. } => flops += 2.0 * (inputs * outputs) as f64,
-            Layer::Conv3x3 { inputs, outputs } => flops += 2.0 * (h * w * 9 * inputs * outputs) as f64,
+            Layer::Dense {
+                inputs, outputs, ..
+            } => flops += 2.0 * (inputs * outputs) as f64,
+            Layer::Conv3x3 { inputs, outputs } => {
+                flops += 2.0 * (h * w * 9 * inputs * outputs) as f64
+            }
             Layer::MaxPool2 => {
                 h /= 2;
                 w /= 2;
@@ -461,7 +561,16 @@ pub fn forward_flops(layers: &[Layer], shape: [usize; 3]) -> f64 {
 pub fn cpu_features() -> Vec<String> {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let flags = info.lines().find(|l| l.starts_with("flags")).unwrap_or("");
-    let wanted = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile"];
+    let wanted = [
+        "sse4_2",
+        "avx",
+        "avx2",
+        "fma",
+        "avx512f",
+        "avx512_bf16",
+        "avx512_vnni",
+        "amx_tile",
+    ];
     flags
         .split_whitespace()
         .filter(|f| wanted.contains(f))
@@ -485,12 +594,18 @@ pub fn loaded_libraries(needle: &str) -> Vec<String> {
 
 /// Total bytes on disk of the given files.
 pub fn total_size(paths: &[String]) -> u64 {
-    paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+    paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Total bytes of the files under a directory (saved-model size).
 pub fn dir_size(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::metadata(path) else { return 0 };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return 0;
+    };
     if meta.is_file() {
         return meta.len();
     }
@@ -544,6 +659,9 @@ mod tests {
         assert!(matches!(w, Workload::Train(_)));
         let mut bad = ok;
         bad["epoch"] = serde_json::json!(3);
-        assert!(serde_json::from_value::<Workload>(bad).unwrap_err().to_string().contains("epoch"));
+        assert!(serde_json::from_value::<Workload>(bad)
+            .unwrap_err()
+            .to_string()
+            .contains("epoch"));
     }
 }

@@ -179,7 +179,10 @@ fn nan_loss() -> Result<Outcome, String> {
         data.classes.len(),
     );
     let mut net = Net::new(&layers, &common::initial_params(&layers, 0), data.shape)?;
-    let spec = OptimizerSpec::Sgd { lr: 1e6, momentum: 0.0 };
+    let spec = OptimizerSpec::Sgd {
+        lr: 1e6,
+        momentum: 0.0,
+    };
     let mut opt =
         Optimizer::new(&spec, &net.params).map_err(|e| format!("optimizer state: {e}"))?;
     let batches: Vec<Vec<usize>> = (0..)
