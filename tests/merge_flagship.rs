@@ -60,10 +60,12 @@ fn probe_names() -> Vec<String> {
         .find("pub const PROBES")
         .expect("PROBES in the runners' common crate");
     let body = &text[start..start + text[start..].find("];").unwrap()];
+    // The first string after each `(` is a probe's name, however rustfmt wrapped the tuple.
     let names: Vec<String> = body
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("(\""))
-        .filter_map(|l| l.split('"').next())
+        .split('(')
+        .skip(1)
+        .filter_map(|t| t.trim_start().strip_prefix('"'))
+        .filter_map(|t| t.split('"').next())
         .map(str::to_string)
         .collect();
     assert!(names.len() >= 4, "{names:?}");
