@@ -1398,12 +1398,7 @@ impl<'a> Evaluator<'a> {
         }
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
-        let name = args
-            .string("name")?
-            .map_or_else(|| "test".to_string(), |(n, _)| n);
-        let name_at = args
-            .get("name")
-            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let (name, name_at) = name_arg(&args, c)?;
         let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
         let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
         let at = self.scores_curve(&b, run, &name, name_at)?.at(threshold);
@@ -1438,12 +1433,7 @@ impl<'a> Evaluator<'a> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
-        let name = args
-            .string("name")?
-            .map_or_else(|| "test".to_string(), |(n, _)| n);
-        let name_at = args
-            .get("name")
-            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let (name, name_at) = name_arg(&args, c)?;
         let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
         let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
         let has_scores = run
@@ -1921,12 +1911,7 @@ impl<'a> Evaluator<'a> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
-        let name = args
-            .string("name")?
-            .map_or_else(|| "test".to_string(), |(n, _)| n);
-        let name_at = args
-            .get("name")
-            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let (name, name_at) = name_arg(&args, c)?;
         let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
         let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
         let Some((rep, cl)) = run
@@ -1971,12 +1956,7 @@ impl<'a> Evaluator<'a> {
         let args = Args::new(c, &["bench", "name", "thresholds", "runners"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runners = self.runners_arg(&args, &b)?;
-        let name = args
-            .string("name")?
-            .map_or_else(|| "test".to_string(), |(n, _)| n);
-        let name_at = args
-            .get("name")
-            .map_or(c.span.start, |a| a.value_span.start + 1);
+        let (name, name_at) = name_arg(&args, c)?;
         let thresholds = args
             .numbers("thresholds")?
             .unwrap_or_else(|| vec![0.1, 0.25, 0.5, 0.75, 0.9]);
@@ -2159,4 +2139,16 @@ fn _assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<MergeContext>();
     is::<Arc<Summary>>();
+}
+
+/// The `name` argument of functions that read a classification or a score set: its value
+/// (default `test`) and the offset errors about it point at.
+fn name_arg(args: &Args, c: &Call) -> Result<(String, usize), Stop> {
+    let name = args
+        .string("name")?
+        .map_or_else(|| "test".to_string(), |(n, _)| n);
+    let at = args
+        .get("name")
+        .map_or(c.span.start, |a| a.value_span.start + 1);
+    Ok((name, at))
 }
