@@ -1,58 +1,21 @@
 //! The merge stage against hand-written stored results (tests/fixtures/merge/).
 
-use benchbook::merge::{expand, DeclaredBenchmark, MergeContext};
+mod merge_support;
+
+use benchbook::merge::{expand, MergeContext};
 use benchbook::model::{FrontMatter, OutputFile, Page};
-use benchbook::results::StoredBenchmark;
+use merge_support::{declared, fixture};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn fixture(id: &str) -> StoredBenchmark {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/merge")
-        .join(format!("{id}.json"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
-    DeclaredBenchmark {
-        title: title.into(),
-        runners: vec!["torch".into(), "tensorflow".into()],
-        metrics: metrics.iter().map(|m| m.to_string()).collect(),
-        matrix: BTreeMap::new(),
-        compare: None,
-    }
-}
-
+/// The shared context, plus a benchmark that is declared but never listed by a page.
 fn context() -> MergeContext {
-    let mut results = BTreeMap::new();
-    for id in ["cnn_digits", "digit3", "mlp_synth", "probes"] {
-        results.insert(id.to_string(), fixture(id));
-    }
-    let mut decl = BTreeMap::new();
-    decl.insert(
-        "cnn_digits".into(),
-        declared(
-            "CNN on digits",
-            &[
-                "step_time",
-                "test_accuracy",
-                "library_size",
-                "model_load_time",
-            ],
-        ),
-    );
-    decl.insert("digit3".into(), declared("Is it a 3?", &["test_accuracy"]));
-    let mut mlp = declared("MLP on synthetic data", &["step_time"]);
-    mlp.matrix
-        .insert("batch_size".into(), vec![json!(1), json!(32), json!(128)]);
-    mlp.matrix.insert("threads".into(), vec![json!(1)]);
-    decl.insert("mlp_synth".into(), mlp);
-    decl.insert("probes".into(), declared("Debugging probes", &[]));
-    decl.insert("unused".into(), declared("Declared, never listed", &[]));
-    MergeContext::new(results, decl).with_result_dir(Path::new("benchmarks/results"))
+    let mut ctx = merge_support::context();
+    ctx.declared
+        .insert("unused".into(), declared("Declared, never listed", &[]));
+    ctx
 }
 
 /// A page `content/training/speed.md` whose body starts on line 5.

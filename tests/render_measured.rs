@@ -4,61 +4,14 @@
 //! markdown stage, render, and headless Chromium: nothing wider than a 375 px phone, dark
 //! mode and print work, no console error, no request off the machine.
 
+mod merge_support;
 mod render_support;
 
-use benchbook::merge::{expand, DeclaredBenchmark, MergeContext};
-use benchbook::results::StoredBenchmark;
+use benchbook::merge::expand;
+use merge_support::context;
 use render_support::*;
-use serde_json::json;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn stored(id: &str) -> StoredBenchmark {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/merge")
-        .join(format!("{id}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
-    DeclaredBenchmark {
-        title: title.into(),
-        runners: vec!["torch".into(), "tensorflow".into()],
-        metrics: metrics.iter().map(|m| m.to_string()).collect(),
-        matrix: BTreeMap::new(),
-        compare: None,
-    }
-}
-
-fn context() -> MergeContext {
-    let mut results = BTreeMap::new();
-    for id in ["cnn_digits", "digit3", "mlp_synth", "probes"] {
-        results.insert(id.to_string(), stored(id));
-    }
-    let mut decl = BTreeMap::new();
-    decl.insert(
-        "cnn_digits".into(),
-        declared(
-            "CNN on digits",
-            &[
-                "step_time",
-                "test_accuracy",
-                "library_size",
-                "model_load_time",
-            ],
-        ),
-    );
-    decl.insert("digit3".into(), declared("Is it a 3?", &["test_accuracy"]));
-    let mut mlp = declared("MLP on synthetic data", &["step_time"]);
-    mlp.matrix
-        .insert("batch_size".into(), vec![json!(1), json!(32), json!(128)]);
-    mlp.matrix.insert("threads".into(), vec![json!(1)]);
-    decl.insert("mlp_synth".into(), mlp);
-    decl.insert("probes".into(), declared("Debugging probes", &[]));
-    MergeContext::new(results, decl).with_result_dir(Path::new("benchmarks/results"))
-}
 
 const BODY: &str = r#"## Speed
 
