@@ -5,121 +5,20 @@
 //! /usr/bin/time -v target/release/benchbook build -q --root /tmp/site-10k
 //! ```
 //!
-//! Pages come in sections of 100; each has front matter, headings, a table, two highlighted
-//! code blocks (Rust and Python), links to its neighbours and to a heading of another
-//! section, a pitfall, a note and a quiz: every feature the markdown stage checks.
+//! The pages are those of `benches/support/gen_site.rs` (shared with the Criterion bench
+//! `cargo bench --bench site_build`): a table, Rust and Python code, a pitfall, a note, a
+//! quiz and checked links on each.
 
-use std::fmt::Write as _;
+#[path = "../benches/support/gen_site.rs"]
+mod gen_site;
+
 use std::path::PathBuf;
-
-fn page(i: usize, n: usize, per: usize) -> String {
-    let s = i / per;
-    let mut t = String::with_capacity(4096);
-    let _ = write!(
-        t,
-        "---\ntitle: Lesson {i}\ndescription: Generated lesson number {i}\nweight: {i}\ntags: [generated, s{s}]\n---\n"
-    );
-    let _ = write!(
-        t,
-        "# Lesson {i}\n\nThis lesson measures *throughput* and **latency** of model {i}. It compares two frameworks on the same data, the same initialisation and the same batch order, so that the difference comes from the frameworks.\n\n"
-    );
-    let _ = write!(
-        t,
-        "## Setup\n\n| framework | batch | steps/s | peak MB |\n|---|---:|---:|---:|\n"
-    );
-    for r in 0..6 {
-        let _ = writeln!(
-            t,
-            "| {} | {} | {}.{} | {} |",
-            if r % 2 == 0 { "tch" } else { "tensorflow" },
-            32 << (r / 2),
-            100 + (i * 7 + r * 13) % 900,
-            (i + r) % 10,
-            200 + (i * 3 + r) % 500
-        );
-    }
-    let _ = write!(
-        t,
-        "\n```rust\nfn train(model: &mut Model, data: &[Batch]) -> f32 {{\n    let mut loss = 0.0;\n    for (step, batch) in data.iter().enumerate() {{\n        loss = model.step(batch, 1e-3 * {i} as f32);\n        if step % 100 == 0 {{ println!(\"step {{step}}: {{loss}}\"); }}\n    }}\n    loss\n}}\n```\n\n"
-    );
-    let _ = write!(
-        t,
-        "```python\nimport torch\n\ndef warmup(model, x, n={i}):\n    for _ in range(n):\n        model(x)  # discarded\n    return model\n```\n\n"
-    );
-    let _ = write!(
-        t,
-        "> [!CAUTION]\n> Do not time the first {i} steps: they include allocation and caching.\n\n> [!NOTE]\n> Numbers on this page are generated.\n\n"
-    );
-    let _ = write!(t, "## Results\n\nSee the [setup](#setup)");
-    if i + 1 < n {
-        let next = i + 1;
-        let next_s = next / per;
-        if next_s == s {
-            let _ = write!(t, ", the [next lesson](lesson-{next}.md#results)");
-        } else {
-            let _ = write!(
-                t,
-                ", the [next lesson](../s{next_s}/lesson-{next}.md#results)"
-            );
-        }
-    }
-    if i > 0 {
-        let prev = i - 1;
-        let prev_s = prev / per;
-        if prev_s == s {
-            let _ = write!(t, " and the [previous one](lesson-{prev}.md)");
-        } else {
-            let _ = write!(t, " and the [previous one](../s{prev_s}/lesson-{prev}.md)");
-        }
-    }
-    let _ = write!(
-        t,
-        ".\n\nWarm-up matters: the median of {} runs is reported, never the mean.\n\n",
-        5 + i % 10
-    );
-    let _ = write!(
-        t,
-        "```quiz\nquestion: Which statistic does lesson {i} report?\nchoices:\n  - text: The median\n    correct: true\n    explain: It resists outliers.\n  - text: The mean\n    explain: One slow run would move it.\n```\n"
-    );
-    t
-}
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/benchbook-gen".into()));
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let per = 100;
-    if root.exists() {
-        std::fs::remove_dir_all(&root)?;
-    }
-    std::fs::create_dir_all(root.join("content"))?;
-    std::fs::write(
-        root.join("site.yaml"),
-        format!("title: Generated site of {n} pages\nauthor: gen_site\n"),
-    )?;
-    std::fs::write(
-        root.join("content/_index.md"),
-        "---\ntitle: Generated\n---\nA generated site. Start at [section 0](s0/).\n",
-    )?;
-    for s in 0..n.div_ceil(per) {
-        let dir = root.join(format!("content/s{s}"));
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(
-            dir.join("_index.md"),
-            format!(
-                "---\ntitle: Section {s}\nweight: {s}\n---\nLessons {} to {}.\n",
-                s * per,
-                (s + 1) * per - 1
-            ),
-        )?;
-    }
-    for i in 0..n {
-        let s = i / per;
-        std::fs::write(
-            root.join(format!("content/s{s}/lesson-{i}.md")),
-            page(i, n, per),
-        )?;
-    }
+    gen_site::generate(&root, n)?;
     println!("{n} pages in {}", root.display());
     Ok(())
 }
