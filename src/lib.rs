@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod init;
+pub mod interrupt;
 pub mod load;
 pub mod markdown;
 pub mod measure;

@@ -4,8 +4,14 @@
 //! (same filesystem, so renames are atomic). Only when all of them are written is the old
 //! output renamed away, the new one renamed into place, and the old one deleted. A failure
 //! at any point before the swap leaves the previous output untouched.
+//!
+//! Ctrl-C while writing (see [`crate::interrupt`]) stops the writers, removes the temporary
+//! directory and returns [`Interrupted`] (exit 130); the previous output stays as it was. The
+//! two renames of the swap are not interrupted; Ctrl-C while the old tree is being deleted
+//! afterwards exits at once and leaves `.<out>.old-*`, which the next build removes.
 
-use crate::cli::UsageError;
+use crate::cli::{Interrupted, UsageError};
+use crate::interrupt::{interrupted, Deferred};
 use crate::model::OutputFile;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
@@ -170,6 +176,14 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
             dirs.insert(d.to_path_buf());
         }
     }
+    // From here until the swap, Ctrl-C is handled by checks of `interrupted()`: an early
+    // return drops `tmp`, which deletes the partial tree (before `defer`, declared first).
+    // (Should the handler be impossible to install, Ctrl-C kills the process as it would
+    // without one, and the next build removes the leftovers.)
+    let defer = Deferred::new().ok();
+    if interrupted() {
+        return Err(Interrupted.into());
+    }
     clean_leftovers(&parent, &name);
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.tmp-"))
@@ -186,6 +200,9 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", full.display()))?;
     }
     files.par_iter().try_for_each(|f| -> anyhow::Result<()> {
+        if interrupted() {
+            return Err(Interrupted.into());
+        }
         let dest = tmp.path().join(f.path());
         match f {
             OutputFile::Bytes { bytes, .. } => std::fs::write(&dest, bytes)
@@ -202,6 +219,11 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755));
     }
 
+    if interrupted() {
+        return Err(Interrupted.into());
+    }
+
+    // The swap: two renames, not interrupted (Ctrl-C now only sets the flag, ignored).
     let new_dir = tmp.keep();
     if std::fs::symlink_metadata(&out_dir).is_ok() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
@@ -215,7 +237,9 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
             return Err(e)
                 .with_context(|| format!("cannot move the new site to {}", out_dir.display()));
         }
-        // The new site is in place; failing to delete the old one loses nothing.
+        // The new site is in place; failing to delete the old one loses nothing, and so
+        // does Ctrl-C while deleting it (the next build removes the leftover).
+        drop(defer);
         let _ = std::fs::remove_dir_all(&old);
     } else if let Err(e) = std::fs::rename(&new_dir, &out_dir) {
         let _ = std::fs::remove_dir_all(&new_dir);

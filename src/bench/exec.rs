@@ -9,7 +9,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// Most bytes of stdout kept (a result is JSON; a runaway runner must not exhaust memory).
@@ -49,52 +49,37 @@ pub struct Finished {
     pub stdout_truncated: bool,
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Process group of the running child (0: none).
 static CURRENT_PGID: AtomicI32 = AtomicI32::new(0);
-/// Whether a bench step is under way (Ctrl-C then cleans up instead of exiting at once).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-static HANDLER: OnceLock<Result<(), String>> = OnceLock::new();
 
 /// Whether Ctrl-C (SIGINT, SIGTERM or SIGHUP) arrived during the current bench step.
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    crate::interrupt::interrupted()
 }
 
 /// While alive, Ctrl-C kills the running child's process group and sets [`interrupted`];
-/// the bench step then stops between two steps. Outside a guard, Ctrl-C exits 130 at once,
-/// as it would without a handler.
-pub struct Guard(());
+/// the bench step then stops between two steps. Outside a guard (and any other
+/// [`crate::interrupt::Deferred`]), Ctrl-C exits 130 at once.
+pub struct Guard(Option<crate::interrupt::Deferred>);
 
 impl Guard {
     pub fn new() -> anyhow::Result<Guard> {
-        let installed = HANDLER.get_or_init(|| {
-            ctrlc::set_handler(|| {
-                INTERRUPTED.store(true, Ordering::SeqCst);
-                if !ACTIVE.load(Ordering::SeqCst) {
-                    std::process::exit(130);
-                }
-                kill_group(CURRENT_PGID.load(Ordering::SeqCst));
-            })
-            .map_err(|e| e.to_string())
-        });
-        if let Err(e) = installed {
-            anyhow::bail!("cannot install the Ctrl-C handler: {e}");
-        }
-        INTERRUPTED.store(false, Ordering::SeqCst);
-        ACTIVE.store(true, Ordering::SeqCst);
-        Ok(Guard(()))
+        // Forget an earlier Ctrl-C first: one that comes after this is deferred, not lost.
+        crate::interrupt::clear();
+        let deferred = crate::interrupt::Deferred::with_action(|| {
+            kill_group(CURRENT_PGID.load(Ordering::SeqCst))
+        })?;
+        Ok(Guard(Some(deferred)))
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        ACTIVE.store(false, Ordering::SeqCst);
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            // The user asked to stop; nothing half-done remains, so honour it now if the
-            // caller does not.
-            INTERRUPTED.store(false, Ordering::SeqCst);
-        }
+        // Ctrl-C exits at once again (unless another guard is alive), then the flag is
+        // cleared: the user asked to stop and nothing half-done remains, so the caller
+        // honours it now or not at all.
+        self.0.take();
+        crate::interrupt::clear();
     }
 }
 
