@@ -100,8 +100,10 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
         if site.config.search {
             files.push(crate::search::build_index(&site));
         }
-        let css = crate::print::stylesheets(&files);
-        files.push(crate::print::print_page(&site, &css));
+        if site.config.print {
+            let css = crate::print::stylesheets(&files);
+            files.push(crate::print::print_page(&site, &css));
+        }
         lap("search+print", &mut stages);
     }
     files.extend(measured.files.iter().cloned());

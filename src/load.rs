@@ -35,6 +35,7 @@ pub const SITE_KEYS: &[&str] = &[
     "base_url",
     "theme",
     "search",
+    "print",
 ];
 
 /// Keys allowed in front matter.
@@ -185,6 +186,7 @@ fn read_site_config(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> 
             .string("theme", diags)
             .unwrap_or_else(|| "default".to_string()),
         search: f.bool("search", diags).unwrap_or(true),
+        print: f.bool("print", diags).unwrap_or(true),
     })
 }
 

@@ -24,6 +24,8 @@ pub struct SiteConfig {
     pub theme: String,
     /// Whether the offline search index is built.
     pub search: bool,
+    /// Whether the print edition (`print.html`, linked from every page) is built.
+    pub print: bool,
 }
 
 /// Front matter keys of a page or a section's `_index.md`.

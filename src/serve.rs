@@ -147,7 +147,7 @@ impl MemSite {
         let key = segs.join("/");
         if key == crate::search::INDEX_FILE && x.site.config.search {
             Some(x.search.get_or_init(|| crate::search::build_index(&x.site)))
-        } else if key == crate::print::PRINT_FILE {
+        } else if key == crate::print::PRINT_FILE && x.site.config.print {
             Some(
                 x.print
                     .get_or_init(|| crate::print::print_page(&x.site, &x.css)),

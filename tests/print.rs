@@ -3,9 +3,14 @@
 
 mod browser_support;
 
-use browser_support::{build_fixture, run_browser};
+use browser_support::{build_fixture, build_fixture_with, repo, run_browser};
 use scraper::{Html, Selector};
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
@@ -151,4 +156,127 @@ fn every_page_of_the_theme_links_to_the_print_edition() {
             .any(|a| a.value().attr("href") == Some("../../print.html")),
         "a relative link to print.html"
     );
+}
+
+/// `print: false` in site.yaml: `build` writes no print.html and no page links to it.
+#[test]
+fn print_false_builds_no_edition_and_no_link_to_it() {
+    let site = build_fixture_with("search-site", |yaml| format!("{yaml}print: false\n"));
+    assert!(!site.path().join("print.html").exists());
+    let mut pages = 0;
+    for e in walkdir::WalkDir::new(site.path()) {
+        let e = e.unwrap();
+        if e.path().extension().is_some_and(|x| x == "html") {
+            pages += 1;
+            let doc = Html::parse_document(&std::fs::read_to_string(e.path()).unwrap());
+            let link = doc.select(&sel("a[href]")).find(|a| {
+                a.value().attr("href").unwrap().contains("print.html")
+                    || a.text().any(|t| t.contains("Print edition"))
+            });
+            assert!(
+                link.is_none(),
+                "{} links to the print edition",
+                e.path().display()
+            );
+        }
+    }
+    assert!(pages >= 9, "the pages are still built ({pages})");
+    // The search index is not affected.
+    assert!(site.path().join("search-index.js").exists());
+}
+
+/// `serve` (in memory, where print.html is made on request) answers 404 for it with
+/// `print: false`, and 200 without.
+#[test]
+fn serve_makes_no_print_edition_with_print_false() {
+    for (print, status) in [(false, 404), (true, 200)] {
+        let work = tempfile::tempdir().unwrap();
+        let root = work.path().join("site");
+        copy_dir(&repo().join("tests/fixtures/valid/search-site"), &root);
+        if !print {
+            let yaml = std::fs::read_to_string(root.join("site.yaml")).unwrap();
+            std::fs::write(root.join("site.yaml"), format!("{yaml}print: false\n")).unwrap();
+        }
+        let serving = Serve::start(&root, work.path());
+        assert_eq!(serving.get("/print.html").0, status, "print: {print}");
+        let (code, page) = serving.get("/training/deep/kernels.html");
+        assert_eq!(code, 200);
+        assert_eq!(
+            page.contains("print.html\">Print edition</a>"),
+            print,
+            "print: {print}"
+        );
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A `benchbook serve --port 0` of a site; killed when dropped.
+struct Serve {
+    child: Child,
+    port: u16,
+}
+
+impl Serve {
+    fn start(root: &Path, tmp: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_benchbook"))
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--port", "0"])
+            .env("TMPDIR", tmp)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start benchbook serve");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        // Keep reading, so that nothing serve prints later meets a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Serve { child, port }
+    }
+
+    /// Status and body of `GET path`.
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let status = raw
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {raw:?}"));
+        let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, body.to_string())
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

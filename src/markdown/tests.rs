@@ -66,6 +66,7 @@ fn site(files: &[(&str, &str)], assets: &[&str]) -> Site {
             base_url: None,
             theme: "default".into(),
             search: true,
+            print: true,
         },
         sections,
         pages,

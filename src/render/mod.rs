@@ -440,6 +440,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
         language: &site.config.language,
         base_url: base.clone(),
         search: site.config.search,
+        print: site.config.print,
         has_pitfalls,
     };
 

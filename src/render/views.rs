@@ -26,6 +26,8 @@ pub struct SiteView<'a> {
     /// With a trailing `/`, when set in site.yaml.
     pub base_url: Option<String>,
     pub search: bool,
+    /// Whether `print.html` is built (a theme links it only then).
+    pub print: bool,
     /// Whether the site has any pitfall (so a theme can hide the Pitfalls link).
     pub has_pitfalls: bool,
 }

@@ -168,6 +168,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             base_url: base_url.map(String::from),
             theme: "default".into(),
             search: true,
+            print: true,
         },
         sections: vec![
             Section {
