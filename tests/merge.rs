@@ -220,7 +220,7 @@ fn line_numbers_are_preserved() {
     assert_eq!(lines[0], "# Title");
     assert_eq!(lines[2], "A value split over lines 12");
     assert_eq!(lines[3], " then text.");
-    assert!(lines[5].starts_with("<div class=\"bb-table-wrap\">"));
+    assert!(lines[5].starts_with("<div class=\"bb-table-wrap\""));
     assert_eq!(lines[6], "");
     assert_eq!(lines[8], "Last line 12");
 }
@@ -599,8 +599,16 @@ fn confusion_matrix_counts_and_per_class_scores() {
         .map(text)
         .collect();
     assert_eq!(first, ["75.0%", "25.0%", "0.0%"]);
-    // Heatmap cells carry the counts too.
-    assert_eq!(wrap.select(&sel("svg rect.bb-cell")).count(), 9);
+    // Heatmap cells carry the counts too, in the desktop and in the phone drawing.
+    assert_eq!(
+        wrap.select(&sel("svg.bb-chart-wide rect.bb-cell")).count(),
+        9
+    );
+    assert_eq!(
+        wrap.select(&sel("svg.bb-chart-narrow rect.bb-cell"))
+            .count(),
+        9
+    );
     let prf: Vec<Vec<String>> = wrap
         .select(&sel("table.bb-class-metrics tbody tr"))
         .map(|r| r.select(&sel("th, td")).map(text).collect())
@@ -615,7 +623,11 @@ fn confusion_matrix_counts_and_per_class_scores() {
 fn precision_recall_threshold_table() {
     let out = ok("{{ pr_curve(bench=\"digit3\", thresholds=[0.25, 0.5, 0.75, 0.95]) }}\n");
     let html = Html::parse_fragment(&out);
-    assert_eq!(html.select(&sel("figure.bb-chart svg polyline")).count(), 2);
+    assert_eq!(
+        html.select(&sel("figure.bb-chart svg.bb-chart-wide polyline"))
+            .count(),
+        2
+    );
     let rows: Vec<Vec<String>> = html
         .select(&sel("table.bb-thresholds tbody tr"))
         .map(|r| r.select(&sel("th, td")).map(text).collect())

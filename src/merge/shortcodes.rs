@@ -6,7 +6,7 @@ pub(crate) use super::charts::line::{Line, Point as LinePoint};
 use super::charts::bar::{Bar, BarChart};
 use super::charts::heatmap::Heatmap;
 use super::charts::line::LineChart;
-use super::charts::{figure, Axis};
+use super::charts::{figure, interval, Axis};
 use super::eval::{json_text, Bench, MetricData};
 use super::filters::{self, Filter};
 use super::html::{esc, esc_line};
@@ -51,6 +51,16 @@ fn measured_link(link: Option<&str>) -> String {
             esc(href)
         )
     })
+}
+
+/// The box around a measured table: `div.bb-table-wrap`, a region named `label` (plain text)
+/// so that, when a table is wider than the screen and the box scrolls (the theme's script
+/// then makes it focusable), a keyboard or screen-reader user knows what they are in.
+pub(crate) fn table_wrap(label: &str) -> String {
+    format!(
+        "<div class=\"bb-table-wrap\" role=\"region\" aria-label=\"{}\">",
+        esc_line(label)
+    )
 }
 
 fn point_text(point: &BTreeMap<String, Json>) -> String {
@@ -128,14 +138,6 @@ pub(crate) struct TableRow {
     pub verdict: Option<String>,
 }
 
-/// "1.20–1.26 ms" when both ends share a unit, else "1.20 ms–1.26 s".
-fn interval(fmt: Filter, lo: f64, hi: f64) -> String {
-    let (l, h) = (fmt.apply(lo), fmt.apply(hi));
-    match (l.rsplit_once('\u{a0}'), h.rsplit_once('\u{a0}')) {
-        (Some((ln, lu)), Some((hn, hu))) if lu == hu => format!("{ln}–{hn}\u{a0}{hu}"),
-        _ => format!("{l}–{h}"),
-    }
-}
 
 fn direction(better: Option<Better>) -> &'static str {
     match better {
@@ -153,12 +155,16 @@ pub(crate) fn results_table(
     link: Option<&str>,
 ) -> String {
     let two = labels.len() == 2;
-    let mut s = format!("<div class=\"bb-table-wrap\">{}", stale_note(b));
     let at = if point.is_empty() {
         String::new()
     } else {
         format!(" at {}", point_text(point))
     };
+    let mut s = format!(
+        "{}{}",
+        table_wrap(&format!("{}{at}", b.decl.title)),
+        stale_note(b)
+    );
     let _ = write!(
         s,
         "<table class=\"bb-table bb-results\"><caption>{}{}: median and 95% interval{}</caption><thead><tr><th scope=\"col\">metric</th>",
@@ -185,8 +191,11 @@ pub(crate) fn results_table(
             direction(better)
         );
         for (i, cell) in row.cells.iter().enumerate() {
+            // The column's name, shown next to the value where the theme lays each row
+            // out as a card (phones).
+            let label = format!(" data-label=\"{}\"", esc_line(&labels[i]));
             let Some(m) = cell else {
-                s.push_str("<td class=\"bb-missing\">not reported</td>");
+                let _ = write!(s, "<td class=\"bb-missing\"{label}>not reported</td>");
                 continue;
             };
             let sm = &m.summary;
@@ -204,7 +213,7 @@ pub(crate) fn results_table(
             };
             let _ = write!(
                 s,
-                "<td{class} title=\"{} samples\"><span class=\"bb-value\">{}</span>",
+                "<td{class}{label} title=\"{} samples\"><span class=\"bb-value\">{}</span>",
                 sm.n,
                 esc(&fmt.apply(sm.median))
             );
@@ -243,9 +252,13 @@ pub(crate) fn results_table(
             s.push_str("</td>");
         }
         if let Some(v) = &row.verdict {
-            let _ = write!(s, "<td class=\"bb-comparison\">{}</td>", esc(v));
+            let _ = write!(
+                s,
+                "<td class=\"bb-comparison\" data-label=\"comparison\">{}</td>",
+                esc(v)
+            );
         } else if two {
-            s.push_str("<td class=\"bb-comparison\">no comparison</td>");
+            s.push_str("<td class=\"bb-comparison\" data-label=\"comparison\">no comparison</td>");
         }
         s.push_str("</tr>");
     }
@@ -500,7 +513,8 @@ pub(crate) fn confusion(
     );
     let _ = write!(
         s,
-        "<table class=\"bb-table bb-class-metrics\"><caption>Per-class precision, recall and F1 ({})</caption><thead><tr><th scope=\"col\">class</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">F1</th><th scope=\"col\">support</th></tr></thead><tbody>",
+        "{}<table class=\"bb-table bb-class-metrics\"><caption>Per-class precision, recall and F1 ({})</caption><thead><tr><th scope=\"col\">class</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">F1</th><th scope=\"col\">support</th></tr></thead><tbody>",
+        table_wrap(&format!("Per-class precision, recall and F1 ({runner})")),
         esc_line(runner)
     );
     for (k, c) in m.classes.iter().enumerate() {
@@ -514,7 +528,7 @@ pub(crate) fn confusion(
             opt_percent(m.f1(k))
         );
     }
-    s.push_str("</tbody></table></div>");
+    s.push_str("</tbody></table></div></div>");
     s
 }
 
@@ -672,7 +686,8 @@ pub(crate) fn pr_curve(
         measured_link(link)
     );
     let mut s = format!("{}{}", stale_note(b), figure(&chart, id, &caption, ""));
-    s.push_str("<div class=\"bb-table-wrap\"><table class=\"bb-table bb-thresholds\"><caption>At a few thresholds (positive when score ≥ threshold)</caption><thead><tr><th scope=\"col\">threshold</th><th scope=\"col\">runner</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">false alarms</th><th scope=\"col\">misses</th></tr></thead><tbody>");
+    s.push_str(&table_wrap(&format!("{title}: at a few thresholds")));
+    s.push_str("<table class=\"bb-table bb-thresholds\"><caption>At a few thresholds (positive when score ≥ threshold)</caption><thead><tr><th scope=\"col\">threshold</th><th scope=\"col\">runner</th><th scope=\"col\">precision</th><th scope=\"col\">recall</th><th scope=\"col\">false alarms</th><th scope=\"col\">misses</th></tr></thead><tbody>");
     for &t in thresholds {
         for (i, (label, c)) in curves.iter().enumerate() {
             let a = c.at(t);
@@ -687,7 +702,7 @@ pub(crate) fn pr_curve(
             };
             let _ = write!(
                 s,
-                "<tr>{head}<th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr>{head}<th scope=\"row\">{}</th><td data-label=\"precision\">{}</td><td data-label=\"recall\">{}</td><td data-label=\"false alarms\">{}</td><td data-label=\"misses\">{}</td></tr>",
                 esc_line(label),
                 opt_percent(a.precision),
                 filters::percent(a.recall),
@@ -943,8 +958,9 @@ pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&
         }
     }
     let mut s = format!(
-        "{}<div class=\"bb-probes\"><table class=\"bb-table\"><caption>{}: what each framework said{}</caption><thead><tr><th scope=\"col\">probe</th>",
+        "{}<div class=\"bb-probes\" role=\"region\" aria-label=\"{}: what each framework said\"><table class=\"bb-table\"><caption>{}: what each framework said{}</caption><thead><tr><th scope=\"col\">probe</th>",
         stale_note(b),
+        esc_line(&b.decl.title),
         esc_line(&b.decl.title),
         measured_link(link)
     );
@@ -954,13 +970,16 @@ pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&
     s.push_str("</tr></thead><tbody>");
     for name in names {
         let _ = write!(s, "<tr><th scope=\"row\"><code>{}</code></th>", esc(name));
-        for (_, probes) in columns {
+        for (label, probes) in columns {
+            let label = esc_line(label);
             match probes.iter().find(|p| p.name == name) {
-                None => s.push_str("<td>not run</td>"),
+                None => {
+                    let _ = write!(s, "<td data-label=\"{label}\">not run</td>");
+                }
                 Some(p) => {
                     let _ = write!(
                         s,
-                        "<td><p><span class=\"bb-stage bb-stage-{}\">{}</span> after {}</p>",
+                        "<td data-label=\"{label}\"><p><span class=\"bb-stage bb-stage-{}\">{}</span> after {}</p>",
                         stage_word(p.stage),
                         stage_text(p.stage),
                         esc(&filters::duration(p.seconds))

@@ -6,7 +6,8 @@
 //     disk);
 //     on each page: every SVG chart and confusion matrix is visible and has a real size; the
 //     first quiz whose choices are marked answers when clicked; at 375 px nothing is wider than
-//     the viewport. Saves a screenshot of every page (desktop and phone).
+//     the viewport and the smallest text of every chart renders at 10 px or more. Saves a
+//     screenshot of every page (desktop and phone).
 //
 // Any console error, page error or request that leaves the machine fails the run. Prints one
 // JSON object; exit 1 on failure.
@@ -41,7 +42,7 @@ async function main() {
   page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 
-  const report = { pages: [], charts: 0, confusion: 0, quiz: null };
+  const report = { pages: [], charts: 0, confusion: 0, quiz: null, minPhoneChartPx: Infinity };
   try {
     await page.goto(fileUrl(path.join(siteDir, 'index.html')));
     // Navigation: the sidebar lists the sections; then read the whole report in order by
@@ -57,13 +58,18 @@ async function main() {
       if (!url.startsWith('file:')) problems.push(`${href}: navigated to ${url}`);
       const title = await page.title();
       const name = href.replace(/[\/.]/g, '_');
-      // Charts and confusion matrices: visible, with a real size.
-      const figures = await page.$$eval('figure.bb-chart svg', (svgs) => svgs.map((s) => {
+      // Charts and confusion matrices: exactly one drawing of each is shown (the desktop one
+      // here), with a real size.
+      const figures = await page.$$eval('figure.bb-chart', (figs) => figs.map((f) => {
+        const shown = Array.from(f.querySelectorAll('svg')).filter((s) => s.getClientRects().length);
+        const s = shown[0] || f.querySelector('svg');
         const r = s.getBoundingClientRect();
-        return { w: r.width, h: r.height, title: (s.querySelector('title') || {}).textContent || '' };
+        return { shown: shown.length, cls: s.getAttribute('class'), w: r.width, h: r.height, title: (s.querySelector('title') || {}).textContent || '' };
       }));
       for (const f of figures) {
+        if (f.shown !== 1) problems.push(`${href}: chart "${f.title}" shows ${f.shown} drawings`);
         if (f.w < 150 || f.h < 80) problems.push(`${href}: chart "${f.title}" is ${f.w}x${f.h}`);
+        if (f.cls !== 'bb-chart-wide') problems.push(`${href}: chart "${f.title}" shows ${f.cls} at 1280 px`);
       }
       report.charts += figures.length;
       const confusion = await page.locator('.bb-confusion').count();
@@ -79,6 +85,24 @@ async function main() {
       await page.setViewportSize({ width: 375, height: 800 });
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       if (wide > 375) problems.push(`${href}: ${wide}px wide on a 375px phone`);
+      // Chart text stays legible on the phone: the smallest label of the drawing shown
+      // renders at 10 CSS px or more (font size × the scale of its screen transform).
+      const phoneCharts = await page.$$eval('figure.bb-chart', (figs) => figs.map((f) => {
+        const s = Array.from(f.querySelectorAll('svg')).find((x) => x.getClientRects().length);
+        if (!s) return { title: f.id, px: 0, text: 'no drawing shown' };
+        let min = { px: Infinity, text: '' };
+        for (const t of s.querySelectorAll('text')) {
+          const m = t.getScreenCTM();
+          if (!t.textContent.trim() || !m) continue;
+          const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+          if (px < min.px) min = { px, text: t.textContent.trim() };
+        }
+        return { title: (s.querySelector('title') || {}).textContent || f.id, ...min };
+      }));
+      for (const c of phoneCharts) {
+        if (!(c.px >= 10)) problems.push(`${href}: at 375px chart "${c.title}" has text "${c.text}" at ${c.px.toFixed(1)}px (under 10px)`);
+        report.minPhoneChartPx = Math.min(report.minPhoneChartPx, +c.px.toFixed(2));
+      }
       await page.screenshot({ path: path.join(shots, `${name}-phone.png`) });
       await page.setViewportSize({ width: 1280, height: 900 });
       // A quiz answers when clicked: the first multiple-choice quiz found on the site.

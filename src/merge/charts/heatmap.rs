@@ -1,7 +1,7 @@
 //! Confusion-matrix heatmap: true classes as rows, predicted classes as columns; each cell
 //! shows its count, shaded by its share of the row (row-normalised).
 
-use super::{color, Chart, WIDTH};
+use super::{color, text_width, Canvas, Chart};
 use crate::merge::filters::percent;
 use crate::merge::html::esc;
 use std::fmt::Write;
@@ -13,13 +13,53 @@ pub struct Heatmap {
     pub counts: Vec<Vec<u64>>,
 }
 
-const LEFT: f64 = 110.0;
-const TOP: f64 = 78.0;
+/// Where the grid goes and how big its text is.
+struct Grid {
+    left: f64,
+    top: f64,
+    cell: f64,
+    font: f64,
+    /// Column labels turned a quarter (when they are wider than a cell).
+    rotated: bool,
+}
 
 impl Heatmap {
-    fn cell(&self) -> f64 {
+    /// Desktop: room for long class names on the left, cells up to 46 units. Phone: the
+    /// left margin as wide as the longest class name, cells filling the width, text of 12
+    /// units while a cell has room for it.
+    fn grid(&self, c: &Canvas) -> Grid {
         let n = self.classes.len().max(1) as f64;
-        ((WIDTH - LEFT - 20.0) / n).min(46.0)
+        if !c.narrow {
+            let cell = ((c.width - 130.0) / n).min(46.0);
+            return Grid {
+                left: 110.0,
+                top: c.top + 50.0,
+                cell,
+                font: (cell * 0.3).clamp(8.0, 13.0),
+                rotated: false,
+            };
+        }
+        let widest = self
+            .classes
+            .iter()
+            .map(|k| text_width(k, 12.0))
+            .fold(0.0, f64::max);
+        let left = (22.0 + widest.min(120.0) + 8.0).round();
+        let cell = ((c.width - left - 12.0) / n).min(46.0);
+        let font = (cell * 0.4).clamp(8.0, 12.0);
+        let rotated = widest * font / 12.0 > cell - 2.0;
+        let labels = if rotated {
+            widest.min(120.0) * font / 12.0
+        } else {
+            font
+        };
+        Grid {
+            left,
+            top: c.top + 24.0 + labels + 8.0,
+            cell,
+            font,
+            rotated,
+        }
     }
 
     /// Share of row `t` predicted as `p` (0 for an empty row).
@@ -47,39 +87,54 @@ impl Chart for Heatmap {
         )
     }
 
-    fn height(&self) -> f64 {
-        TOP + self.cell() * self.classes.len() as f64 + 20.0
-    }
-
-    fn draw(&self, svg: &mut String) {
-        let s = self.cell();
+    fn draw(&self, svg: &mut String, c: &Canvas) -> f64 {
+        let Grid {
+            left: gl,
+            top: gt,
+            cell: s,
+            font,
+            rotated,
+        } = self.grid(c);
         let n = self.classes.len();
-        let font = (s * 0.3).clamp(8.0, 13.0);
         let grid_w = s * n as f64;
+        let side = if c.narrow { 12.0 } else { 14.0 };
         let _ = write!(
             svg,
-            "<text class=\"bb-axis-label\" x=\"{:.1}\" y=\"44\" text-anchor=\"middle\">predicted class</text><text class=\"bb-axis-label\" x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {:.1})\">true class</text>",
-            LEFT + grid_w / 2.0,
-            TOP + grid_w / 2.0,
-            TOP + grid_w / 2.0
+            "<text class=\"bb-axis-label\" x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">predicted class</text><text class=\"bb-axis-label\" x=\"{side}\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {side} {:.1})\">true class</text>",
+            gl + grid_w / 2.0,
+            c.top + 16.0,
+            gt + grid_w / 2.0,
+            gt + grid_w / 2.0
         );
-        for (i, c) in self.classes.iter().enumerate() {
+        for (i, k) in self.classes.iter().enumerate() {
+            let x = gl + (i as f64 + 0.5) * s;
+            let column = if rotated {
+                format!(
+                    "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"start\" font-size=\"{font:.0}\" transform=\"rotate(-90 {x:.1} {:.1})\">{}</text>",
+                    gt - 6.0,
+                    gt - 6.0,
+                    esc(k)
+                )
+            } else {
+                format!(
+                    "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{font:.0}\">{}</text>",
+                    gt - 8.0,
+                    esc(k)
+                )
+            };
             let _ = write!(
                 svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{font:.0}\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"{font:.0}\">{}</text>",
-                LEFT + (i as f64 + 0.5) * s,
-                TOP - 8.0,
-                esc(c),
-                LEFT - 6.0,
-                TOP + (i as f64 + 0.5) * s + font / 3.0,
-                esc(c)
+                "{column}<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"{font:.0}\">{}</text>",
+                gl - 6.0,
+                gt + (i as f64 + 0.5) * s + font / 3.0,
+                esc(k)
             );
         }
         for t in 0..n {
             for p in 0..n {
                 let share = self.share(t, p);
-                let x = LEFT + p as f64 * s;
-                let y = TOP + t as f64 * s;
+                let x = gl + p as f64 * s;
+                let y = gt + t as f64 * s;
                 // Capped so that text in currentColor stays readable on the darkest cell.
                 let opacity = if self.counts[t][p] == 0 {
                     0.0
@@ -101,6 +156,7 @@ impl Chart for Heatmap {
                 );
             }
         }
+        gt + grid_w + 20.0
     }
 
     fn data_table(&self) -> String {

@@ -1,7 +1,9 @@
 //! Line chart: curves (loss or accuracy per epoch, precision against recall) and sweeps of
 //! a metric over a matrix parameter, on linear or log axes.
 
-use super::{color, dash, draw_x_axis, draw_y_axis, marker, Axis, Chart, Plot, WIDTH};
+use super::{
+    color, dash, draw_x_axis, draw_y_axis, interval, marker, plot_left, Axis, Canvas, Chart, Plot,
+};
 use crate::merge::filters::Filter;
 use crate::merge::html::esc;
 use std::fmt::Write;
@@ -74,21 +76,26 @@ impl Chart for LineChart {
         )
     }
 
-    fn height(&self) -> f64 {
-        380.0
-    }
-
-    fn draw(&self, svg: &mut String) {
-        let h = self.height();
-        let legend_rows = self.lines.len().div_ceil(2) as f64;
-        let plot = Plot {
-            left: 72.0,
-            right: WIDTH - 16.0,
-            top: 40.0 + 18.0 * legend_rows,
-            bottom: h - 52.0,
+    fn draw(&self, svg: &mut String, c: &Canvas) -> f64 {
+        // Desktop: a two-column legend and a plot 380 units tall with a one-line title.
+        // Phone: a one-column legend, then a plot of fixed height.
+        let columns = if c.narrow { 1 } else { 2 };
+        let legend_rows = self.lines.len().div_ceil(columns) as f64;
+        let legend_top = c.top + 12.0;
+        let top = legend_top + 18.0 * legend_rows;
+        let (bottom, h) = if c.narrow {
+            (top + 210.0, top + 210.0 + 46.0)
+        } else {
+            (c.top + 300.0, c.top + 352.0)
         };
-        draw_y_axis(svg, &plot, &self.y_axis);
-        draw_x_axis(svg, &plot, &self.x_axis, h);
+        let plot = Plot {
+            left: plot_left(&self.y_axis, c),
+            right: c.width - if c.narrow { 14.0 } else { 16.0 },
+            top,
+            bottom,
+        };
+        draw_y_axis(svg, &plot, &self.y_axis, c);
+        draw_x_axis(svg, &plot, &self.x_axis, h - 8.0, c);
         for l in &self.lines {
             let pts: Vec<String> = l
                 .points
@@ -134,8 +141,12 @@ impl Chart for LineChart {
         // Legend: two columns under the title, each entry showing dash and marker.
         svg.push_str("<g class=\"bb-chart-legend\">");
         for (i, l) in self.lines.iter().enumerate() {
-            let x = plot.left + (i % 2) as f64 * 280.0;
-            let y = 40.0 + 18.0 * (i / 2) as f64;
+            let x = if c.narrow {
+                8.0
+            } else {
+                plot.left + (i % 2) as f64 * 280.0
+            };
+            let y = legend_top + 18.0 * (i / columns) as f64;
             let d = dash(l.dash);
             let dash_attr = if d.is_empty() {
                 String::new()
@@ -158,6 +169,7 @@ impl Chart for LineChart {
             );
         }
         svg.push_str("</g>");
+        h
     }
 
     fn data_table(&self) -> String {
@@ -185,9 +197,7 @@ impl Chart for LineChart {
                 );
                 if with_ci {
                     let ci = match (p.low, p.high) {
-                        (Some(lo), Some(hi)) => {
-                            format!("{} – {}", self.y_fmt.apply(lo), self.y_fmt.apply(hi))
-                        }
+                        (Some(lo), Some(hi)) => interval(self.y_fmt, lo, hi),
                         _ => "n/a".into(),
                     };
                     let _ = write!(s, "<td>{}</td>", esc(&ci));

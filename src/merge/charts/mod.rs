@@ -1,24 +1,34 @@
 //! SVG charts drawn at build time: one small trait, one file per kind.
 //!
-//! Every chart is a `<figure class="bb-chart">` holding an `<svg role="img">` with `<title>`
-//! and `<desc>`, a title, axes with tick labels and unit-bearing labels, a legend, and the
-//! data behind it as a table in `<details>`. The SVG is sized by its `viewBox` with
-//! `width="100%"`, so it shrinks to any screen. Colours come from CSS variables
+//! Every chart is a `<figure class="bb-chart">` holding two drawings of the same data, each an
+//! `<svg role="img">` with `<title>` and `<desc>`, a title, axes with tick labels and
+//! unit-bearing labels and a legend: `svg.bb-chart-wide` in a [`WIDTH`]-unit coordinate system
+//! for desktop widths, and `svg.bb-chart-narrow`, [`NARROW_WIDTH`] units wide and laid out
+//! for phones (one-column legend, horizontal bars, wrapped title, fewer tick labels), so that
+//! its smallest text (12 units) renders at about 12 CSS px on a 375 px phone. The theme shows
+//! one of them by the figure's width (a container query; the wide one without it and in
+//! print) and hides the other with `display: none`, which also hides it from assistive
+//! technology. After them, the data behind the chart as a table in `<details>`.
+//!
+//! Each SVG is sized by its `viewBox` with `width="100%"`. Colours come from CSS variables
 //! (`var(--series-1)` … `var(--series-4)`, with colour-blind-safe fallbacks); axes and text
 //! use `currentColor`, so the theme decides how they read in light, dark and print. Series
-//! also differ by dash pattern and marker shape, never by colour alone.
+//! also differ by dash pattern and marker shape (or, in the narrow bar chart, by a text label
+//! on every bar), never by colour alone.
 
 pub mod bar;
 pub mod heatmap;
 pub mod line;
 
-use super::filters::{axis_scale, significant};
+use super::filters::{axis_scale, significant, Filter};
 use super::html::esc;
 use benchbook_protocol::Unit;
 use std::fmt::Write;
 
-/// Width of every chart's coordinate system.
+/// Width of the desktop coordinate system.
 pub const WIDTH: f64 = 640.0;
+/// Width of the phone coordinate system: drawn about 1:1 on a 375 px phone.
+pub const NARROW_WIDTH: f64 = 360.0;
 
 /// Fallback colours (Okabe–Ito) when the theme defines no `--series-N`.
 const FALLBACK: [&str; 4] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"];
@@ -28,48 +38,150 @@ pub fn color(i: usize) -> String {
     format!("var(--series-{}, {})", i % 4 + 1, FALLBACK[i % 4])
 }
 
+/// Average advance of a glyph of the system sans-serif, in ems (a little generous, so that
+/// labels spaced by it do not touch).
+const EM_ADVANCE: f64 = 0.6;
+
+/// Estimated drawn width of `text` at font size `size`.
+pub fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * EM_ADVANCE * size
+}
+
+/// "1.20–1.26 ms" when both ends share a unit, else "1.20 ms–1.26 s".
+pub fn interval(fmt: Filter, lo: f64, hi: f64) -> String {
+    let (l, h) = (fmt.apply(lo), fmt.apply(hi));
+    match (l.rsplit_once('\u{a0}'), h.rsplit_once('\u{a0}')) {
+        (Some((ln, lu)), Some((hn, hu))) if lu == hu => format!("{ln}–{hn}\u{a0}{hu}"),
+        _ => format!("{l}–{h}"),
+    }
+}
+
+/// The coordinate system a chart draws into.
+#[derive(Debug, Clone, Copy)]
+pub struct Canvas {
+    /// Width of the coordinate system.
+    pub width: f64,
+    /// The phone layout.
+    pub narrow: bool,
+    /// Where the drawing under the title starts.
+    pub top: f64,
+}
+
+impl Canvas {
+    /// Size of tick labels, value labels and notes (the smallest text of a chart).
+    pub fn small(&self) -> f64 {
+        if self.narrow {
+            12.0
+        } else {
+            11.0
+        }
+    }
+}
+
 /// A chart that can draw itself and list its data.
 pub trait Chart {
     /// The title, drawn at the top and used as the SVG's `<title>`.
     fn title(&self) -> &str;
     /// One sentence for the SVG's `<desc>`.
     fn description(&self) -> String;
-    /// Height of the coordinate system (the width is [`WIDTH`]).
-    fn height(&self) -> f64 {
-        360.0
-    }
-    /// SVG elements (axes, marks, legend) inside the `<svg>`.
-    fn draw(&self, svg: &mut String);
-    /// The data behind the chart as an escaped `<table>`.
+    /// SVG elements (axes, marks, legend) under `canvas.top`; returns the height of the
+    /// coordinate system.
+    fn draw(&self, svg: &mut String, canvas: &Canvas) -> f64;
+    /// The data behind the chart as escaped `<table>`s.
     fn data_table(&self) -> String;
 }
 
-/// The whole `<figure>`: SVG, data table, caption (already escaped HTML).
+/// The whole `<figure>`: both SVGs, data table, caption (already escaped HTML).
 pub fn figure(chart: &dyn Chart, id: &str, caption: &str, extra_class: &str) -> String {
-    let h = chart.height();
-    let mut svg = String::new();
-    chart.draw(&mut svg);
     let class = if extra_class.is_empty() {
         "bb-chart".to_string()
     } else {
         format!("bb-chart {extra_class}")
     };
     format!(
-        "<figure class=\"{class}\" id=\"{id}\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {h}\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"inherit\" font-size=\"13\" fill=\"currentColor\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc><text class=\"bb-chart-title\" x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"{}\" font-weight=\"bold\">{}</text>{svg}</svg><details><summary>Data</summary>{}</details><figcaption>{caption}</figcaption></figure>",
-        esc(chart.title()),
-        esc(&chart.description()),
-        WIDTH / 2.0,
-        title_size(chart.title()),
+        "<figure class=\"{class}\" id=\"{id}\">{}{}<details><summary>Data</summary><div class=\"bb-table-wrap\" role=\"region\" aria-label=\"Data: {}\">{}</div></details><figcaption>{caption}</figcaption></figure>",
+        svg(chart, id, false),
+        svg(chart, &format!("{id}-narrow"), true),
         esc(chart.title()),
         chart.data_table(),
     )
 }
 
-/// Font size of the title drawn at the top: 15, smaller for a title that would not fit the
-/// chart's width (bold sans-serif glyphs average about 0.6 em), never below 9.
-fn title_size(title: &str) -> String {
-    let fit = (WIDTH - 16.0) / (0.6 * title.chars().count().max(1) as f64);
-    format!("{:.1}", fit.clamp(9.0, 15.0))
+/// One drawing of `chart`: the desktop one or (`narrow`) the phone one.
+fn svg(chart: &dyn Chart, id: &str, narrow: bool) -> String {
+    let (width, max, min, first) = if narrow {
+        (NARROW_WIDTH, 14.0, 13.0, 20.0)
+    } else {
+        (WIDTH, 15.0, 12.0, 22.0)
+    };
+    let (size, lines) = title_layout(chart.title(), width, max, min);
+    let line_height = (size * 1.25_f64).round();
+    let canvas = Canvas {
+        width,
+        narrow,
+        top: first + line_height * (lines.len() - 1) as f64 + 6.0,
+    };
+    let mut body = String::new();
+    let h = chart.draw(&mut body, &canvas);
+    let x = width / 2.0;
+    let title = match lines.as_slice() {
+        [one] => esc(one),
+        _ => lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let dy = if i == 0 { 0.0 } else { line_height };
+                format!("<tspan x=\"{x}\" dy=\"{dy}\">{}</tspan>", esc(l))
+            })
+            .collect(),
+    };
+    let class = if narrow {
+        "bb-chart-narrow"
+    } else {
+        "bb-chart-wide"
+    };
+    format!(
+        "<svg class=\"{class}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {h}\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" font-family=\"inherit\" font-size=\"13\" fill=\"currentColor\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc><text class=\"bb-chart-title\" x=\"{x}\" y=\"{first}\" text-anchor=\"middle\" font-size=\"{size:.1}\" font-weight=\"bold\">{title}</text>{body}</svg>",
+        esc(chart.title()),
+        esc(&chart.description()),
+    )
+}
+
+/// Size and lines of the title drawn at the top: one line at `max`, or smaller down to `min`
+/// for a title that would not fit the width (bold glyphs average about 0.6 em); a longer
+/// title is wrapped at `max` into lines of even length.
+fn title_layout(title: &str, width: f64, max: f64, min: f64) -> (f64, Vec<String>) {
+    let room = width - 16.0;
+    let fit = room / text_width(title, 1.0).max(EM_ADVANCE);
+    if fit >= min {
+        return (fit.min(max), vec![title.to_string()]);
+    }
+    // As many lines as needed at `max`, then as even as they can be (no one-word last line).
+    let mut chars = (room / (EM_ADVANCE * max)).floor() as usize;
+    let count = wrap(title, chars).len();
+    while chars > 8 && wrap(title, chars - 1).len() == count {
+        chars -= 1;
+    }
+    (max, wrap(title, chars))
+}
+
+/// Greedy word wrap to lines of at most `chars` characters (a longer word has its own line).
+pub fn wrap(text: &str, chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// One axis: its range, scale, ticks and label.
@@ -248,8 +360,10 @@ impl Plot {
     }
 }
 
-/// Draw a y axis with grid lines and a rotated label.
-pub fn draw_y_axis(svg: &mut String, plot: &Plot, axis: &Axis) {
+/// Draw a y axis with grid lines and a rotated label. Tick labels closer than their own
+/// height to the previous one are left out (the grid line stays).
+pub fn draw_y_axis(svg: &mut String, plot: &Plot, axis: &Axis, c: &Canvas) {
+    let font = c.small();
     let _ = write!(
         svg,
         "<g class=\"bb-axis bb-axis-y\"><line x1=\"{l}\" y1=\"{t}\" x2=\"{l}\" y2=\"{b}\" stroke=\"currentColor\"/>",
@@ -257,28 +371,53 @@ pub fn draw_y_axis(svg: &mut String, plot: &Plot, axis: &Axis) {
         t = plot.top,
         b = plot.bottom
     );
+    let mut last: Option<f64> = None;
     for &t in &axis.ticks {
         let y = plot.y(axis, t);
         let _ = write!(
             svg,
-            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\"0.15\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\">{}</text>",
-            plot.left,
-            plot.right,
+            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"currentColor\" stroke-opacity=\"0.15\"/>",
+            plot.left, plot.right,
+        );
+        if last.is_some_and(|l| (l - y).abs() < font * 1.2) {
+            continue;
+        }
+        last = Some(y);
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"{font}\">{}</text>",
             plot.left - 6.0,
             y + 4.0,
             esc(&axis.tick_label(t))
         );
     }
     let mid = (plot.top + plot.bottom) / 2.0;
+    let x = if c.narrow { 12.0 } else { 16.0 };
     let _ = write!(
         svg,
-        "<text class=\"bb-axis-label\" x=\"16\" y=\"{mid:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {mid:.1})\">{}</text></g>",
+        "<text class=\"bb-axis-label\" x=\"{x}\" y=\"{mid:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {x} {mid:.1})\">{}</text></g>",
         esc(&axis.label)
     );
 }
 
-/// Draw an x axis with tick labels below and a label under them.
-pub fn draw_x_axis(svg: &mut String, plot: &Plot, axis: &Axis, height: f64) {
+/// Left edge of a plot whose y tick labels (and rotated axis label) sit left of it: fixed on
+/// the desktop, as narrow as the longest tick label allows on a phone.
+pub fn plot_left(axis: &Axis, c: &Canvas) -> f64 {
+    if !c.narrow {
+        return 72.0;
+    }
+    let widest = axis
+        .ticks
+        .iter()
+        .map(|&t| text_width(&axis.tick_label(t), c.small()))
+        .fold(0.0, f64::max);
+    (24.0 + widest + 8.0).round()
+}
+
+/// Draw an x axis with tick marks, labels below (left out where one would touch the previous
+/// one) and the axis label under them, its baseline at `label_y`.
+pub fn draw_x_axis(svg: &mut String, plot: &Plot, axis: &Axis, label_y: f64, c: &Canvas) {
+    let font = c.small();
     let _ = write!(
         svg,
         "<g class=\"bb-axis bb-axis-x\"><line x1=\"{}\" y1=\"{b}\" x2=\"{}\" y2=\"{b}\" stroke=\"currentColor\"/>",
@@ -286,22 +425,32 @@ pub fn draw_x_axis(svg: &mut String, plot: &Plot, axis: &Axis, height: f64) {
         plot.right,
         b = plot.bottom
     );
+    let mut right_of_last = f64::NEG_INFINITY;
     for &t in &axis.ticks {
         let x = plot.x(axis, t);
         let _ = write!(
             svg,
-            "<line x1=\"{x:.1}\" y1=\"{b}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"currentColor\"/><text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\">{}</text>",
+            "<line x1=\"{x:.1}\" y1=\"{b}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"currentColor\"/>",
             plot.bottom + 5.0,
-            plot.bottom + 18.0,
-            esc(&axis.tick_label(t)),
             b = plot.bottom
+        );
+        let label = axis.tick_label(t);
+        let half = text_width(&label, font) / 2.0;
+        if x - half < right_of_last + font / 2.0 {
+            continue;
+        }
+        right_of_last = x + half;
+        let _ = write!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"{font}\">{}</text>",
+            plot.bottom + 18.0,
+            esc(&label),
         );
     }
     let _ = write!(
         svg,
-        "<text class=\"bb-axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></g>",
+        "<text class=\"bb-axis-label\" x=\"{:.1}\" y=\"{label_y:.1}\" text-anchor=\"middle\">{}</text></g>",
         (plot.left + plot.right) / 2.0,
-        height - 8.0,
         esc(&axis.label)
     );
 }
@@ -370,5 +519,109 @@ mod tests {
         );
         let wide = Axis::log(1e-6, 1.0, Unit::Seconds, "t");
         assert_eq!(wide.ticks.len(), 7);
+    }
+
+    #[test]
+    fn long_titles_wrap_into_even_lines() {
+        let t = "Is it a 3? (one-vs-rest logistic regression): precision–recall (test set, positive = 3)";
+        let (size, lines) = title_layout(t, NARROW_WIDTH, 14.0, 13.0);
+        assert_eq!(size, 14.0);
+        assert_eq!(lines.join(" "), t);
+        let longest = lines.iter().map(|l| l.chars().count()).max().unwrap();
+        let shortest = lines.iter().map(|l| l.chars().count()).min().unwrap();
+        assert!(lines.len() == 3 && longest - shortest < 12, "{lines:?}");
+        assert!(text_width(&lines[0], size) <= NARROW_WIDTH - 16.0);
+        // A title that fits stays on one line at the largest size.
+        assert_eq!(
+            title_layout("Short", WIDTH, 15.0, 12.0),
+            (15.0, vec!["Short".into()])
+        );
+    }
+
+    /// Font sizes given in a drawing (the SVG's own default is 13).
+    fn sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .map(|r| r[..r.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    fn narrow_svg(figure: &str) -> &str {
+        let start = figure.find("<svg class=\"bb-chart-narrow\"").unwrap();
+        &figure[start..start + figure[start..].find("</svg>").unwrap()]
+    }
+
+    #[test]
+    fn every_chart_has_a_phone_drawing_with_text_of_twelve_units_or_more() {
+        let bars = bar::BarChart {
+            title: "Step time at batch 512, by thread count".into(),
+            unit: Unit::Seconds,
+            y_label: "step time".into(),
+            groups: vec!["threads=1".into(), "threads=2".into()],
+            series: vec!["PyTorch".into(), "TensorFlow".into()],
+            values: (0..2)
+                .map(|g| {
+                    (0..2)
+                        .map(|s| {
+                            Some(bar::Bar {
+                                median: 0.01 + 0.001 * (g + s) as f64,
+                                ci: Some((0.009, 0.012)),
+                                n: 30,
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        let lines = line::LineChart {
+            title: "Median step time against batch size, 1 thread".into(),
+            x_axis: Axis::log(1.0, 512.0, Unit::Plain, "batch size"),
+            y_axis: Axis::log(0.001, 0.01, Unit::Seconds, "step time"),
+            lines: (0..2)
+                .map(|i| line::Line {
+                    label: format!("runner {i}"),
+                    color: i,
+                    dash: i,
+                    points: [1.0, 8.0, 64.0, 512.0]
+                        .iter()
+                        .map(|&x| line::Point {
+                            x,
+                            y: 0.001 * x.sqrt(),
+                            low: None,
+                            high: None,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            x_fmt: crate::merge::filters::Filter::Number,
+            y_fmt: crate::merge::filters::Filter::default_for(Unit::Seconds),
+            x_name: "batch size".into(),
+            y_name: "step time".into(),
+        };
+        let heat = heatmap::Heatmap {
+            title: "Small CNN on handwritten digits: confusion matrix (PyTorch, test set)".into(),
+            classes: (0..10).map(|i| i.to_string()).collect(),
+            counts: (0..10)
+                .map(|t| (0..10).map(|p| if t == p { 36 } else { 1 }).collect())
+                .collect(),
+        };
+        for chart in [&bars as &dyn Chart, &lines, &heat] {
+            let fig = figure(chart, "c", "caption", "");
+            assert_eq!(fig.matches("<svg ").count(), 2, "{fig}");
+            assert!(fig.contains("<svg class=\"bb-chart-wide\""));
+            assert!(fig.contains("id=\"c-narrow-title\""), "its own ids");
+            let narrow = narrow_svg(&fig);
+            assert!(narrow.contains("viewBox=\"0 0 360 "), "{narrow}");
+            let small = sizes(narrow).into_iter().fold(f64::INFINITY, f64::min);
+            assert!(small >= 12.0, "{}: {small}", chart.title());
+            // The data is listed once, in a named region.
+            assert_eq!(fig.matches("<details>").count(), 1);
+            assert!(fig.contains("role=\"region\" aria-label=\"Data: "));
+        }
+        // Phone bars are horizontal, one per runner and group, each with its runner's name.
+        let narrow = narrow_svg(&figure(&bars, "c", "", "")).to_string();
+        assert_eq!(narrow.matches("class=\"bb-bar\"").count(), 4);
+        assert_eq!(narrow.matches(">TensorFlow</text>").count(), 2);
+        assert!(narrow.contains(">threads=2</text>"));
     }
 }
