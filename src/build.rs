@@ -5,7 +5,7 @@
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
 use crate::cli::{BenchPolicy, BuildArgs, Global};
-use crate::load::{load_lenient, LoadOptions};
+use crate::load::{load_lenient_memo, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +22,9 @@ pub struct BuildOptions {
     /// Leave out the search index and the print edition (`serve` makes them when they are
     /// first asked for; `check` needs neither). They report no errors.
     pub defer_reader_extras: bool,
+    /// Work of previous builds to reuse (`serve` keeps one across rebuilds; see
+    /// src/incremental.rs). `None`: everything is done from scratch.
+    pub memo: Option<std::sync::Arc<crate::incremental::Memo>>,
 }
 
 /// What a build (or check) did.
@@ -61,11 +64,13 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let (site, mut diags) = load_lenient(
+    let memo = opts.memo.as_deref();
+    let (site, mut diags) = load_lenient_memo(
         root,
         &LoadOptions {
             drafts: opts.drafts,
         },
+        memo,
     );
     let Some(mut site) = site else {
         return Err(diags.sorted().into());
@@ -77,12 +82,12 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     let measured = crate::measure::bench_and_merge(&mut site, &opts.bench, opts.quiet, &mut diags)?;
     lap("bench+merge", &mut stages);
 
-    if let Err(d) = crate::markdown::render_site(&mut site) {
+    if let Err(d) = crate::markdown::render_site_with(&mut site, memo) {
         diags.extend(d);
     }
     lap("markdown", &mut stages);
     // Render even after earlier errors, so template errors are reported in the same run.
-    let files = match crate::render::render(&site) {
+    let files = match crate::render::render_memo(&site, memo) {
         Ok(files) => files,
         Err(d) => {
             diags.extend(d);
@@ -197,6 +202,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
             bench: args.bench.clone(),
             quiet: global.quiet,
             defer_reader_extras: false,
+            memo: None,
         },
     )?;
     for warning in &report.warnings {

@@ -55,6 +55,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
         quiet: true,
         // The search index and the print edition report no errors.
         defer_reader_extras: true,
+        memo: None,
     };
     let mut diags = Diagnostics::new();
     let prepared = match prepare(root, &opts) {

@@ -65,6 +65,16 @@ pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site, Diagnostics> {
 /// be read (title falls back to the file name), so later stages can still check them and
 /// links to them; the build fails anyway because the diagnostics are not empty.
 pub fn load_lenient(root: &Path, opts: &LoadOptions) -> (Option<Site>, Diagnostics) {
+    load_lenient_memo(root, opts, None)
+}
+
+/// [`load_lenient`], not parsing again the files whose text a previous load parsed when
+/// `memo` is given (src/incremental.rs).
+pub fn load_lenient_memo(
+    root: &Path,
+    opts: &LoadOptions,
+    memo: Option<&crate::incremental::Memo>,
+) -> (Option<Site>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let root = match root.canonicalize() {
         Ok(r) => r,
@@ -87,7 +97,7 @@ pub fn load_lenient(root: &Path, opts: &LoadOptions) -> (Option<Site>, Diagnosti
     let Some(config) = config else {
         return (None, diags);
     };
-    let site = read_content(root, config, opts, &mut diags);
+    let site = read_content(root, config, opts, memo, &mut diags);
     (Some(site), diags)
 }
 
@@ -341,7 +351,17 @@ pub fn normalise_date(s: &str) -> Option<String> {
 }
 
 /// Read and parse one markdown file into a page (best effort when its front matter is bad).
-fn read_page(root: &Path, source: &Path, output: PathBuf) -> (Option<Page>, Diagnostics) {
+/// Pages a previous load parsed, by source: the fingerprint of the file's text and the page.
+type LoadMemo = HashMap<PathBuf, (u64, Page)>;
+
+/// Read and parse one markdown file; with `memo`, a file whose text is unchanged is not
+/// parsed again. Also returns the text's fingerprint (with a memo, when it parsed cleanly).
+fn read_page(
+    root: &Path,
+    source: &Path,
+    output: PathBuf,
+    memo: Option<&LoadMemo>,
+) -> (Option<Page>, Diagnostics, Option<u64>) {
     let mut diags = Diagnostics::new();
     let text = match std::fs::read(root.join(source)) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -356,14 +376,22 @@ fn read_page(root: &Path, source: &Path, output: PathBuf) -> (Option<Page>, Diag
                         e.utf8_error().valid_up_to()
                     ),
                 );
-                return (None, diags);
+                return (None, diags, None);
             }
         },
         Err(e) => {
             diags.error(source, 0, 0, format!("cannot read: {e}"));
-            return (None, diags);
+            return (None, diags, None);
         }
     };
+    let key = memo.map(|_| crate::incremental::fingerprint(&text));
+    if let (Some(memo), Some(key)) = (memo, key) {
+        if let Some((k, page)) = memo.get(source) {
+            if *k == key && page.output == output {
+                return (Some(page.clone()), diags, Some(key));
+            }
+        }
+    }
     let fallback_title = title_from_name(source);
     let page = match split_front_matter(&text) {
         Ok(split) => {
@@ -399,7 +427,8 @@ fn read_page(root: &Path, source: &Path, output: PathBuf) -> (Option<Page>, Diag
             }
         }
     };
-    (Some(page), diags)
+    let key = key.filter(|_| diags.is_empty());
+    (Some(page), diags, key)
 }
 
 /// `content/deep-learning_basics` → `Deep learning basics`.
@@ -547,21 +576,31 @@ fn read_content(
     root: PathBuf,
     config: SiteConfig,
     opts: &LoadOptions,
+    memo: Option<&crate::incremental::Memo>,
     diags: &mut Diagnostics,
 ) -> Site {
     let walked = walk_content(&root, diags);
 
     // Parse every markdown file in parallel.
-    let parsed: Vec<(Option<Page>, Diagnostics)> = walked
+    let old = memo.map(|m| crate::incremental::take(&m.load));
+    let parsed: Vec<(Option<Page>, Diagnostics, Option<u64>)> = walked
         .markdown
         .par_iter()
-        .map(|src| read_page(&root, src, output_of_markdown(src)))
+        .map(|src| read_page(&root, src, output_of_markdown(src), old.as_ref()))
         .collect();
     let mut index_pages: HashMap<PathBuf, Page> = HashMap::new();
     let mut pages: Vec<Page> = Vec::new();
-    for (page, d) in parsed {
+    let mut new = HashMap::new();
+    let mut reused = 0;
+    for (page, d, key) in parsed {
         diags.extend(d);
         if let Some(page) = page {
+            if let (Some(key), Some(old)) = (key, &old) {
+                if old.get(&page.source).is_some_and(|(k, _)| *k == key) {
+                    reused += 1;
+                }
+                new.insert(page.source.clone(), (key, page.clone()));
+            }
             if page.source.file_name().is_some_and(|n| n == "_index.md") {
                 let dir = page.source.parent().unwrap_or(Path::new("")).to_path_buf();
                 index_pages.insert(dir, page);
@@ -569,6 +608,12 @@ fn read_content(
                 pages.push(page);
             }
         }
+    }
+
+    drop(old);
+    if let Some(memo) = memo {
+        crate::incremental::put(&memo.load, new);
+        memo.set_reused(crate::incremental::Stage::Load, reused);
     }
 
     // Folders whose _index.md is a draft are left out with everything below them.

@@ -100,7 +100,10 @@ fn expand_all(site: &mut Site, ctx: &MergeContext, diags: &mut Diagnostics) {
         .iter_mut()
         .chain(site.sections.iter_mut().map(|s| &mut s.index))
     {
-        diags.extend(merge::expand(page, ctx));
+        // Only `{{ … }}` is expanded: a page without one is left as it is.
+        if page.body.contains("{{") {
+            diags.extend(merge::expand(page, ctx));
+        }
     }
 }
 

@@ -29,7 +29,7 @@ pub struct SiteConfig {
 }
 
 /// Front matter keys of a page or a section's `_index.md`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Hash)]
 pub struct FrontMatter {
     pub title: String,
     pub description: Option<String>,
@@ -60,8 +60,8 @@ pub struct Page {
     pub body: String,
     /// 1-based line in `source` where `body` starts (add `line - 1` to a body line).
     pub body_line: usize,
-    /// Set by the markdown stage.
-    pub rendered: Option<Rendered>,
+    /// Set by the markdown stage (shared with `serve`'s memo, see src/incremental.rs).
+    pub rendered: Option<std::sync::Arc<Rendered>>,
 }
 
 impl Page {
@@ -87,6 +87,9 @@ pub struct Rendered {
     pub quiz_count: usize,
     /// Plain text summary (description or first paragraph).
     pub summary: String,
+    /// What it was rendered from, when `serve` keeps a memo (src/incremental.rs); 0 otherwise.
+    #[serde(skip)]
+    pub fingerprint: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,8 +160,11 @@ pub struct Site {
 /// One file of the finished site, produced by `render` and written by `write`.
 #[derive(Debug, Clone)]
 pub enum OutputFile {
-    /// Generated contents.
-    Bytes { path: PathBuf, bytes: Vec<u8> },
+    /// Generated contents (shared: `serve` keeps a page's bytes in its memo and its site).
+    Bytes {
+        path: PathBuf,
+        bytes: std::sync::Arc<Vec<u8>>,
+    },
     /// A file copied as it is (an asset, a theme's static file); `from` is absolute.
     Copy { path: PathBuf, from: PathBuf },
 }

@@ -242,6 +242,8 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         quiet: global.quiet,
         // In memory, the search index and the print edition are made on request.
         defer_reader_extras: args.out.is_none(),
+        // Reuse unchanged pages across rebuilds.
+        memo: Some(Arc::new(crate::incremental::Memo::default())),
     };
     let live = Arc::new(Live::default());
     let mut builder = Builder {
@@ -413,6 +415,13 @@ impl Builder {
                 if self.verbose {
                     for (stage, took) in &report.1 {
                         eprintln!("  {stage:<12} {:>6} ms", took.as_millis());
+                    }
+                    if let Some(memo) = &self.opts.memo {
+                        let r = memo.reused();
+                        eprintln!(
+                            "  reused: {} files not parsed again, {} bodies not rendered again, {} pages not templated again",
+                            r.load, r.markdown, r.render
+                        );
                     }
                 }
                 if !self.quiet {
@@ -729,12 +738,11 @@ fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
     match find(&ctx.store, path) {
         Found::File(file, bytes) => {
             let ctype = content_type(&file);
-            let body = if ctype.starts_with("text/html") {
-                inject(&bytes, state.generation)
+            if ctype.starts_with("text/html") {
+                respond(req, 200, ctype, inject(&bytes, state.generation));
             } else {
-                bytes
-            };
-            respond(req, 200, ctype, body);
+                send(req, 200, &[("Content-Type", ctype)], &bytes);
+            }
         }
         Found::Redirect(to) => {
             send(req, 301, &[("Location", &to)], b"");
@@ -746,7 +754,7 @@ fn handle(req: tiny_http::Request, ctx: &Arc<Ctx>) {
 /// What a request path finds in the served site.
 enum Found {
     /// A file's path (for its type) and its bytes.
-    File(PathBuf, Vec<u8>),
+    File(PathBuf, Arc<Vec<u8>>),
     Redirect(String),
     Missing,
 }
@@ -755,7 +763,7 @@ fn find(store: &Store, path: &str) -> Found {
     match store {
         Store::Disk(out) => match resolve(out, path) {
             Target::File(file) => match std::fs::read(&file) {
-                Ok(bytes) => Found::File(file, bytes),
+                Ok(bytes) => Found::File(file, bytes.into()),
                 Err(_) => Found::Missing,
             },
             Target::Redirect(to) => Found::Redirect(to),
@@ -772,7 +780,7 @@ fn find(store: &Store, path: &str) -> Found {
                 }
                 // Copied files (assets, theme files) are read from their source.
                 Ok((key, OutputFile::Copy { from, .. })) => match std::fs::read(from) {
-                    Ok(bytes) => Found::File(PathBuf::from(key), bytes),
+                    Ok(bytes) => Found::File(PathBuf::from(key), bytes.into()),
                     Err(_) => Found::Missing,
                 },
                 Err(Target::Redirect(to)) => Found::Redirect(to),
@@ -967,7 +975,7 @@ mod tests {
     fn resolves_in_memory() {
         let file = |p: &str| OutputFile::Bytes {
             path: PathBuf::from(p),
-            bytes: p.as_bytes().to_vec(),
+            bytes: p.as_bytes().to_vec().into(),
         };
         let site = mem_site(vec![
             file("index.html"),

@@ -468,7 +468,11 @@ fn render_scales_to_ten_thousand_pages() {
                 &format!("Page {s}.{p}"),
                 &body,
             );
-            pg.rendered.as_mut().unwrap().toc = toc(&[(2, "a", "A")]);
+            pg.rendered
+                .as_mut()
+                .map(std::sync::Arc::make_mut)
+                .unwrap()
+                .toc = toc(&[(2, "a", "A")]);
             sec.pages.push(site.pages.len());
             site.pages.push(pg);
         }

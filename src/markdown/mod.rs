@@ -33,13 +33,15 @@ pub mod links;
 pub mod quiz;
 
 use crate::diagnostics::Diagnostics;
+use crate::incremental::{self, MarkdownEntry, Memo, ResolvedLink};
 use crate::model::{Page, Pitfall, Rendered, Site, TextSection, TocEntry};
 pub use links::LinkIndex;
 use links::Resolved;
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Mutex;
 
 /// A page of the site: a section's index page or a regular page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,19 +89,88 @@ pub fn options() -> Options {
 /// Render every page and section index of `site` (in parallel), filling `Page::rendered`.
 /// Every error of every page is returned together.
 pub fn render_site(site: &mut Site) -> Result<(), Diagnostics> {
+    render_site_with(site, None)
+}
+
+/// [`render_site`], reusing the pages a previous build rendered when `memo` is given (see
+/// src/incremental.rs: a page is reused when it is unchanged and every link it resolved
+/// still resolves the same way).
+pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diagnostics> {
     highlight::next_generation();
-    let index = LinkIndex::build(site, anchors);
+    let index = match memo {
+        Some(memo) => {
+            let old = incremental::take(&memo.anchors);
+            let new = Mutex::new(HashMap::new());
+            let index = LinkIndex::build(site, |p| {
+                let key = incremental::fingerprint(&p.body);
+                let ids = old.get(&key).cloned().unwrap_or_else(|| anchors(p));
+                new.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, ids.clone());
+                ids
+            });
+            incremental::put(
+                &memo.anchors,
+                new.into_inner().unwrap_or_else(|e| e.into_inner()),
+            );
+            index
+        }
+        None => LinkIndex::build(site, anchors),
+    };
     let refs = all_pages(site);
-    let results: Vec<(PageRef, Result<Rendered, Diagnostics>)> = refs
-        .par_iter()
-        .map(|&r| (r, render_page(site, &index, r)))
-        .collect();
+    let old = memo
+        .map(|m| incremental::take(&m.markdown))
+        .unwrap_or_default();
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(PageRef, Result<MarkdownEntry, Diagnostics>)> =
+        refs.par_iter()
+            .map(|&r| {
+                let p = page(site, r);
+                if memo.is_none() {
+                    return (r, render_page_links(site, &index, r));
+                }
+                let key = incremental::page_key(p);
+                if let Some(entry) = old.get(&p.source) {
+                    let same_links = || {
+                        entry.links.iter().all(|(url, what, was)| {
+                            match index.resolve(p, url, what) {
+                                Resolved::Keep => was.is_none(),
+                                Resolved::Url(u) => was.as_deref() == Some(u.as_str()),
+                                Resolved::Error(_) => false,
+                            }
+                        })
+                    };
+                    if entry.key == key && same_links() {
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        return (r, Ok(entry.clone()));
+                    }
+                }
+                let result = render_page_links(site, &index, r).map(|mut e| {
+                    e.key = key;
+                    // Just made, so not shared: no copy.
+                    std::sync::Arc::make_mut(&mut e.rendered).fingerprint =
+                        incremental::rendered_key(key, &e.links);
+                    e
+                });
+                (r, result)
+            })
+            .collect();
     let mut diags = Diagnostics::new();
+    let mut new = HashMap::new();
     for (r, result) in results {
         match result {
-            Ok(rendered) => page_mut(site, r).rendered = Some(rendered),
+            Ok(entry) => {
+                if memo.is_some() {
+                    new.insert(page(site, r).source.clone(), entry.clone());
+                }
+                page_mut(site, r).rendered = Some(entry.rendered);
+            }
             Err(d) => diags.extend(d),
         }
+    }
+    if let Some(memo) = memo {
+        incremental::put(&memo.markdown, new);
+        memo.set_reused(incremental::Stage::Markdown, reused.into_inner());
     }
     diags.sorted().into_result(())
 }
@@ -296,11 +367,24 @@ struct PageRenderer<'s> {
     diags: Diagnostics,
     quiz_ids: HashSet<String>,
     quiz_count: usize,
+    /// Every link resolved through `index`, for the memo's validity check.
+    links: Vec<ResolvedLink>,
 }
 
 impl<'s> PageRenderer<'s> {
-    fn rewrite(&mut self, url: CowStr<'s>, range: &Range<usize>, what: &str) -> CowStr<'s> {
-        match self.index.resolve(self.page, &url, what) {
+    /// Resolve a link or image through the index, remembering the answer.
+    fn resolve(&mut self, url: &str, what: &'static str) -> Resolved {
+        let resolved = self.index.resolve(self.page, url, what);
+        let to = match &resolved {
+            Resolved::Url(u) => Some(u.clone()),
+            _ => None,
+        };
+        self.links.push((url.to_string(), what, to));
+        resolved
+    }
+
+    fn rewrite(&mut self, url: CowStr<'s>, range: &Range<usize>, what: &'static str) -> CowStr<'s> {
+        match self.resolve(&url, what) {
             Resolved::Keep => url,
             Resolved::Url(u) => CowStr::from(u),
             Resolved::Error(msg) => {
@@ -399,8 +483,13 @@ impl<'s> PageRenderer<'s> {
         Some(to_html(events.into_iter()))
     }
 
-    fn rewrite_at<'x>(&mut self, url: CowStr<'x>, text: &quiz::Text, what: &str) -> CowStr<'x> {
-        match self.index.resolve(self.page, &url, what) {
+    fn rewrite_at<'x>(
+        &mut self,
+        url: CowStr<'x>,
+        text: &quiz::Text,
+        what: &'static str,
+    ) -> CowStr<'x> {
+        match self.resolve(&url, what) {
             Resolved::Keep => url,
             Resolved::Url(u) => CowStr::from(u),
             Resolved::Error(msg) => {
@@ -436,6 +525,15 @@ impl<'s> PageRenderer<'s> {
 
 /// Pass 2: render one page. `index` is [`LinkIndex::build`] of the whole site.
 pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendered, Diagnostics> {
+    render_page_links(site, index, r).map(|e| std::sync::Arc::unwrap_or_clone(e.rendered))
+}
+
+/// [`render_page`], with the links it resolved (its `key` is left 0).
+fn render_page_links(
+    site: &Site,
+    index: &LinkIndex,
+    r: PageRef,
+) -> Result<MarkdownEntry, Diagnostics> {
     let page = page(site, r);
     let mut pr = PageRenderer {
         index,
@@ -444,6 +542,7 @@ pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendere
         diags: Diagnostics::new(),
         quiz_ids: HashSet::new(),
         quiz_count: 0,
+        links: Vec::new(),
     };
     let body: &str = &page.body;
     let mut out: Vec<Event> = Vec::with_capacity(256);
@@ -702,8 +801,13 @@ pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendere
         sections,
         quiz_count: pr.quiz_count,
         summary,
+        fingerprint: 0,
     };
-    pr.diags.sorted().into_result(rendered)
+    pr.diags.sorted().into_result(MarkdownEntry {
+        key: 0,
+        links: pr.links,
+        rendered: rendered.into(),
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod theme;
 pub mod views;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::incremental::{self, Memo};
 use crate::model::{OutputFile, Page, Rendered, Site, TocEntry};
 use links::{rebase_fragment, root_prefix, url_path};
 use rayon::prelude::*;
@@ -23,8 +24,14 @@ use views::*;
 
 /// Render the whole site with its theme. Every error found is returned at once.
 pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_memo(site, None)
+}
+
+/// [`render`], reusing pages whose HTML a previous build made from the same inputs when
+/// `memo` is given (src/incremental.rs).
+pub fn render_memo(site: &Site, memo: Option<&Memo>) -> Result<Vec<OutputFile>, Diagnostics> {
     let theme = Theme::load(site)?;
-    render_with(site, &theme)
+    render_with_memo(site, &theme, memo)
 }
 
 /// One entry of the reading order: a section's index page or a page.
@@ -322,7 +329,7 @@ static EMPTY: std::sync::OnceLock<Rendered> = std::sync::OnceLock::new();
 
 fn rendered(page: &Page) -> &Rendered {
     page.rendered
-        .as_ref()
+        .as_deref()
         .unwrap_or_else(|| EMPTY.get_or_init(Rendered::default))
 }
 
@@ -400,6 +407,54 @@ type SidebarKey = (Option<usize>, String);
 
 /// Render with an already loaded theme (lets a server keep one theme across rebuilds).
 pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_with_memo(site, theme, None)
+}
+
+/// What every page's template context shares: the outline (order, titles, descriptions,
+/// outputs: the sidebar, breadcrumbs, previous/next and section listings), `site.yaml`,
+/// the templates. A page's HTML is a function of this and of the page itself.
+fn shared_inputs_key(outline: &Outline, theme: &Theme, has_pitfalls: bool) -> u64 {
+    let site = outline.site;
+    let items: Vec<_> = outline
+        .order
+        .iter()
+        .map(|&item| {
+            let p = outline.page(item);
+            (
+                item,
+                &p.source,
+                &p.output,
+                &p.front.title,
+                &p.front.description,
+            )
+        })
+        .collect();
+    let sections: Vec<_> = site
+        .sections
+        .iter()
+        .map(|s| (&s.pages, &s.subsections))
+        .collect();
+    let templates: Vec<_> = theme
+        .sources
+        .iter()
+        .map(|(name, t)| (name, &t.path, &t.text))
+        .collect();
+    incremental::fingerprint(&(
+        items,
+        sections,
+        format!("{:?}", site.config),
+        has_pitfalls,
+        templates,
+        GENERATOR,
+    ))
+}
+
+/// [`render_with`], reusing pages from `memo` when given.
+pub fn render_with_memo(
+    site: &Site,
+    theme: &Theme,
+    memo: Option<&Memo>,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     let tera = &theme.tera;
     let outline = Outline::new(site);
     let base = base_url(site);
@@ -508,12 +563,31 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
             .unwrap_or_default()
     };
 
-    // Content pages, in parallel.
-    let results: Vec<Result<OutputFile, Diagnostic>> = outline
+    // Content pages, in parallel (reused from the memo when their inputs are unchanged).
+    let shared = memo.map(|_| shared_inputs_key(&outline, theme, has_pitfalls));
+    let old = memo.map(|m| incremental::take(&m.html)).unwrap_or_default();
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<(OutputFile, Option<u64>), Diagnostic>> = outline
         .order
         .par_iter()
         .map(|&item| {
             let page = outline.page(item);
+            let md = rendered(page).fingerprint;
+            let key = shared
+                .filter(|_| md != 0)
+                .map(|shared| incremental::fingerprint(&(shared, item, &page.front, md)));
+            if let Some(key) = key {
+                if let Some((k, bytes)) = old.get(&page.output) {
+                    if *k == key {
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let file = OutputFile::Bytes {
+                            path: page.output.clone(),
+                            bytes: bytes.clone(),
+                        };
+                        return Ok((file, Some(key)));
+                    }
+                }
+            }
             let root = root_prefix(&page.output);
             let url = outline.url(item);
             let (kind, default_tpl) = match item {
@@ -559,18 +633,26 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
             };
             let template = page.front.template.as_deref().unwrap_or(default_tpl);
             let html = render_one(template, &ctx)?;
-            Ok(OutputFile::Bytes {
+            let file = OutputFile::Bytes {
                 path: page.output.clone(),
-                bytes: html.into_bytes(),
-            })
+                bytes: html.into_bytes().into(),
+            };
+            Ok((file, key))
         })
         .collect();
+    drop(old);
 
     let mut files = Vec::with_capacity(results.len() + 16);
     let mut seen_errors = BTreeSet::new();
+    let mut new = HashMap::new();
     for r in results {
         match r {
-            Ok(f) => files.push(f),
+            Ok((f, key)) => {
+                if let (Some(key), OutputFile::Bytes { path, bytes }) = (key, &f) {
+                    new.insert(path.clone(), (key, bytes.clone()));
+                }
+                files.push(f)
+            }
             Err(d) => {
                 if seen_errors.insert(d.clone()) {
                     diags.push(d);
@@ -628,7 +710,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     match render_one("pitfalls.html", &ctx) {
         Ok(html) => files.push(OutputFile::Bytes {
             path: "pitfalls.html".into(),
-            bytes: html.into_bytes(),
+            bytes: html.into_bytes().into(),
         }),
         Err(d) => diags.push(d),
     }
@@ -667,23 +749,27 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
     match render_one("404.html", &ctx) {
         Ok(html) => files.push(OutputFile::Bytes {
             path: "404.html".into(),
-            bytes: html.into_bytes(),
+            bytes: html.into_bytes().into(),
         }),
         Err(d) => diags.push(d),
     }
 
+    if let Some(memo) = memo {
+        incremental::put(&memo.html, new);
+        memo.set_reused(incremental::Stage::Render, reused.into_inner());
+    }
     if !diags.is_empty() {
         return Err(diags);
     }
 
     files.push(OutputFile::Bytes {
         path: ".nojekyll".into(),
-        bytes: Vec::new(),
+        bytes: Vec::new().into(),
     });
     if let Some(b) = &base {
         files.push(OutputFile::Bytes {
             path: "sitemap.xml".into(),
-            bytes: sitemap(&outline, b).into_bytes(),
+            bytes: sitemap(&outline, b).into_bytes().into(),
         });
     }
     for f in &theme.static_files {
@@ -695,7 +781,7 @@ pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagno
             },
             theme::StaticFile::Embedded { bytes, .. } => OutputFile::Bytes {
                 path,
-                bytes: bytes.to_vec(),
+                bytes: bytes.to_vec().into(),
             },
         });
     }

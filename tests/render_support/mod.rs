@@ -18,11 +18,14 @@ pub fn page(source: &str, output: &str, title: &str, html: &str) -> Page {
         front_lines: vec![("title".into(), 2)],
         body: String::new(),
         body_line: 4,
-        rendered: Some(Rendered {
-            html: html.into(),
-            summary: format!("Summary of {title}"),
-            ..Default::default()
-        }),
+        rendered: Some(
+            Rendered {
+                html: html.into(),
+                summary: format!("Summary of {title}"),
+                ..Default::default()
+            }
+            .into(),
+        ),
     }
 }
 
@@ -93,7 +96,11 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
     speed.front.date = Some("2026-11-25".into());
     speed.front.tags = vec!["speed".into(), "gpu".into()];
     {
-        let r = speed.rendered.as_mut().unwrap();
+        let r = speed
+            .rendered
+            .as_mut()
+            .map(std::sync::Arc::make_mut)
+            .unwrap();
         r.toc = toc(&[
             (2, "warm-up", "Warm-up"),
             (2, "results", "Results"),
@@ -125,7 +132,11 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
         "CNN",
         "<aside class=\"callout pitfall\" id=\"pitfall-1\" role=\"note\" aria-label=\"Pitfall\"><p class=\"callout-title\">Pitfall</p><p>Forgetting <code>model.eval()</code>.</p></aside>",
     );
-    cnn.rendered.as_mut().unwrap().pitfalls = vec![Pitfall {
+    cnn.rendered
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap()
+        .pitfalls = vec![Pitfall {
         id: "pitfall-1".into(),
         heading_id: None,
         heading: None,
@@ -155,8 +166,18 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             "<details class=\"quiz-answer\"><summary>Show the answer</summary><p>Median</p></details></form>",
         ),
     );
-    accuracy.rendered.as_mut().unwrap().quiz_count = 1;
-    accuracy.rendered.as_mut().unwrap().toc = toc(&[(2, "top-1", "Top-1")]);
+    accuracy
+        .rendered
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap()
+        .quiz_count = 1;
+    accuracy
+        .rendered
+        .as_mut()
+        .map(std::sync::Arc::make_mut)
+        .unwrap()
+        .toc = toc(&[(2, "top-1", "Top-1")]);
 
     Site {
         root: root.to_path_buf(),
@@ -223,7 +244,7 @@ pub fn outputs(files: &[OutputFile]) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut map = BTreeMap::new();
     for f in files {
         let bytes = match f {
-            OutputFile::Bytes { bytes, .. } => bytes.clone(),
+            OutputFile::Bytes { bytes, .. } => bytes.to_vec(),
             OutputFile::Copy { from, .. } => std::fs::read(from)
                 .unwrap_or_else(|e| panic!("copy source {} unreadable: {e}", from.display())),
         };
