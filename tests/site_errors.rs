@@ -164,3 +164,74 @@ fn non_utf8_and_missing_front_matter_are_reported() {
         ]
     );
 }
+
+/// Unreadable files and folders are errors that name them (exit 1), not panics. The build
+/// runs as an unprivileged user: root reads anything, so as root (CI, this machine) the
+/// binary runs under `setpriv` as nobody (65534) on a copy of the site owned by nobody.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_folders_are_errors_naming_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::copy("valid", "basic");
+    site.write("content/locked.md", "---\ntitle: Locked\n---\nSecret.\n");
+    site.write(
+        "content/private/page.md",
+        "---\ntitle: Private\n---\nSecret.\n",
+    );
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let mut cmd = if as_root {
+        // Everything the unprivileged build needs must be reachable by it: the temporary
+        // directory (0700 by default), the site (owned by nobody, so it may write public/)
+        // and the binary (linked into that directory, whatever the checkout's permissions).
+        std::fs::set_permissions(site.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for entry in walkdir::WalkDir::new(site.root()) {
+            std::os::unix::fs::lchown(entry.unwrap().path(), Some(65534), Some(65534)).unwrap();
+        }
+        let bin = site.dir.path().join("benchbook");
+        if std::fs::hard_link(env!("CARGO_BIN_EXE_benchbook"), &bin).is_err() {
+            std::fs::copy(env!("CARGO_BIN_EXE_benchbook"), &bin).unwrap();
+        }
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(bin);
+        cmd
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_benchbook"))
+    };
+    let no_access = std::fs::Permissions::from_mode(0o000);
+    std::fs::set_permissions(site.root().join("content/locked.md"), no_access.clone()).unwrap();
+    std::fs::set_permissions(site.root().join("content/private"), no_access).unwrap();
+    let out = cmd
+        .args(["build", "--root"])
+        .arg(site.root())
+        .env("HOME", site.dir.path())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {:?}: {e}{}",
+                cmd.get_program(),
+                if as_root {
+                    "; this test runs as root and needs setpriv (util-linux: apt-get install util-linux) to drop privileges"
+                } else {
+                    ""
+                }
+            )
+        });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "content/locked.md:0:0: cannot read: Permission denied (os error 13)",
+            "content/private:0:0: cannot read: Permission denied (os error 13)",
+            "error: 2 errors found; nothing was written",
+        ]
+    );
+    assert!(!site.public().exists());
+    // Readable again, so that the temporary directory can be removed without root.
+    std::fs::set_permissions(
+        site.root().join("content/private"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+}
