@@ -174,7 +174,7 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
 
     OutputFile::Bytes {
         path: PathBuf::from(PRINT_FILE),
-        bytes: html.into_bytes(),
+        bytes: html.into_bytes().into(),
     }
 }
 

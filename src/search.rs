@@ -474,7 +474,7 @@ pub fn build_index(site: &Site) -> OutputFile {
     js.push_str(";\n");
     OutputFile::Bytes {
         path: PathBuf::from(INDEX_FILE),
-        bytes: js.into_bytes(),
+        bytes: js.into_bytes().into(),
     }
 }
 

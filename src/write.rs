@@ -205,7 +205,7 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
         }
         let dest = tmp.path().join(f.path());
         match f {
-            OutputFile::Bytes { bytes, .. } => std::fs::write(&dest, bytes)
+            OutputFile::Bytes { bytes, .. } => std::fs::write(&dest, bytes.as_slice())
                 .with_context(|| format!("cannot write {}", dest.display())),
             OutputFile::Copy { from, .. } => std::fs::copy(from, &dest)
                 .map(|_| ())
@@ -256,7 +256,7 @@ mod tests {
     fn bytes(path: &str, s: &str) -> OutputFile {
         OutputFile::Bytes {
             path: PathBuf::from(path),
-            bytes: s.as_bytes().to_vec(),
+            bytes: s.as_bytes().to_vec().into(),
         }
     }
 
