@@ -53,12 +53,13 @@ fn measured_link(link: Option<&str>) -> String {
     })
 }
 
-/// The box around a measured table: `div.bb-table-wrap`, a region named `label` (plain text)
-/// so that, when a table is wider than the screen and the box scrolls (the theme's script
-/// then makes it focusable), a keyboard or screen-reader user knows what they are in.
+/// The box around a measured table: `div.bb-table-wrap` with `data-bb-label`, the name the
+/// default theme's script gives the box (as a region) when its table is wider than the screen
+/// and the box scrolls and takes the keyboard focus. Not a region in the markup: a page of
+/// tables that fit would be full of landmarks, and the print edition of duplicate ones.
 pub(crate) fn table_wrap(label: &str) -> String {
     format!(
-        "<div class=\"bb-table-wrap\" role=\"region\" aria-label=\"{}\">",
+        "<div class=\"bb-table-wrap\" data-bb-label=\"{}\">",
         esc_line(label)
     )
 }
@@ -958,7 +959,7 @@ pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&
         }
     }
     let mut s = format!(
-        "{}<div class=\"bb-probes\" role=\"region\" aria-label=\"{}: what each framework said\"><table class=\"bb-table\"><caption>{}: what each framework said{}</caption><thead><tr><th scope=\"col\">probe</th>",
+        "{}<div class=\"bb-probes\" data-bb-label=\"{}: what each framework said\"><table class=\"bb-table\"><caption>{}: what each framework said{}</caption><thead><tr><th scope=\"col\">probe</th>",
         stale_note(b),
         esc_line(&b.decl.title),
         esc_line(&b.decl.title),

@@ -43,7 +43,10 @@
 
   // Wide code blocks, tables and charts scroll inside their box (long error messages also
   // scroll down inside theirs): make each one that actually scrolls reachable by keyboard
-  // (arrow keys scroll a focused box).
+  // (arrow keys scroll a focused box). A table box that scrolls also becomes a region named
+  // by its data-bb-label (the merge stage writes one) or its table's caption, so that what
+  // has the focus is announced; only while it scrolls, so that a page does not fill up with
+  // landmarks.
   function focusableScrollers() {
     var boxes = document.querySelectorAll("main pre, main table, main .table-wrap, main .bb-table-wrap, main .bb-probes, main figure.bb-chart");
     for (var i = 0; i < boxes.length; i++) {
@@ -52,10 +55,22 @@
         if (!el.hasAttribute("tabindex")) {
           el.setAttribute("tabindex", "0");
           el.setAttribute("data-bb-scroll", "");
+          if (el.tagName === "DIV" && !el.hasAttribute("role")) {
+            var caption = el.querySelector("caption");
+            el.setAttribute("role", "region");
+            el.setAttribute("aria-label", el.getAttribute("data-bb-label") ||
+              (caption ? caption.textContent.trim() : "Table, scrolls sideways"));
+            el.setAttribute("data-bb-region", "");
+          }
         }
       } else if (el.hasAttribute("data-bb-scroll")) {
         el.removeAttribute("tabindex");
         el.removeAttribute("data-bb-scroll");
+        if (el.hasAttribute("data-bb-region")) {
+          el.removeAttribute("role");
+          el.removeAttribute("aria-label");
+          el.removeAttribute("data-bb-region");
+        }
       }
     }
   }
