@@ -139,7 +139,6 @@ pub(crate) struct TableRow {
     pub verdict: Option<String>,
 }
 
-
 fn direction(better: Option<Better>) -> &'static str {
     match better {
         Some(Better::Lower) => "lower is better",
