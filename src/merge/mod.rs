@@ -150,17 +150,21 @@
 //! `<span class="bb-failed">`) instead of numbers; stale results carry `.bb-stale`.
 //!
 //! # HTML classes (for themes)
-//! - Tables: `div.bb-table-wrap` > `table.bb-table` (`.bb-results`, `.bb-thresholds`,
-//!   `.bb-class-metrics`, `.bb-confusion-table`); cells: `.bb-value`, `.bb-ci` (interval, in
+//! - Tables: `div.bb-table-wrap[data-bb-label]` > `table.bb-table` (`.bb-results`,
+//!   `.bb-thresholds`, `.bb-class-metrics`, `.bb-confusion-table`); `data-bb-label` names the
+//!   box when it scrolls; cells of results, thresholds and probes tables carry their column's
+//!   name in `data-label` (for card layouts on phones); cells: `.bb-value`, `.bb-ci` (interval, in
 //!   parentheses), `td.bb-better` + `span.bb-better-mark` ("better"), `td.bb-noisy-value`,
 //!   `.bb-outliers` (count, listed in its title), `td.bb-missing`, `td.bb-comparison`,
 //!   `.bb-direction` (row header note), `.bb-na` ("n/a").
 //! - Badges: `span.bb-noisy` ("noisy"), `span.bb-stale` ("stale"); `p.bb-stale-note` above a
 //!   stale block.
 //! - Verdicts: `p.bb-verdict` (block) or `span.bb-verdict-inline`, each `<strong>` + interval.
-//! - Charts: `figure.bb-chart` > `svg` (`.bb-chart-title`, `g.bb-axis.bb-axis-x|y`,
-//!   `.bb-axis-label`, `g.bb-chart-legend`, `rect.bb-bar`, `.bb-bar-value`, `.bb-whisker`,
-//!   `g.bb-line`, `rect.bb-cell`), `details` (data table), `figcaption`; colours are
+//! - Charts: `figure.bb-chart` > `svg.bb-chart-wide` and `svg.bb-chart-narrow` (two drawings
+//!   of the same chart, for desktop and phone widths: a theme shows one), each with
+//!   `.bb-chart-title`, `g.bb-axis.bb-axis-x|y`, `.bb-axis-label`, `g.bb-chart-legend`,
+//!   `rect.bb-bar`, `.bb-bar-value`, `.bb-whisker`, `g.bb-line`, `rect.bb-cell`; then
+//!   `details` (data table in a `div.bb-table-wrap`), `figcaption`; colours are
 //!   `var(--series-1..4)`, text and axes `currentColor`.
 //! - `div.bb-confusion` (heatmap figure `.bb-confusion-chart` + per-class table),
 //!   `aside.bb-env` (`.bb-env-title`, `dl`, `.bb-env-facts`), `div.bb-probes` (`.bb-stage`,
