@@ -49,11 +49,7 @@ fn main() -> anyhow::Result<()> {
     let edits: usize = args.next().map_or(Ok(7), |n| n.parse())?;
     let memo = Arc::new(Memo::default());
     let opts = BuildOptions {
-        bench: BenchPolicy {
-            frozen: true,
-            missing_ok: true,
-            ..Default::default()
-        },
+        bench: BenchPolicy::stored_only(),
         quiet: true,
         defer_reader_extras: true,
         memo: Some(memo.clone()),

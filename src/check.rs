@@ -47,11 +47,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
     let root = &global.root;
     let opts = BuildOptions {
         drafts: args.drafts,
-        bench: BenchPolicy {
-            frozen: true,
-            missing_ok: true,
-            ..Default::default()
-        },
+        bench: BenchPolicy::stored_only(),
         quiet: true,
         // The search index and the print edition report no errors.
         defer_reader_extras: true,
@@ -161,11 +157,7 @@ fn freshness(root: &Path, drafts: bool, site: Option<&Site>) -> anyhow::Result<F
         .iter()
         .map(|d| (d.id.clone(), d.source.clone()))
         .collect();
-    let policy = BenchPolicy {
-        frozen: true,
-        missing_ok: true,
-        ..Default::default()
-    };
+    let policy = BenchPolicy::stored_only();
     let opts = crate::bench::Options {
         quiet: true,
         verbose: false,

@@ -82,6 +82,18 @@ pub struct BenchPolicy {
     pub missing_ok: bool,
 }
 
+impl BenchPolicy {
+    /// Run nothing and show what is stored (`serve`, `check`): stale results are used, missing
+    /// ones become failures shown on their pages.
+    pub fn stored_only() -> BenchPolicy {
+        BenchPolicy {
+            frozen: true,
+            missing_ok: true,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct InitArgs {
     /// Directory to create (must not exist or be empty)

@@ -233,11 +233,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
                 ..Default::default()
             }
         } else {
-            BenchPolicy {
-                frozen: true,
-                missing_ok: true,
-                ..Default::default()
-            }
+            BenchPolicy::stored_only()
         },
         quiet: global.quiet,
         // In memory, the search index and the print edition are made on request.

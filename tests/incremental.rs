@@ -17,11 +17,7 @@ type Files = BTreeMap<PathBuf, Vec<u8>>;
 
 fn options(memo: Option<Arc<Memo>>) -> BuildOptions {
     BuildOptions {
-        bench: BenchPolicy {
-            frozen: true,
-            missing_ok: true,
-            ..Default::default()
-        },
+        bench: BenchPolicy::stored_only(),
         quiet: true,
         memo,
         ..Default::default()
@@ -88,13 +84,25 @@ fn site() -> Site {
     site
 }
 
-#[test]
-fn an_unchanged_rebuild_reuses_every_page() {
+/// Replace `from` by `to` in a file of the site (which must contain it).
+fn edit(site: &Site, rel: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(site.root().join(rel)).unwrap();
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    site.write(rel, &text.replacen(from, to, 1));
+}
+
+/// The fixture built once with a fresh memo: the site, the memo and the files.
+fn built() -> (Site, Arc<Memo>, Files) {
     let site = site();
     let memo = Arc::new(Memo::default());
-    let (first, reused) = rebuild(&site, &memo);
-    let first = first.unwrap();
+    let (files, reused) = rebuild(&site, &memo);
     assert_eq!(reused, Reused::default(), "nothing to reuse the first time");
+    (site, memo, files.unwrap())
+}
+
+#[test]
+fn an_unchanged_rebuild_reuses_every_page() {
+    let (site, memo, first) = built();
     let (second, reused) = rebuild(&site, &memo);
     assert_eq!(second.unwrap(), first);
     // Six markdown files are read (draft.md too, then left out); five pages are rendered:
@@ -111,13 +119,12 @@ fn an_unchanged_rebuild_reuses_every_page() {
 
 #[test]
 fn a_body_edit_redoes_only_that_page() {
-    let site = site();
-    let memo = Arc::new(Memo::default());
-    rebuild(&site, &memo).0.unwrap();
-    let text = std::fs::read_to_string(site.root().join("content/intro.md")).unwrap();
-    site.write(
+    let (site, memo, _) = built();
+    edit(
+        &site,
         "content/intro.md",
-        &text.replace("Some text with", "Some edited text with"),
+        "Some text with",
+        "Some edited text with",
     );
     let (files, reused) = rebuild(&site, &memo);
     assert!(html(&files.unwrap(), "intro.html").contains("Some edited text with"));
@@ -129,21 +136,16 @@ fn a_body_edit_redoes_only_that_page() {
 
 #[test]
 fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
-    let site = site();
-    let memo = Arc::new(Memo::default());
-    rebuild(&site, &memo).0.unwrap();
-    let speed = std::fs::read_to_string(site.root().join("content/training/speed.md")).unwrap();
-    site.write(
-        "content/training/speed.md",
-        &speed.replace("## Warm-up {#warm-up}", "## Warming up {#warming-up}"),
+    let (site, memo, _) = built();
+    let speed = "content/training/speed.md";
+    edit(
+        &site,
+        speed,
+        "## Warm-up {#warm-up}",
+        "## Warming up {#warming-up}",
     );
-    let intro = std::fs::read_to_string(site.root().join("content/intro.md")).unwrap();
-    site.write(
-        "content/intro.md",
-        &intro.replace("#warm-up", "#warming-up"),
-    );
-    let (result, _) = rebuild(&site, &memo);
-    let errors = result.unwrap_err();
+    edit(&site, "content/intro.md", "#warm-up", "#warming-up");
+    let errors = rebuild(&site, &memo).0.unwrap_err();
     assert!(
         errors
             .iter()
@@ -152,9 +154,11 @@ fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
         "{errors:?}"
     );
     // Fixing the link makes the site build again, with the new anchor.
-    site.write(
+    edit(
+        &site,
         "content/training/linker.md",
-        "---\ntitle: Linker\nweight: 5\n---\n# Linker\n\nRead [the warm-up](speed.md#warming-up) first.\n",
+        "#warm-up",
+        "#warming-up",
     );
     let files = rebuild(&site, &memo).0.unwrap();
     assert!(html(&files, "training/linker.html").contains("speed.html#warming-up"));
@@ -162,13 +166,12 @@ fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
 
 #[test]
 fn a_new_title_reaches_every_sidebar() {
-    let site = site();
-    let memo = Arc::new(Memo::default());
-    rebuild(&site, &memo).0.unwrap();
-    let speed = std::fs::read_to_string(site.root().join("content/training/speed.md")).unwrap();
-    site.write(
+    let (site, memo, _) = built();
+    edit(
+        &site,
         "content/training/speed.md",
-        &speed.replace("title: Speed", "title: Speed and spread"),
+        "title: Speed",
+        "title: Speed and spread",
     );
     let (files, reused) = rebuild(&site, &memo);
     let files = files.unwrap();
@@ -187,9 +190,7 @@ fn a_new_title_reaches_every_sidebar() {
 
 #[test]
 fn template_config_and_structure_changes_match_a_fresh_build() {
-    let site = site();
-    let memo = Arc::new(Memo::default());
-    rebuild(&site, &memo).0.unwrap();
+    let (site, memo, _) = built();
 
     // A template override.
     let page = std::fs::read_to_string(
@@ -204,10 +205,11 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
     assert!(html(&files, "intro.html").contains("override"));
 
     // site.yaml.
-    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
-    site.write(
+    edit(
+        &site,
         "site.yaml",
-        &yaml.replace("title: Fixture report", "title: Renamed report"),
+        "title: Fixture report",
+        "title: Renamed report",
     );
     let files = rebuild(&site, &memo).0.unwrap();
     assert!(html(&files, "intro.html").contains("Renamed report"));
@@ -217,10 +219,12 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "content/training/new.md",
         "---\ntitle: Brand new\n---\nNew text.\n",
     );
-    site.write(
+    let link = "\nSee [the new page](training/new.md).\n";
+    edit(
+        &site,
         "content/intro.md",
-        &(std::fs::read_to_string(site.root().join("content/intro.md")).unwrap()
-            + "\nSee [the new page](training/new.md).\n"),
+        "# Overview\n",
+        &format!("# Overview\n{link}"),
     );
     let files = rebuild(&site, &memo).0.unwrap();
     assert!(html(&files, "training/new.html").contains("New text."));
@@ -233,31 +237,25 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "{errors:?}"
     );
 
-    // A draft published with --drafts is a different build; without, the memo still agrees.
-    let draft = std::fs::read_to_string(site.root().join("content/training/draft.md")).unwrap();
-    site.write(
+    // A draft published.
+    edit(
+        &site,
         "content/training/draft.md",
-        &draft.replace("draft: true", "draft: false"),
+        "draft: true",
+        "draft: false",
     );
-    site.write(
-        "content/intro.md",
-        &std::fs::read_to_string(site.root().join("content/intro.md"))
-            .unwrap()
-            .replace("\nSee [the new page](training/new.md).\n", ""),
-    );
-    rebuild(&site, &memo).0.unwrap();
+    edit(&site, "content/intro.md", link, "");
+    let files = rebuild(&site, &memo).0.unwrap();
+    assert!(files.contains_key(&PathBuf::from("training/draft.html")));
 }
 
 #[test]
 fn a_broken_edit_then_its_fix() {
-    let site = site();
-    let memo = Arc::new(Memo::default());
-    let good = rebuild(&site, &memo).0.unwrap();
-    let intro = std::fs::read_to_string(site.root().join("content/intro.md")).unwrap();
-    site.write("content/intro.md", &intro.replacen("title:", "titel:", 1));
+    let (site, memo, good) = built();
+    edit(&site, "content/intro.md", "title:", "titel:");
     let errors = rebuild(&site, &memo).0.unwrap_err();
     assert!(errors.iter().any(|e| e.contains("titel")), "{errors:?}");
-    site.write("content/intro.md", &intro);
+    edit(&site, "content/intro.md", "titel:", "title:");
     assert_eq!(rebuild(&site, &memo).0.unwrap(), good);
 }
 
