@@ -3,11 +3,12 @@
 //! ```text
 //! cargo run --release --example search_measure -- measure DIR   # any site, e.g. gen_site's
 //! cargo run --release --example search_measure -- prose DIR [PAGES]
+//! cargo run --release --example search_measure -- index DIR RUNS   # the index alone
 //! ```
 //!
-//! `measure` loads and renders the site in this process and times each stage, then the
-//! search index and the print edition, and compares the index with the pages' HTML and
-//! plain text. With `BB_DUMP_TEXT=file.json` it also writes every text section as
+//! `measure` loads, renders and writes the site in this process (into `$BB_MEASURE_OUT`,
+//! default `$TMPDIR/search_measure-out`) and times each stage, then the search index and
+//! the print edition, and compares the index with the pages' HTML and plain text. With `BB_DUMP_TEXT=file.json` it also writes every text section as
 //! `[title, heading, body]` (to compare other index formats on the same text).
 //!
 //! `prose` writes a site whose text is not a repeated template (as `gen_site`'s is) but
@@ -359,12 +360,19 @@ fn measure(dir: &Path) {
             .collect();
         std::fs::write(dump, serde_json::to_string(&rows).unwrap()).unwrap();
     }
-    let before = t_load + t_md + t_render;
+    // The pages written as `build` writes them (index and print edition left out).
+    let out = std::env::var_os("BB_MEASURE_OUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("search_measure-out"));
+    let t = Instant::now();
+    benchbook::write::write(&out, files.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+    let t_write = t.elapsed();
+    let build = t_load + t_md + t_render + t_write;
     println!("pages: {}", site.pages.len() + site.sections.len());
-    println!("load {t_load:?}, markdown {t_md:?}, render {t_render:?}");
+    println!("load {t_load:?}, markdown {t_md:?}, render {t_render:?}, write {t_write:?}");
     println!(
-        "search index: {t_index:?} = {:.1}% of load+markdown+render",
-        100.0 * t_index.as_secs_f64() / before.as_secs_f64()
+        "search index: {t_index:?} = {:.1}% of load+markdown+render+write",
+        100.0 * t_index.as_secs_f64() / build.as_secs_f64()
     );
     println!("print edition: {t_print:?}, {} bytes", size(&print));
     println!("HTML bytes (pages, print.html excluded): {html}");
@@ -377,15 +385,73 @@ fn measure(dir: &Path) {
     );
 }
 
+/// Builds the search index of `dir` `runs` times (after one load and markdown pass) and
+/// prints the times and checks that every run gave the same bytes (written to
+/// `$BB_INDEX_OUT` if set): for profiling the index alone.
+fn index_only(dir: &Path, runs: usize) {
+    use benchbook::load::{load, LoadOptions};
+    use benchbook::model::OutputFile;
+    let mut site = load(dir, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    let mut first: Option<Vec<u8>> = None;
+    let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..runs {
+        let (t, c) = (Instant::now(), cpu_seconds());
+        let index = benchbook::search::build_index(&site);
+        times.push(t.elapsed());
+        cpu.push(cpu_seconds() - c);
+        let OutputFile::Bytes { bytes, .. } = index else {
+            unreachable!("the index is built in memory")
+        };
+        let bytes = bytes.to_vec();
+        match &first {
+            None => first = Some(bytes),
+            Some(f) => assert!(*f == bytes, "two builds gave different bytes"),
+        }
+    }
+    if let (Some(path), Some(bytes)) = (std::env::var_os("BB_INDEX_OUT"), &first) {
+        std::fs::write(path, bytes).unwrap();
+    }
+    times.sort();
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "search index: median {:?} of {runs} runs (min {:?}, max {:?}; CPU median {:.2} s), {} bytes, identical",
+        times[runs / 2],
+        times[0],
+        times[runs - 1],
+        cpu[runs / 2],
+        first.map_or(0, |f| f.len())
+    );
+}
+
+/// User plus system CPU time of this process so far (all threads; Linux, 10 ms ticks).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["measure", dir] => measure(Path::new(dir)),
+        ["index", dir, n] => index_only(Path::new(dir), n.parse().expect("RUNS is a number")),
         ["prose", dir] => prose(Path::new(dir), 10_000),
         ["prose", dir, n] => prose(Path::new(dir), n.parse().expect("PAGES is a number")),
         _ => {
-            eprintln!("usage: search_measure measure DIR | search_measure prose DIR [PAGES]");
+            eprintln!(
+                "usage: search_measure measure DIR | search_measure prose DIR [PAGES] | search_measure index DIR RUNS"
+            );
             std::process::exit(2);
         }
     }

@@ -40,13 +40,14 @@
 
 use crate::model::{OutputFile, Page, Site};
 use crate::render::links::url_path;
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -70,6 +71,13 @@ const KIND_QUIZ: u8 = 2;
 /// The search key of a word: NFKD, combining marks dropped, lower case, only letters and
 /// digits kept. `search.js` folds queries the same way.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase() as char)
+            .collect();
+    }
     word.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -91,25 +99,48 @@ pub fn stems_language(language: &str) -> bool {
     language.to_ascii_lowercase().starts_with("en")
 }
 
-/// Calls `emit(token, in_text, is_word)` for each word and each punctuation run of `text`,
-/// with whitespace collapsed to one space and the single space between two words left
-/// out. `in_text` is the token as a slice of `text` when it is one (no whitespace had to
-/// be collapsed); otherwise `token` lives only during the call.
-fn for_each_token<'a>(text: &'a str, mut emit: impl FnMut(&str, Option<&'a str>, bool)) {
+/// Calls `emit(token, is_word)` for each word and each punctuation run of `text`, with
+/// whitespace collapsed to one space and the single space between two words left out.
+fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
     let text = text.trim();
-    let mut sep = String::new();
-    let mut flush = |run: &'a str, word: bool| {
-        if word {
-            emit(run, Some(run), true);
-            return;
+    let bytes = text.as_bytes();
+    // Where the run of words (`word`) or of other characters starting at `i` ends.
+    let run_end = |mut i: usize, word: bool| {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if b.is_ascii_alphanumeric() != word {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                if is_word_char(c) != word {
+                    break;
+                }
+                i += c.len_utf8();
+            }
         }
+        i
+    };
+    let mut sep = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        i = run_end(i, true);
+        if i > start {
+            emit(&text[start..i], true);
+            continue;
+        }
+        i = run_end(i, false);
+        let run = &text[start..i];
         // The text is trimmed, so a run of whitespace only lies between two words.
         if run == " " {
-            return;
+            continue;
         }
         if !run.contains(|c: char| c.is_whitespace()) {
-            emit(run, Some(run), false);
-            return;
+            emit(run, false);
+            continue;
         }
         sep.clear();
         let mut space = false;
@@ -127,44 +158,18 @@ fn for_each_token<'a>(text: &'a str, mut emit: impl FnMut(&str, Option<&'a str>,
         if space {
             sep.push(' ');
         }
-        if sep == run {
-            emit(run, Some(run), false);
-        } else if sep != " " {
-            emit(&sep, None, false);
+        if sep != " " {
+            emit(&sep, false);
         }
-    };
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut in_word: Option<bool> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (w, len) = if b.is_ascii() {
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = text[i..].chars().next().unwrap_or(' ');
-            (is_word_char(c), c.len_utf8())
-        };
-        match in_word {
-            Some(prev) if prev == w => {}
-            Some(prev) => {
-                flush(&text[start..i], prev);
-                start = i;
-                in_word = Some(w);
-            }
-            None => in_word = Some(w),
-        }
-        i += len;
-    }
-    if let Some(prev) = in_word {
-        flush(&text[start..], prev);
     }
 }
 
 /// The tokens of a slice of texts, numbered in order of first appearance.
-struct Chunk<'a> {
-    /// Each distinct token and whether it is a word.
-    tokens: Vec<(Cow<'a, str>, bool)>,
+struct Chunk {
+    /// The distinct tokens, one after the other.
+    text: String,
+    /// Where each distinct token is in `text`, and whether it is a word.
+    tokens: Vec<TokenAt>,
     counts: Vec<u64>,
     /// Token numbers of all the texts, one after the other.
     stream: Vec<u32>,
@@ -172,36 +177,112 @@ struct Chunk<'a> {
     ends: Vec<usize>,
 }
 
-fn tokenize_chunk<'a>(texts: &[&'a str]) -> Chunk<'a> {
-    let mut ids: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
-    let mut chunk = Chunk {
-        tokens: Vec::new(),
-        counts: Vec::new(),
-        stream: Vec::new(),
-        ends: Vec::with_capacity(texts.len()),
-    };
+#[derive(Clone, Copy)]
+struct TokenAt {
+    start: u32,
+    len: u32,
+    word: bool,
+}
+
+impl Chunk {
+    fn token(&self, id: usize) -> &str {
+        let t = self.tokens[id];
+        &self.text[t.start as usize..(t.start + t.len) as usize]
+    }
+}
+
+/// An entry of [`tokenize_chunk`]'s table: a token's number and count, with what is needed
+/// to compare it (its first 16 bytes, where the rest is) in the entry itself.
+struct Entry {
+    head: [u64; 2],
+    start: u32,
+    len: u32,
+    id: u32,
+    count: u32,
+}
+
+/// The first 16 bytes of `s`, zero-padded.
+fn head(s: &[u8]) -> [u64; 2] {
+    let mut h = [0u64; 2];
+    for (i, &b) in s.iter().take(16).enumerate() {
+        h[i / 8] |= u64::from(b) << (8 * (i % 8));
+    }
+    h
+}
+
+/// Tokenizes `texts`. The distinct tokens are copied into one string and found through a
+/// table whose entries hold each token's first bytes and count: a lookup touches the table
+/// and, for tokens longer than 16 bytes, that compact string. (A map keyed by slices of the
+/// pages' text, scattered over tens of megabytes, cost several cache misses per token and
+/// was most of the time of the index.)
+fn tokenize_chunk(texts: &[&str]) -> Chunk {
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut table: HashTable<Entry> = HashTable::with_capacity(4096);
+    let mut text = String::new();
+    let mut tokens: Vec<TokenAt> = Vec::new();
+    let mut stream = Vec::with_capacity(texts.iter().map(|t| t.len() / 5).sum());
+    let mut ends = Vec::with_capacity(texts.len());
     for t in texts {
-        for_each_token(t, |tok, in_text, word| {
-            let id = match ids.get(tok) {
-                Some(&id) => id,
+        for_each_token(t, |tok, word| {
+            let bytes = tok.as_bytes();
+            let hash = hasher.hash_one(bytes);
+            let (h, len) = (head(bytes), bytes.len() as u32);
+            let found = table.find_mut(hash, |e| {
+                e.head == h
+                    && e.len == len
+                    && (len <= 16
+                        || text.as_bytes()[e.start as usize + 16..(e.start + len) as usize]
+                            == bytes[16..])
+            });
+            let id = match found {
+                Some(e) => {
+                    e.count += 1;
+                    e.id
+                }
                 None => {
-                    let id = chunk.tokens.len() as u32;
-                    let tok: Cow<'a, str> = match in_text {
-                        Some(slice) => Cow::Borrowed(slice),
-                        None => Cow::Owned(tok.to_string()),
+                    let id = tokens.len() as u32;
+                    let start = text.len() as u32;
+                    text.push_str(tok);
+                    tokens.push(TokenAt { start, len, word });
+                    let entry = Entry {
+                        head: h,
+                        start,
+                        len,
+                        id,
+                        count: 1,
                     };
-                    chunk.tokens.push((tok.clone(), word));
-                    chunk.counts.push(0);
-                    ids.insert(tok, id);
+                    table.insert_unique(hash, entry, |e| {
+                        hasher.hash_one(
+                            &text.as_bytes()[e.start as usize..(e.start + e.len) as usize],
+                        )
+                    });
                     id
                 }
             };
-            chunk.counts[id as usize] += 1;
-            chunk.stream.push(id);
+            stream.push(id);
         });
-        chunk.ends.push(chunk.stream.len());
+        ends.push(stream.len());
     }
-    chunk
+    let mut counts = vec![0u64; tokens.len()];
+    for e in table {
+        counts[e.id as usize] = u64::from(e.count);
+    }
+    Chunk {
+        text,
+        tokens,
+        counts,
+        stream,
+        ends,
+    }
+}
+
+/// `n` as a variable-length number: its digits and how many there are.
+fn number_code(n: usize) -> ([u8; 8], u8) {
+    let mut s = String::new();
+    push_number(&mut s, n);
+    let mut code = [0u8; 8];
+    code[..s.len()].copy_from_slice(s.as_bytes());
+    (code, s.len() as u8)
 }
 
 /// Appends `n` as a variable-length number (leading digits, then one final digit).
@@ -253,6 +334,8 @@ struct Doc<'a> {
     body: Cow<'a, str>,
 }
 
+/// The index's JSON object (what [`index_json`] writes, faster, in parallel).
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize)]
 struct IndexJson {
     /// Format version, checked by `search.js`.
@@ -278,69 +361,89 @@ fn searchable_pages(site: &Site) -> Vec<&Page> {
         .collect()
 }
 
+/// The entries of one page: one per heading (and one for its top, where title matches
+/// land), one per pitfall not already in a heading's text, one per quiz question.
+fn page_docs<'a>(pi: usize, page: &'a Page, quizzes: Vec<(String, String)>) -> Vec<Doc<'a>> {
+    let Some(r) = &page.rendered else {
+        return Vec::new();
+    };
+    let mut docs = Vec::with_capacity(r.sections.len() + r.pitfalls.len() + quizzes.len() + 1);
+    if r.sections
+        .iter()
+        .all(|s| s.id.as_deref().is_some_and(|id| !id.is_empty()))
+    {
+        docs.push(Doc {
+            page: pi,
+            anchor: Cow::Borrowed(""),
+            kind: KIND_SECTION,
+            heading: "",
+            body: Cow::Borrowed(""),
+        });
+    }
+    for s in &r.sections {
+        docs.push(Doc {
+            page: pi,
+            anchor: Cow::Borrowed(s.id.as_deref().unwrap_or("")),
+            kind: KIND_SECTION,
+            heading: if s.id.is_some() { &s.heading } else { "" },
+            body: Cow::Borrowed(&s.text),
+        });
+    }
+    for p in &r.pitfalls {
+        let text = p.text.trim();
+        let finder = memchr::memmem::Finder::new(text);
+        if text.is_empty()
+            || r.sections
+                .iter()
+                .any(|s| finder.find(s.text.as_bytes()).is_some())
+        {
+            continue;
+        }
+        docs.push(Doc {
+            page: pi,
+            anchor: Cow::Borrowed(&p.id),
+            kind: KIND_PITFALL,
+            heading: p.heading.as_deref().unwrap_or(""),
+            body: Cow::Borrowed(text),
+        });
+    }
+    for (id, question) in quizzes {
+        docs.push(Doc {
+            page: pi,
+            anchor: Cow::Owned(id),
+            kind: KIND_QUIZ,
+            heading: "",
+            body: Cow::Owned(question),
+        });
+    }
+    docs
+}
+
 /// Builds `search-index.js` for the whole site.
+///
+/// Every stage that touches the text runs on all cores (rayon); whatever depends on order
+/// (numbering, ties) is decided on merged, sorted data, so the bytes do not depend on the
+/// number of threads or their timing (tested in `tests/search.rs`).
 pub fn build_index(site: &Site) -> OutputFile {
     let pages = searchable_pages(site);
     let stem = stems_language(&site.config.language);
 
-    // Quiz questions are not in the text sections: read them from the page HTML.
-    let quizzes: Vec<Vec<(String, String)>> = pages
+    // Each page's entries. Quiz questions are not in the text sections: they are read
+    // from the page HTML.
+    let docs: Vec<Doc> = pages
         .par_iter()
-        .map(|p| match &p.rendered {
-            Some(r) if r.quiz_count > 0 => quiz_questions(&r.html),
-            _ => Vec::new(),
+        .enumerate()
+        .map(|(pi, p)| {
+            let quizzes = match &p.rendered {
+                Some(r) if r.quiz_count > 0 => quiz_questions(&r.html),
+                _ => Vec::new(),
+            };
+            page_docs(pi, p, quizzes)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect();
-
-    let mut docs: Vec<Doc> = Vec::new();
-    for (pi, page) in pages.iter().enumerate() {
-        let Some(r) = &page.rendered else { continue };
-        let first = docs.len();
-        for s in &r.sections {
-            docs.push(Doc {
-                page: pi,
-                anchor: Cow::Borrowed(s.id.as_deref().unwrap_or("")),
-                kind: KIND_SECTION,
-                heading: if s.id.is_some() { &s.heading } else { "" },
-                body: Cow::Borrowed(&s.text),
-            });
-        }
-        // Every page gets an entry for its top (title matches land there).
-        if docs[first..].iter().all(|d| !d.anchor.is_empty()) {
-            docs.insert(
-                first,
-                Doc {
-                    page: pi,
-                    anchor: Cow::Borrowed(""),
-                    kind: KIND_SECTION,
-                    heading: "",
-                    body: Cow::Borrowed(""),
-                },
-            );
-        }
-        for p in &r.pitfalls {
-            let text = p.text.trim();
-            if text.is_empty() || r.sections.iter().any(|s| s.text.contains(text)) {
-                continue;
-            }
-            docs.push(Doc {
-                page: pi,
-                anchor: Cow::Borrowed(&p.id),
-                kind: KIND_PITFALL,
-                heading: p.heading.as_deref().unwrap_or(""),
-                body: Cow::Borrowed(text),
-            });
-        }
-        for (id, question) in &quizzes[pi] {
-            docs.push(Doc {
-                page: pi,
-                anchor: Cow::Owned(id.clone()),
-                kind: KIND_QUIZ,
-                heading: "",
-                body: Cow::Owned(question.clone()),
-            });
-        }
-    }
 
     // Every text that is encoded: titles, then headings and bodies.
     let mut texts: Vec<&str> = pages.iter().map(|p| p.front.title.as_str()).collect();
@@ -359,23 +462,23 @@ pub fn build_index(site: &Site) -> OutputFile {
     let local_to_global: Vec<Vec<u32>> = chunks
         .iter()
         .map(|c| {
-            c.tokens
-                .iter()
-                .zip(&c.counts)
-                .map(|((tok, word), &n)| {
-                    let id = *global.entry(tok.as_ref()).or_insert_with(|| {
-                        vocab.push((tok.as_ref(), 0, *word));
+            (0..c.tokens.len())
+                .map(|local| {
+                    let tok = c.token(local);
+                    let id = *global.entry(tok).or_insert_with(|| {
+                        vocab.push((tok, 0, c.tokens[local].word));
                         (vocab.len() - 1) as u32
                     });
-                    vocab[id as usize].1 += n;
+                    vocab[id as usize].1 += c.counts[local];
                     id
                 })
                 .collect()
         })
         .collect();
+    drop(global);
     // Most frequent first (shortest numbers), ties by text for a deterministic index.
     let mut order: Vec<u32> = (0..vocab.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
+    order.par_sort_unstable_by(|&a, &b| {
         let (a, b) = (&vocab[a as usize], &vocab[b as usize]);
         b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
     });
@@ -396,7 +499,7 @@ pub fn build_index(site: &Site) -> OutputFile {
     let mut terms: Vec<String> = keys.iter().flatten().cloned().collect();
     sort_utf16(&mut terms);
     terms.dedup();
-    let term_ids: HashMap<&str, usize> = terms
+    let term_ids: FxHashMap<&str, usize> = terms
         .iter()
         .enumerate()
         .map(|(i, t)| (t.as_str(), i))
@@ -406,12 +509,17 @@ pub fn build_index(site: &Site) -> OutputFile {
         push_number(&mut wt, k.as_deref().map_or(0, |k| term_ids[k] + 1));
     }
     let (stems, ts) = if stem {
-        let stemmer = Stemmer::create(Algorithm::English);
-        let term_stems: Vec<String> = terms.iter().map(|t| stemmer.stem(t).into_owned()).collect();
+        let term_stems: Vec<String> = terms
+            .par_iter()
+            .map_init(
+                || Stemmer::create(Algorithm::English),
+                |stemmer, t| stemmer.stem(t).into_owned(),
+            )
+            .collect();
         let mut stems = term_stems.clone();
         sort_utf16(&mut stems);
         stems.dedup();
-        let stem_ids: HashMap<&str, usize> = stems
+        let stem_ids: FxHashMap<&str, usize> = stems
             .iter()
             .enumerate()
             .map(|(i, s)| (s.as_str(), i))
@@ -425,20 +533,30 @@ pub fn build_index(site: &Site) -> OutputFile {
         (None, None)
     };
 
-    // Every text written with the final numbers, in parallel.
+    // Every text written with the final numbers, in parallel: each chunk first spells the
+    // number of each of its tokens once.
     let rank = &rank;
     let encoded: Vec<String> = chunks
         .par_iter()
         .zip(&local_to_global)
         .flat_map_iter(|(c, to_global)| {
+            let codes: Vec<([u8; 8], u8)> = to_global
+                .iter()
+                .map(|&g| number_code(rank[g as usize] as usize))
+                .collect();
             let mut start = 0;
             c.ends.iter().map(move |&end| {
-                let mut s = String::with_capacity((end - start) * 2);
+                let mut s = Vec::with_capacity((end - start) * 2);
                 for &tok in &c.stream[start..end] {
-                    push_number(&mut s, rank[to_global[tok as usize] as usize] as usize);
+                    let (code, len) = &codes[tok as usize];
+                    // One or two digits for most: a call to copy them costs more.
+                    for &b in &code[..*len as usize] {
+                        s.push(b);
+                    }
                 }
                 start = end;
-                s
+                // The digits are ASCII.
+                String::from_utf8(s).unwrap_or_default()
             })
         })
         .collect();
@@ -467,15 +585,67 @@ pub fn build_index(site: &Site) -> OutputFile {
         pages: pages_json,
         docs: docs_json,
     };
-    let json = serde_json::to_string(&index).unwrap_or_default();
+    let json = index_json(&index);
     let mut js = String::with_capacity(json.len() + 64);
     js.push_str("window.BENCHBOOK_SEARCH=");
-    js.push_str(&escape_script_json(&json));
+    js.push_str(&json);
     js.push_str(";\n");
     OutputFile::Bytes {
         path: PathBuf::from(INDEX_FILE),
         bytes: js.into_bytes().into(),
     }
+}
+
+/// `serde_json::to_string(index)` escaped by [`escape_script_json`], the same bytes, with
+/// the long arrays written and escaped in parallel pieces.
+fn index_json(index: &IndexJson) -> String {
+    fn value<T: Serialize + ?Sized>(out: &mut String, key: &str, v: &T) {
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":");
+        out.push_str(&escape_script_json(
+            &serde_json::to_string(v).unwrap_or_default(),
+        ));
+    }
+    fn array<T: Serialize + Sync>(out: &mut String, key: &str, items: &[T]) {
+        let parts: Vec<String> = items
+            .par_chunks(2048)
+            .map(|c| {
+                let mut buf = Vec::with_capacity(c.len() * 16);
+                for (i, x) in c.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    // Writing to a Vec fails only if serialising fails, which these types
+                    // do not.
+                    let _ = serde_json::to_writer(&mut buf, x);
+                }
+                escape_script_json(&String::from_utf8_lossy(&buf))
+            })
+            .collect();
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":[");
+        out.push_str(&parts.join(","));
+        out.push(']');
+    }
+    let mut out = String::new();
+    out.push_str("{\"v\":");
+    out.push_str(&index.v.to_string());
+    value(&mut out, "lang", &index.lang);
+    array(&mut out, "words", &index.words);
+    array(&mut out, "terms", &index.terms);
+    value(&mut out, "wt", &index.wt);
+    if let Some(stems) = &index.stems {
+        array(&mut out, "stems", stems);
+    }
+    if let Some(ts) = &index.ts {
+        value(&mut out, "ts", ts);
+    }
+    array(&mut out, "pages", &index.pages);
+    array(&mut out, "docs", &index.docs);
+    out.push('}');
+    out
 }
 
 /// The id and plain text of each quiz question in a page's HTML (the markup of
@@ -589,21 +759,35 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
 
 /// Sorts strings by UTF-16 code units, the order of JavaScript's `<` on strings.
 fn sort_utf16(v: &mut [String]) {
-    v.sort_unstable_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    // UTF-8 byte order is code point order, which is UTF-16 order except between
+    // characters above U+FFFF and those from U+E000 to U+FFFF: only then compare UTF-16.
+    v.par_sort_unstable_by(|a, b| {
+        if a.is_ascii() || b.is_ascii() {
+            a.cmp(b)
+        } else {
+            a.encode_utf16().cmp(b.encode_utf16())
+        }
+    });
 }
 
 /// JSON inside a script: `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026` (they only
 /// occur inside JSON strings, where the escapes mean the same characters).
 pub fn escape_script_json(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
+    let mut from = 0;
+    // The three are ASCII, so every other byte (of any character) is copied as it is.
+    for (i, b) in json.bytes().enumerate() {
+        let escape = match b {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            _ => continue,
+        };
+        out.push_str(&json[from..i]);
+        out.push_str(escape);
+        from = i + 1;
     }
+    out.push_str(&json[from..]);
     out
 }
 
@@ -613,7 +797,7 @@ mod tests {
 
     fn tokens(text: &str) -> Vec<(String, bool)> {
         let mut v = Vec::new();
-        for_each_token(text, |t, _, w| v.push((t.to_string(), w)));
+        for_each_token(text, |t, w| v.push((t.to_string(), w)));
         v
     }
 
@@ -668,6 +852,33 @@ mod tests {
                 ("quiz-2".to_string(), "Open \u{2014} one".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn the_parallel_json_is_serde_jsons() {
+        let words: Vec<String> = (0..5000).map(|i| format!("w<{i}>&\"é")).collect();
+        let mut index = IndexJson {
+            v: 1,
+            lang: "en<".into(),
+            words: words.clone(),
+            terms: words[..10].to_vec(),
+            wt: "ab\\".into(),
+            stems: Some(words[..3].to_vec()),
+            ts: Some("x".into()),
+            pages: (0..3000)
+                .map(|i| (format!("t{i}"), format!("u&{i}")))
+                .collect(),
+            docs: (0..4100)
+                .map(|i| (i, format!("a{i}"), 1, "h".to_string(), "<b>".to_string()))
+                .collect(),
+        };
+        let expected = escape_script_json(&serde_json::to_string(&index).unwrap());
+        assert_eq!(index_json(&index), expected);
+        // Without stems (not an English site).
+        index.stems = None;
+        index.ts = None;
+        let expected = escape_script_json(&serde_json::to_string(&index).unwrap());
+        assert_eq!(index_json(&index), expected);
     }
 
     #[test]

@@ -237,3 +237,103 @@ fn links_point_at_real_files_relative_to_the_root() {
         "reading order, opted-out page left out"
     );
 }
+
+/// A site of `pages` pages of varied text (deterministic), enough for the index builder to
+/// split its texts into many chunks.
+fn varied_site(pages: usize) -> (tempfile::TempDir, Site) {
+    const WORDS: &[&str] = &[
+        "the",
+        "of",
+        "Tensor",
+        "graph",
+        "café",
+        "naïve",
+        "über",
+        "résumé",
+        "steps",
+        "Step",
+        "latency",
+        "throughput",
+        "x86_64",
+        "GPU",
+        "2026",
+        "warm-up",
+        "batch",
+        "Batching",
+        "memory",
+        "Mémoire",
+        "ﬁle",
+        "kernels",
+        "fused",
+        "eager",
+        "a",
+        "to",
+        "and",
+        "is",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("site.yaml"), "title: Varied\nlanguage: en\n").unwrap();
+    std::fs::create_dir_all(root.join("content/part")).unwrap();
+    std::fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nHello.\n",
+    )
+    .unwrap();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for p in 0..pages {
+        let mut md = format!("---\ntitle: Page {p} {}\n---\n", WORDS[next(WORDS.len())]);
+        for h in 0..3 {
+            md.push_str(&format!("\n## {} {h}\n\n", WORDS[next(WORDS.len())]));
+            for w in 0..40 + next(40) {
+                md.push_str(WORDS[next(WORDS.len())]);
+                md.push_str(match next(12) {
+                    0 => ", ",
+                    1 => ". ",
+                    2 if w > 0 => " (",
+                    3 => " — ",
+                    _ => " ",
+                });
+            }
+            md.push_str(&format!("word{p}x{h}\n"));
+        }
+        std::fs::write(root.join(format!("content/part/p{p:03}.md")), md).unwrap();
+    }
+    std::fs::write(
+        root.join("content/part/_index.md"),
+        "---\ntitle: Part\n---\nPages.\n",
+    )
+    .unwrap();
+    let mut site = load(root, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    (dir, site)
+}
+
+#[test]
+fn the_index_is_the_same_bytes_whatever_the_threads() {
+    let (_dir, site) = varied_site(300);
+    let first = index_bytes(&site);
+    assert_eq!(first, index_bytes(&site), "two builds differ");
+    // The texts are split into chunks by thread count: other splits, same bytes.
+    for threads in [1, 3, 5] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let bytes = pool.install(|| index_bytes(&site));
+        assert!(bytes == first, "{threads} threads give other bytes");
+    }
+    // Every page's own word is found (the chunks were merged right).
+    let found = query(&site, &["word0x0", "word299x2", "word150x1"]);
+    for (r, page) in found.iter().zip(["p000", "p299", "p150"]) {
+        let urls = urls(r);
+        assert_eq!(urls.len(), 1, "{r}");
+        assert!(urls[0].starts_with(&format!("part/{page}.html#")), "{r}");
+    }
+}
