@@ -33,11 +33,17 @@ fn index_bytes(site: &Site) -> Vec<u8> {
 
 /// Results of each query, from search.js under node.
 fn query(site: &Site, queries: &[&str]) -> Vec<Value> {
+    query_with(site, &[], queries)
+}
+
+/// [`query`] with options of `search-query.js` (`--exhaustive`).
+fn query_with(site: &Site, options: &[&str], queries: &[&str]) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("search-index.js");
     std::fs::write(&index, index_bytes(site)).unwrap();
     let out = Command::new("node")
         .arg(repo().join("tests/browser/search-query.js"))
+        .args(options)
         .arg(repo().join("themes/default/static/search.js"))
         .arg(&index)
         .args(queries)
@@ -288,7 +294,18 @@ fn varied_site(pages: usize) -> (tempfile::TempDir, Site) {
         (state % n as u64) as usize
     };
     for p in 0..pages {
-        let mut md = format!("---\ntitle: Page {p} {}\n---\n", WORDS[next(WORDS.len())]);
+        let mut md = format!(
+            "---\ntitle: Page {p} {} {} {}\n---\n",
+            WORDS[next(WORDS.len())],
+            WORDS[next(WORDS.len())],
+            WORDS[next(WORDS.len())]
+        );
+        // An introduction (the page's top entry, where title matches land).
+        for _ in 0..200 + next(40) {
+            md.push_str(WORDS[next(WORDS.len())]);
+            md.push(' ');
+        }
+        md.push('\n');
         for h in 0..3 {
             md.push_str(&format!("\n## {} {h}\n\n", WORDS[next(WORDS.len())]));
             for w in 0..40 + next(40) {
@@ -336,4 +353,37 @@ fn the_index_is_the_same_bytes_whatever_the_threads() {
         assert_eq!(urls.len(), 1, "{r}");
         assert!(urls[0].starts_with(&format!("part/{page}.html#")), "{r}");
     }
+}
+
+/// search.js stops scanning once it holds enough results of the highest possible score (a
+/// first letter matches nearly everything); the results must be those of a full scan, and
+/// the count, finished afterwards, the full count.
+#[test]
+fn stopping_early_gives_the_results_of_a_full_scan() {
+    let (_dir, site) = varied_site(300);
+    let queries = [
+        "t", "e", "s", "g", "th", "the", "tensor", "steps", "a t", "page",
+    ];
+    let fast = query_with(&site, &[], &queries);
+    let full = query_with(&site, &["--exhaustive"], &queries);
+    for (f, e) in fast.iter().zip(&full) {
+        assert_eq!(f["results"], e["results"], "{}", f["query"]);
+        assert_eq!(f["total"], e["total"], "{}", f["query"]);
+        assert_eq!(e["stopped_early"], false);
+        assert!(
+            f["total"].as_u64().unwrap() > 50,
+            "{}: {}",
+            f["query"],
+            f["total"]
+        );
+    }
+    let stopped: Vec<&Value> = fast
+        .iter()
+        .filter(|r| r["stopped_early"] == true)
+        .map(|r| &r["query"])
+        .collect();
+    assert!(
+        stopped.len() >= 2,
+        "few queries stopped early ({stopped:?}): the test would show nothing"
+    );
 }

@@ -7,6 +7,13 @@
 //     Prints {"ok":true, "index_load_ms", "first_results_ms", ...} as JSON.
 //   node search-browser.js timing <site-dir> <start-page> <query>...
 //     Loads the index, then times each query from the input event to the results painted.
+//   node search-browser.js keystrokes <site-dir> <start-page> <query>...
+//     Loads the index, then types each query letter by letter (the box emptied between
+//     queries) and times every keystroke from its input event to the results painted (the
+//     frame after; headless Chromium draws at 60 Hz, so this includes up to 16.7 ms of
+//     waiting for the frame) and to the end of the handler (query run, results in the DOM).
+//     BB_REPEAT=n types the whole list n times (default 3). Prints per-keystroke times and,
+//     per keystroke position, the median and the maximum over queries and repeats.
 //   node search-browser.js print <site-dir>
 //     Opens print.html for print media: navigation is hidden, lessons start on new pages.
 //
@@ -46,6 +53,7 @@ async function main() {
   try {
     if (mode === 'search') out = await searchMode(page, ...rest);
     else if (mode === 'timing') out = await timingMode(page, ...rest);
+    else if (mode === 'keystrokes') out = await keystrokesMode(page, ...rest);
     else if (mode === 'print') out = await printMode(page);
     else throw new Error('unknown mode ' + mode);
   } finally {
@@ -122,6 +130,66 @@ async function timingMode(page, start, ...queries) {
   const runs = [];
   for (const q of queries) runs.push(await timeQuery(page, q));
   return { ok: true, index_load_ms: indexLoadMs, runs };
+}
+
+/* One keystroke: the box holds `q` (one letter more than before), then the input event;
+ * the time runs until the frame after it is painted. */
+async function timeKeystroke(page, q) {
+  return page.evaluate(async (q) => {
+    const input = document.getElementById('bb-search-input');
+    const t0 = performance.now();
+    input.value = q;
+    input.dispatchEvent(new Event('input'));
+    // The handler has run (query, results written into the DOM); then the next frame.
+    const handled = performance.now() - t0;
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return { ms: performance.now() - t0, handler_ms: handled, shown: document.querySelectorAll('#bb-search-results a').length };
+  }, q);
+}
+
+async function clearBox(page) {
+  await page.evaluate(async () => {
+    const input = document.getElementById('bb-search-input');
+    input.value = '';
+    input.dispatchEvent(new Event('input'));
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  });
+}
+
+function median(xs) {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function keystrokesMode(page, start, ...queries) {
+  const indexLoadMs = await openAndLoadIndex(page, start);
+  const repeat = Number(process.env.BB_REPEAT || 3);
+  const runs = [];
+  const byPosition = [];
+  for (let r = 0; r < repeat; r++) {
+    for (const q of queries) {
+      await clearBox(page);
+      const keys = [];
+      for (let i = 1; i <= q.length; i++) {
+        const t = await timeKeystroke(page, q.slice(0, i));
+        keys.push({ typed: q.slice(0, i), ms: Math.round(t.ms * 10) / 10, handler_ms: Math.round(t.handler_ms * 10) / 10, shown: t.shown });
+        (byPosition[i - 1] = byPosition[i - 1] || []).push(t.ms);
+      }
+      runs.push({ query: q, keys });
+    }
+  }
+  const all = [].concat(...byPosition);
+  return {
+    ok: true,
+    index_load_ms: indexLoadMs,
+    per_position: byPosition.map((xs, i) => ({
+      letter: i + 1, n: xs.length, median_ms: Math.round(median(xs) * 10) / 10,
+      max_ms: Math.round(Math.max(...xs) * 10) / 10,
+    })),
+    all: { n: all.length, median_ms: Math.round(median(all) * 10) / 10, max_ms: Math.round(Math.max(...all) * 10) / 10 },
+    runs,
+  };
 }
 
 async function printMode(page) {

@@ -1,10 +1,15 @@
 // Runs queries against a built search index with the real search.js, outside a browser.
-// Usage: node search-query.js <search.js> <search-index.js> <query>...
-// Prints one JSON line per query: { query, total, results: [{ url, kind, title, heading, snippet }] }.
+// Usage: node search-query.js [--exhaustive] <search.js> <search-index.js> <query>...
+// Prints one JSON line per query: { query, total, stopped_early, results: [{ url, kind, title,
+// heading, snippet }] }. `total` is the full count (counted on after an early stop);
+// --exhaustive runs every query without the early stop.
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
-const [searchJs, indexJs, ...queries] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const exhaustive = args[0] === '--exhaustive';
+if (exhaustive) args.shift();
+const [searchJs, indexJs, ...queries] = args;
 const search = require(require('path').resolve(searchJs));
 const sandbox = { window: {} };
 vm.runInNewContext(fs.readFileSync(indexJs, 'utf8'), sandbox);
@@ -12,7 +17,9 @@ const raw = sandbox.window.BENCHBOOK_SEARCH;
 if (!raw || raw.v !== 1) throw new Error('no BENCHBOOK_SEARCH v1 in ' + indexJs);
 const ix = search.prepare(raw);
 for (const q of queries) {
-  const r = search.runQuery(ix, q, 50);
+  const r = search.runQuery(ix, q, 50, exhaustive);
+  const stoppedEarly = !!r.partial;
+  search.countRest(r);
   const results = r.results.map((hit) => {
     const doc = ix.docs[hit.doc];
     const page = ix.pages[doc[0]];
@@ -24,5 +31,5 @@ for (const q of queries) {
       snippet: search.snippet(ix, hit.doc, hit.hit),
     };
   });
-  process.stdout.write(JSON.stringify({ query: q, total: r.total, results }) + '\n');
+  process.stdout.write(JSON.stringify({ query: q, total: r.total, stopped_early: stoppedEarly, results }) + '\n');
 }

@@ -249,6 +249,16 @@
     ix.bodies = packed(raw.docs.map(function (d) { return d[4]; }));
     ix.mask = new Uint8Array(raw.words.length);
     ix.titleMask = new Uint8Array(raw.pages.length);
+    // Per entry: its page, and whether it is the page's top (where title matches land).
+    ix.docPage = new Int32Array(raw.docs.length);
+    ix.docTop = new Uint8Array(raw.docs.length);
+    ix.topHeading = false;
+    for (var d = 0; d < raw.docs.length; d++) {
+      var doc = raw.docs[d];
+      ix.docPage[d] = doc[0];
+      ix.docTop[d] = doc[1] === '' && doc[2] === 0 ? 1 : 0;
+      if (ix.docTop[d] && ix.headings.start[d + 1] > ix.headings.start[d]) ix.topHeading = true;
+    }
     return ix;
   }
 
@@ -285,46 +295,103 @@
 
   function popcount(x) { var n = 0; while (x) { n += x & 1; x >>= 1; } return n; }
 
-  /* Runs a query; returns { total, results: [{doc, score, hit}] } sorted best first. */
-  function runQuery(ix, query, limit) {
+  /* Score of an entry from the query words found in its heading (hm), its text (bm, hits
+   * times) and, for a page's top, its page title (tmask). */
+  function score(hm, bm, hits, top, tmask) {
+    var s = popcount(hm) * 6 + popcount(bm) * 3 + Math.min(hits, 10) * 0.2;
+    if (top) s += popcount(tmask) * 8 - (hm | bm ? 0 : 1);
+    return s;
+  }
+
+  /* First token of entry d's text that matches a query word, or -1. */
+  function firstHit(ix, d) {
+    var B = ix.bodies, mask = ix.mask;
+    for (var j = B.start[d]; j < B.start[d + 1]; j++) if (mask[B.tok[j]]) return j;
+    return -1;
+  }
+
+  /* Runs a query; returns { total, results: [{doc, score, hit}] } sorted best first, and
+   * `partial: true` when it stopped early (see below): then `total` counts the entries seen
+   * so far, and `countRest(result)` finishes the count.
+   *
+   * Every entry is scanned (about six million tokens for a 10,000-page site), except that
+   * the scan stops once `limit` results have the highest score any entry can get: later
+   * ones could only tie, and ties keep reading order, so the results are the same. This is
+   * what makes a first letter, which matches nearly every entry, as quick as a word.
+   * `exhaustive` turns the early stop off (for tests). */
+  function runQuery(ix, query, limit, exhaustive) {
     var words = queryWords(query).slice(0, 8);
     if (!words.length) return { total: 0, results: [] };
     var typing = !/[\s\p{P}]$/u.test(query);
     ix.mask.fill(0);
-    var full = (1 << words.length) - 1, i, j;
-    for (i = 0; i < words.length; i++) {
-      if (!markWord(ix, words[i], typing && i === words.length - 1, 1 << i)) return { total: 0, results: [] };
+    var n = words.length, full = (1 << n) - 1, i, j;
+    for (i = 0; i < n; i++) {
+      if (!markWord(ix, words[i], typing && i === n - 1, 1 << i)) return { total: 0, results: [] };
     }
-    var mask = ix.mask, T = ix.titles, H = ix.headings, B = ix.bodies;
+    var mask = ix.mask, T = ix.titles;
     for (i = 0; i < ix.pages.length; i++) {
       var tm = 0;
       for (j = T.start[i]; j < T.start[i + 1]; j++) tm |= mask[T.tok[j]];
       ix.titleMask[i] = tm;
     }
+    var maxScore = Math.max(score(full, full, 10, 0, 0),
+      score(ix.topHeading ? full : 0, full, 10, 1, full));
+    var state = { ix: ix, full: full, d: 0, total: 0 };
     // The best `limit` results, kept sorted while scanning (no sort of every match).
-    var best = [], total = 0;
-    for (var d = 0; d < ix.docs.length; d++) {
-      var doc = ix.docs[d], page = doc[0], top = doc[1] === '' && doc[2] === 0;
-      var hm = 0, bm = 0, hits = 0, first = -1;
-      for (j = H.start[d]; j < H.start[d + 1]; j++) hm |= mask[H.tok[j]];
-      for (j = B.start[d]; j < B.start[d + 1]; j++) {
-        var m = mask[B.tok[j]];
-        if (m) { bm |= m; hits++; if (first < 0) first = j; }
+    var best = [];
+    var stopped = scan(state, function (d, s) {
+      if (best.length === limit && s <= best[limit - 1].score) return false;
+      var lo = 0, hi = best.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (best[mid].score >= s) lo = mid + 1; else hi = mid; }
+      best.splice(lo, 0, { doc: d, score: s, hit: -1 });
+      if (best.length > limit) best.pop();
+      return !exhaustive && best.length === limit && best[limit - 1].score >= maxScore;
+    });
+    for (i = 0; i < best.length; i++) best[i].hit = firstHit(ix, best[i].doc);
+    return { total: state.total, results: best, partial: stopped, state: state };
+  }
+
+  /* Scans entries from state.d (to `until`, if given), counting matches in state.total and
+   * passing each to `found(doc, score)` until it returns true (then returns true: stopped
+   * early). */
+  function scan(state, found, until) {
+    var ix = state.ix, full = state.full, mask = ix.mask;
+    var H = ix.headings, B = ix.bodies, hs = H.start, ht = H.tok, bs = B.start, bt = B.tok;
+    var docPage = ix.docPage, docTop = ix.docTop, titleMask = ix.titleMask;
+    var nd = Math.min(docPage.length, until || docPage.length), total = state.total, j;
+    for (var d = state.d; d < nd; d++) {
+      var hm = 0, bm = 0, hits = 0, e = bs[d + 1];
+      for (j = hs[d]; j < hs[d + 1]; j++) hm |= mask[ht[j]];
+      for (j = bs[d]; j < e; j++) {
+        var m = mask[bt[j]];
+        bm |= m;
+        hits += (m + 255) >> 8; // 1 when m > 0, without a branch
       }
-      var tmask = ix.titleMask[page];
+      var top = docTop[d], tmask = titleMask[docPage[d]];
       if ((hm | bm | tmask) !== full) continue;
       if (!(hm | bm) && !top) continue;
-      var score = popcount(hm) * 6 + popcount(bm) * 3 + Math.min(hits, 10) * 0.2;
-      if (top) score += popcount(tmask) * 8;
-      if (!(hm | bm) && top) score -= 1;
       total++;
-      if (best.length === limit && score <= best[limit - 1].score) continue;
-      var lo = 0, hi = best.length;
-      while (lo < hi) { var mid = (lo + hi) >> 1; if (best[mid].score >= score) lo = mid + 1; else hi = mid; }
-      best.splice(lo, 0, { doc: d, score: score, hit: first });
-      if (best.length > limit) best.pop();
+      if (found && found(d, score(hm, bm, hits, top, tmask))) {
+        state.d = d + 1;
+        state.total = total;
+        return true;
+      }
     }
-    return { total: total, results: best };
+    state.d = nd;
+    state.total = total;
+    return false;
+  }
+
+  /* Goes on counting the matches of a result that stopped early, up to entry `until` (all
+   * by default); its results are final. Returns whether the count is complete. The index's
+   * masks must still be those of this query (no other query ran since). */
+  function countRest(result, until) {
+    if (result.partial) {
+      scan(result.state, null, until);
+      result.total = result.state.total;
+      result.partial = result.state.d < result.state.ix.docPage.length;
+    }
+    return !result.partial;
   }
 
   /* ------------------------------------------------------------------ text out -- */
@@ -357,7 +424,7 @@
     if (typeof module === 'object' && module.exports) {
       module.exports = {
         stem: stem, fold: fold, queryWords: queryWords, prepare: prepare, runQuery: runQuery,
-        snippet: snippet,
+        countRest: countRest, snippet: snippet,
         textOf: function (ix, list, i) { return textOf(ix, list.tok, list.start[i], list.start[i + 1], false); }
       };
     }
@@ -371,6 +438,9 @@
     root = src.replace(/(static\/)?search\.js(\?.*)?$/, '');
   }
   var LIMIT = 30;
+  /* Entries counted per slice after an early stop (a few milliseconds' work). */
+  var COUNT_SLICE = 8000;
+  var counting = null;
   var index = null, loading = false, failed = false;
   var box, input, status, panel, count, list, lastQuery = null;
 
@@ -476,6 +546,7 @@
     if (!index || q === lastQuery) return;
     lastQuery = q;
     if (!queryWords(q).length) {
+      counting = null;
       list.innerHTML = '';
       say('');
       close();
@@ -497,9 +568,21 @@
     }
     list.innerHTML = html;
     input.setAttribute('aria-expanded', r.total ? 'true' : 'false');
-    say(r.total === 0 ? 'No results' :
-      r.total === 1 ? '1 result' :
-        r.total > LIMIT ? r.total + ' results, the first ' + LIMIT + ' shown' : r.total + ' results');
+    counting = r;
+    if (r.partial) {
+      // The results are final; the count follows in slices between keystrokes.
+      say('More than ' + LIMIT + ' results, the first ' + LIMIT + ' shown');
+      setTimeout(function more() {
+        if (counting !== r) return; // another query ran: its masks replaced these
+        if (!countRest(r, r.state.d + COUNT_SLICE)) { setTimeout(more, 0); return; }
+        sayCount(r.total);
+      }, 0);
+    } else sayCount(r.total);
+  }
+  function sayCount(total) {
+    say(total === 0 ? 'No results' :
+      total === 1 ? '1 result' :
+        total > LIMIT ? total + ' results, the first ' + LIMIT + ' shown' : total + ' results');
   }
 
   /* Tells the reader (live region) and shows the same words above the results. */
