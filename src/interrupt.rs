@@ -14,8 +14,10 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Live [`Deferred`] guards: while any is alive, Ctrl-C does not exit at once.
 static DEFERRED: AtomicUsize = AtomicUsize::new(0);
 static HANDLER: OnceLock<Result<(), String>> = OnceLock::new();
+/// A live guard's id and the action it asked for.
+type Action = (u64, fn());
 /// Actions of live guards, run by the handler on Ctrl-C.
-static ACTIONS: Mutex<Vec<(u64, fn())>> = Mutex::new(Vec::new());
+static ACTIONS: Mutex<Vec<Action>> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Whether Ctrl-C arrived while a [`Deferred`] guard was alive (and was not cleared since).
