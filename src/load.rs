@@ -115,7 +115,12 @@ fn read_site_config(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> 
             return None;
         }
         Err(e) => {
-            diags.error(file, 0, 0, format!("cannot read site.yaml: {e}"));
+            diags.error(
+                file,
+                0,
+                0,
+                format!("cannot read site.yaml: {e}; expected a file benchbook may read"),
+            );
             return None;
         }
     };
@@ -380,7 +385,12 @@ fn read_page(
             }
         },
         Err(e) => {
-            diags.error(source, 0, 0, format!("cannot read: {e}"));
+            diags.error(
+                source,
+                0,
+                0,
+                format!("cannot read: {e}; expected a file benchbook may read"),
+            );
             return (None, diags, None);
         }
     };
@@ -557,10 +567,10 @@ fn walk_content(root: &Path, diags: &mut Diagnostics) -> Walked {
                     if io.kind() == std::io::ErrorKind::NotFound {
                         format!("broken symlink: {io}; expected a link to an existing file")
                     } else {
-                        format!("cannot read: {io}")
+                        format!("cannot read: {io}; expected a folder or file benchbook may read")
                     }
                 } else {
-                    format!("cannot read: {err}")
+                    format!("cannot read: {err}; expected a folder or file benchbook may read")
                 };
                 diags.error(path, 0, 0, msg);
             }

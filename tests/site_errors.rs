@@ -222,8 +222,8 @@ fn unreadable_files_and_folders_are_errors_naming_them() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [
-            "content/locked.md:0:0: cannot read: Permission denied (os error 13)",
-            "content/private:0:0: cannot read: Permission denied (os error 13)",
+            "content/locked.md:0:0: cannot read: Permission denied (os error 13); expected a file benchbook may read",
+            "content/private:0:0: cannot read: Permission denied (os error 13); expected a folder or file benchbook may read",
             "error: 2 errors found; nothing was written",
         ]
     );
