@@ -47,6 +47,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 use unicode_normalization::char::is_combining_mark;
@@ -99,6 +100,18 @@ pub fn stems_language(language: &str) -> bool {
     language.to_ascii_lowercase().starts_with("en")
 }
 
+/// Each byte's class for [`for_each_token`]: 1 for an ASCII letter or digit, 0 for other
+/// ASCII, 2 for the bytes of other characters.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [2u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric() as u8;
+        b += 1;
+    }
+    t
+};
+
 /// Calls `emit(token, is_word)` for each word and each punctuation run of `text`, with
 /// whitespace collapsed to one space and the single space between two words left out.
 fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
@@ -106,22 +119,21 @@ fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
     let bytes = text.as_bytes();
     // Where the run of words (`word`) or of other characters starting at `i` ends.
     let run_end = |mut i: usize, word: bool| {
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii() {
-                if b.is_ascii_alphanumeric() != word {
-                    break;
-                }
+        let want = u8::from(word);
+        loop {
+            // ASCII bytes by table, in a tight loop; other characters one by one.
+            while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == want {
                 i += 1;
-            } else {
-                let c = text[i..].chars().next().unwrap_or(' ');
-                if is_word_char(c) != word {
-                    break;
-                }
-                i += c.len_utf8();
             }
+            if i == bytes.len() || bytes[i].is_ascii() {
+                return i;
+            }
+            let c = text[i..].chars().next().unwrap_or(' ');
+            if is_word_char(c) != word {
+                return i;
+            }
+            i += c.len_utf8();
         }
-        i
     };
     let mut sep = String::new();
     let mut i = 0;
@@ -130,6 +142,13 @@ fn for_each_token(text: &str, mut emit: impl FnMut(&str, bool)) {
         i = run_end(i, true);
         if i > start {
             emit(&text[start..i], true);
+            // The commonest separator, one space before another word, is left out here
+            // without the general path below.
+            if bytes.get(i) == Some(&b' ')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+            {
+                i += 1;
+            }
             continue;
         }
         i = run_end(i, false);
@@ -585,10 +604,8 @@ pub fn build_index(site: &Site) -> OutputFile {
         pages: pages_json,
         docs: docs_json,
     };
-    let json = index_json(&index);
-    let mut js = String::with_capacity(json.len() + 64);
-    js.push_str("window.BENCHBOOK_SEARCH=");
-    js.push_str(&json);
+    let mut js = String::from("window.BENCHBOOK_SEARCH=");
+    index_json(&mut js, &index);
     js.push_str(";\n");
     OutputFile::Bytes {
         path: PathBuf::from(INDEX_FILE),
@@ -596,56 +613,101 @@ pub fn build_index(site: &Site) -> OutputFile {
     }
 }
 
-/// `serde_json::to_string(index)` escaped by [`escape_script_json`], the same bytes, with
-/// the long arrays written and escaped in parallel pieces.
-fn index_json(index: &IndexJson) -> String {
-    fn value<T: Serialize + ?Sized>(out: &mut String, key: &str, v: &T) {
-        out.push_str(",\"");
-        out.push_str(key);
-        out.push_str("\":");
-        out.push_str(&escape_script_json(
-            &serde_json::to_string(v).unwrap_or_default(),
-        ));
+/// Bytes that a JSON string inside a script holds as they are: printable ASCII but `"`,
+/// `\`, `<`, `>` and `&`.
+const JSON_SAFE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b' ';
+    while b <= b'~' {
+        t[b as usize] = !matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&');
+        b += 1;
     }
-    fn array<T: Serialize + Sync>(out: &mut String, key: &str, items: &[T]) {
+    t
+};
+
+/// `serde_json::to_string(index)` escaped by [`escape_script_json`], the same bytes, written
+/// faster: in parallel pieces, and strings that need no escaping (all the encoded texts,
+/// most words) copied as they are.
+fn index_json(out: &mut String, index: &IndexJson) {
+    /// Appends `s` as a JSON string, escaped for a script.
+    fn string(out: &mut String, s: &str) {
+        if s.bytes().all(|b| JSON_SAFE[b as usize]) {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        } else {
+            out.push_str(&escape_script_json(
+                &serde_json::to_string(s).unwrap_or_default(),
+            ));
+        }
+    }
+    /// Appends `"key":[...]`, the items written by `item` in parallel pieces.
+    fn array<T: Sync>(out: &mut String, key: &str, items: &[T], item: fn(&mut String, &T)) {
         let parts: Vec<String> = items
             .par_chunks(2048)
             .map(|c| {
-                let mut buf = Vec::with_capacity(c.len() * 16);
+                let mut s = String::with_capacity(c.len() * 16);
                 for (i, x) in c.iter().enumerate() {
                     if i > 0 {
-                        buf.push(b',');
+                        s.push(',');
                     }
-                    // Writing to a Vec fails only if serialising fails, which these types
-                    // do not.
-                    let _ = serde_json::to_writer(&mut buf, x);
+                    item(&mut s, x);
                 }
-                escape_script_json(&String::from_utf8_lossy(&buf))
+                s
             })
             .collect();
+        out.reserve(parts.iter().map(|p| p.len() + 1).sum::<usize>() + key.len() + 6);
         out.push_str(",\"");
         out.push_str(key);
         out.push_str("\":[");
-        out.push_str(&parts.join(","));
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(p);
+        }
         out.push(']');
     }
-    let mut out = String::new();
+    fn field(out: &mut String, key: &str, value: &str) {
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":");
+        string(out, value);
+    }
     out.push_str("{\"v\":");
     out.push_str(&index.v.to_string());
-    value(&mut out, "lang", &index.lang);
-    array(&mut out, "words", &index.words);
-    array(&mut out, "terms", &index.terms);
-    value(&mut out, "wt", &index.wt);
+    field(out, "lang", &index.lang);
+    array(out, "words", &index.words, |o, w| string(o, w));
+    array(out, "terms", &index.terms, |o, t| string(o, t));
+    field(out, "wt", &index.wt);
     if let Some(stems) = &index.stems {
-        array(&mut out, "stems", stems);
+        array(out, "stems", stems, |o, t| string(o, t));
     }
     if let Some(ts) = &index.ts {
-        value(&mut out, "ts", ts);
+        field(out, "ts", ts);
     }
-    array(&mut out, "pages", &index.pages);
-    array(&mut out, "docs", &index.docs);
+    array(out, "pages", &index.pages, |o, (title, url)| {
+        o.push('[');
+        string(o, title);
+        o.push(',');
+        string(o, url);
+        o.push(']');
+    });
+    array(
+        out,
+        "docs",
+        &index.docs,
+        |o, (page, anchor, kind, heading, body)| {
+            let _ = write!(o, "[{page},");
+            string(o, anchor);
+            let _ = write!(o, ",{kind},");
+            string(o, heading);
+            o.push(',');
+            string(o, body);
+            o.push(']');
+        },
+    );
     out.push('}');
-    out
 }
 
 /// The id and plain text of each quiz question in a page's HTML (the markup of
@@ -856,7 +918,14 @@ mod tests {
 
     #[test]
     fn the_parallel_json_is_serde_jsons() {
-        let words: Vec<String> = (0..5000).map(|i| format!("w<{i}>&\"é")).collect();
+        let words: Vec<String> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => format!("w<{i}>&\"é"),
+                1 => format!("plain{i}"),
+                2 => format!("c\u{1}\\{i}\u{7f}\u{2028}"),
+                _ => format!("{i}!#$%'()*+,-./:;=?@[]^_`{{|}}~"),
+            })
+            .collect();
         let mut index = IndexJson {
             v: 1,
             lang: "en<".into(),
@@ -873,12 +942,16 @@ mod tests {
                 .collect(),
         };
         let expected = escape_script_json(&serde_json::to_string(&index).unwrap());
-        assert_eq!(index_json(&index), expected);
+        let mut json = String::new();
+        index_json(&mut json, &index);
+        assert_eq!(json, expected);
         // Without stems (not an English site).
         index.stems = None;
         index.ts = None;
         let expected = escape_script_json(&serde_json::to_string(&index).unwrap());
-        assert_eq!(index_json(&index), expected);
+        let mut json = String::new();
+        index_json(&mut json, &index);
+        assert_eq!(json, expected);
     }
 
     #[test]
