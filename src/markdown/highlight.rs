@@ -90,7 +90,18 @@ pub fn next_generation() {
     c.generation += 1;
 }
 
-/// Highlight `code` written in `lang` (the first word of the fence's info string, if any).
+/// Highlight `code` written in `lang` (the first word of the fence's info string, if any),
+/// through the cache when `cached` (`serve`: most blocks are the same from one rebuild to
+/// the next; a one-shot build would only pay for storing them).
+pub fn highlight_with(lang: Option<&str>, code: &str, cached: bool) -> String {
+    if cached {
+        highlight(lang, code)
+    } else {
+        highlight_uncached(lang, code)
+    }
+}
+
+/// Highlight `code` written in `lang`, through the cache.
 pub fn highlight(lang: Option<&str>, code: &str) -> String {
     let key = (lang.unwrap_or("").to_string(), code.to_string());
     {

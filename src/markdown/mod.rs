@@ -96,7 +96,9 @@ pub fn render_site(site: &mut Site) -> Result<(), Diagnostics> {
 /// src/incremental.rs: a page is reused when it is unchanged and every link it resolved
 /// still resolves the same way).
 pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diagnostics> {
-    highlight::next_generation();
+    if memo.is_some() {
+        highlight::next_generation();
+    }
     let index = match memo {
         Some(memo) => {
             let old = incremental::take(&memo.anchors);
@@ -127,7 +129,7 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
             .map(|&r| {
                 let p = page(site, r);
                 if memo.is_none() {
-                    return (r, render_page_links(site, &index, r));
+                    return (r, render_page_links(site, &index, r, false));
                 }
                 let key = incremental::page_key(p);
                 if let Some(entry) = old.get(&p.source) {
@@ -145,7 +147,7 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
                         return (r, Ok(entry.clone()));
                     }
                 }
-                let result = render_page_links(site, &index, r).map(|mut e| {
+                let result = render_page_links(site, &index, r, true).map(|mut e| {
                     e.key = key;
                     // Just made, so not shared: no copy.
                     std::sync::Arc::make_mut(&mut e.rendered).fingerprint =
@@ -369,6 +371,8 @@ struct PageRenderer<'s> {
     quiz_count: usize,
     /// Every link resolved through `index`, for the memo's validity check.
     links: Vec<ResolvedLink>,
+    /// Keep highlighted code blocks for the next build (only with a memo).
+    cache_highlight: bool,
 }
 
 impl<'s> PageRenderer<'s> {
@@ -408,7 +412,12 @@ impl<'s> PageRenderer<'s> {
                     Event::End(TagEnd::CodeBlock) => {
                         let c = code.take().unwrap_or_else(|| unreachable!());
                         events.push(Event::Html(
-                            highlight::highlight(c.lang.as_deref(), &c.text).into(),
+                            highlight::highlight_with(
+                                c.lang.as_deref(),
+                                &c.text,
+                                self.cache_highlight,
+                            )
+                            .into(),
                         ));
                         depth -= 1;
                     }
@@ -519,13 +528,13 @@ impl<'s> PageRenderer<'s> {
             }
             return quiz::render(&q, &id, &mut |t, inline| self.fragment(t, inline));
         }
-        highlight::highlight(c.lang.as_deref(), &c.text)
+        highlight::highlight_with(c.lang.as_deref(), &c.text, self.cache_highlight)
     }
 }
 
 /// Pass 2: render one page. `index` is [`LinkIndex::build`] of the whole site.
 pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendered, Diagnostics> {
-    render_page_links(site, index, r).map(|e| std::sync::Arc::unwrap_or_clone(e.rendered))
+    render_page_links(site, index, r, false).map(|e| std::sync::Arc::unwrap_or_clone(e.rendered))
 }
 
 /// [`render_page`], with the links it resolved (its `key` is left 0).
@@ -533,6 +542,7 @@ fn render_page_links(
     site: &Site,
     index: &LinkIndex,
     r: PageRef,
+    cache_highlight: bool,
 ) -> Result<MarkdownEntry, Diagnostics> {
     let page = page(site, r);
     let mut pr = PageRenderer {
@@ -543,6 +553,7 @@ fn render_page_links(
         quiz_ids: HashSet::new(),
         quiz_count: 0,
         links: Vec::new(),
+        cache_highlight,
     };
     let body: &str = &page.body;
     let mut out: Vec<Event> = Vec::with_capacity(256);
