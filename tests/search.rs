@@ -356,13 +356,46 @@ fn the_index_is_the_same_bytes_whatever_the_threads() {
 }
 
 /// search.js stops scanning once it holds enough results of the highest possible score (a
-/// first letter matches nearly everything); the results must be those of a full scan, and
+/// first letter matches nearly everything), and scans only the previous query's matches
+/// when a letter typed can only narrow them; the results must be those of a full scan, and
 /// the count, finished afterwards, the full count.
 #[test]
 fn stopping_early_gives_the_results_of_a_full_scan() {
     let (_dir, site) = varied_site(300);
     let queries = [
-        "t", "e", "s", "g", "th", "the", "tensor", "steps", "a t", "page",
+        // Single queries, then queries typed letter by letter.
+        "t",
+        "e",
+        "s",
+        "g",
+        "th",
+        "the",
+        "tensor",
+        "steps",
+        "a t",
+        "page",
+        "s",
+        "st",
+        "ste",
+        "step",
+        "steps",
+        "steps ",
+        "steps b",
+        "steps ba",
+        "steps bat",
+        "m",
+        "me",
+        "mem",
+        "memo",
+        "g",
+        "gr",
+        "gra",
+        "graph",
+        "graphs",
+        "e",
+        "ea",
+        "eag",
+        "eager",
     ];
     let fast = query_with(&site, &[], &queries);
     let full = query_with(&site, &["--exhaustive"], &queries);
@@ -386,4 +419,7 @@ fn stopping_early_gives_the_results_of_a_full_scan() {
         stopped.len() >= 2,
         "few queries stopped early ({stopped:?}): the test would show nothing"
     );
+    let narrowed = fast.iter().filter(|r| r["narrowed"] == true).count();
+    assert!(narrowed >= 10, "only {narrowed} queries were narrowed");
+    assert!(full.iter().all(|r| r["narrowed"] == false));
 }

@@ -1,8 +1,9 @@
 // Runs queries against a built search index with the real search.js, outside a browser.
 // Usage: node search-query.js [--exhaustive] <search.js> <search-index.js> <query>...
-// Prints one JSON line per query: { query, total, stopped_early, results: [{ url, kind, title,
-// heading, snippet }] }. `total` is the full count (counted on after an early stop);
-// --exhaustive runs every query without the early stop.
+// Prints one JSON line per query: { query, total, stopped_early, narrowed, results: [{ url,
+// kind, title, heading, snippet }] }. `total` is the full count (counted on after an early
+// stop); `narrowed`: only the previous query's matches were scanned. --exhaustive runs every
+// query without either shortcut.
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
@@ -19,6 +20,7 @@ const ix = search.prepare(raw);
 for (const q of queries) {
   const r = search.runQuery(ix, q, 50, exhaustive);
   const stoppedEarly = !!r.partial;
+  const narrowed = !!r.narrowed;
   search.countRest(r);
   const results = r.results.map((hit) => {
     const doc = ix.docs[hit.doc];
@@ -31,5 +33,5 @@ for (const q of queries) {
       snippet: search.snippet(ix, hit.doc, hit.hit),
     };
   });
-  process.stdout.write(JSON.stringify({ query: q, total: r.total, stopped_early: stoppedEarly, results }) + '\n');
+  process.stdout.write(JSON.stringify({ query: q, total: r.total, stopped_early: stoppedEarly, narrowed, results }) + '\n');
 }

@@ -248,6 +248,8 @@
     ix.headings = packed(raw.docs.map(function (d) { return d[3]; }));
     ix.bodies = packed(raw.docs.map(function (d) { return d[4]; }));
     ix.mask = new Uint8Array(raw.words.length);
+    ix.spareMask = new Uint8Array(raw.words.length);
+    ix.prev = null; // the last query's scan (see runQuery)
     ix.titleMask = new Uint8Array(raw.pages.length);
     // Per entry: its page, and whether it is the page's top (where title matches land).
     ix.docPage = new Int32Array(raw.docs.length);
@@ -314,15 +316,24 @@
    * `partial: true` when it stopped early (see below): then `total` counts the entries seen
    * so far, and `countRest(result)` finishes the count.
    *
-   * Every entry is scanned (about six million tokens for a 10,000-page site), except that
-   * the scan stops once `limit` results have the highest score any entry can get: later
-   * ones could only tie, and ties keep reading order, so the results are the same. This is
-   * what makes a first letter, which matches nearly every entry, as quick as a word.
-   * `exhaustive` turns the early stop off (for tests). */
+   * Every entry is scanned (about six million tokens for a 10,000-page site), with two
+   * exceptions that leave the results unchanged:
+   * - the scan stops once `limit` results have the highest score any entry can get: later
+   *   ones could only tie, and ties keep reading order. This is what makes a first letter,
+   *   which matches nearly every entry, as quick as a word;
+   * - when every word the query matches was matched by the previous query too (one more
+   *   letter typed: `trai` after `tra`), only the entries that matched it are scanned.
+   * `exhaustive` turns both off (for tests). */
   function runQuery(ix, query, limit, exhaustive) {
+    var prev = ix.prev;
+    ix.prev = null;
     var words = queryWords(query).slice(0, 8);
     if (!words.length) return { total: 0, results: [] };
     var typing = !/[\s\p{P}]$/u.test(query);
+    // The previous query's masks are kept for the comparison below.
+    var before = ix.mask;
+    ix.mask = ix.spareMask;
+    ix.spareMask = before;
     ix.mask.fill(0);
     var n = words.length, full = (1 << n) - 1, i, j;
     for (i = 0; i < n; i++) {
@@ -334,9 +345,20 @@
       for (j = T.start[i]; j < T.start[i + 1]; j++) tm |= mask[T.tok[j]];
       ix.titleMask[i] = tm;
     }
+    var list = null;
+    if (!exhaustive && prev && prev.full === full && prev.k === prev.end) {
+      // Every word matched now was matched, for the same query word, before?
+      var narrower = true;
+      for (i = 0; i < mask.length && narrower; i++) narrower = (mask[i] & ~before[i]) === 0;
+      if (narrower) list = prev.matched;
+    }
     var maxScore = Math.max(score(full, full, 10, 0, 0),
       score(ix.topHeading ? full : 0, full, 10, 1, full));
-    var state = { ix: ix, full: full, d: 0, total: 0 };
+    var state = {
+      ix: ix, full: full, list: list, k: 0, end: list ? list.length : ix.docPage.length,
+      total: 0, matched: []
+    };
+    ix.prev = state;
     // The best `limit` results, kept sorted while scanning (no sort of every match).
     var best = [];
     var stopped = scan(state, function (d, s) {
@@ -348,18 +370,19 @@
       return !exhaustive && best.length === limit && best[limit - 1].score >= maxScore;
     });
     for (i = 0; i < best.length; i++) best[i].hit = firstHit(ix, best[i].doc);
-    return { total: state.total, results: best, partial: stopped, state: state };
+    return { total: state.total, results: best, partial: stopped, narrowed: !!list, state: state };
   }
 
-  /* Scans entries from state.d (to `until`, if given), counting matches in state.total and
-   * passing each to `found(doc, score)` until it returns true (then returns true: stopped
-   * early). */
+  /* Scans entries (all, or those of state.list) from state.k to `until` (the end if not
+   * given), counting matches in state.total, listing them in state.matched and passing
+   * each to `found(doc, score)` until it returns true (then returns true: stopped early). */
   function scan(state, found, until) {
-    var ix = state.ix, full = state.full, mask = ix.mask;
+    var ix = state.ix, full = state.full, mask = ix.mask, list = state.list;
     var H = ix.headings, B = ix.bodies, hs = H.start, ht = H.tok, bs = B.start, bt = B.tok;
     var docPage = ix.docPage, docTop = ix.docTop, titleMask = ix.titleMask;
-    var nd = Math.min(docPage.length, until || docPage.length), total = state.total, j;
-    for (var d = state.d; d < nd; d++) {
+    var end = Math.min(state.end, until || state.end), total = state.total, matched = state.matched;
+    for (var k = state.k; k < end; k++) {
+      var d = list ? list[k] : k, j;
       var hm = 0, bm = 0, hits = 0, e = bs[d + 1];
       for (j = hs[d]; j < hs[d + 1]; j++) hm |= mask[ht[j]];
       for (j = bs[d]; j < e; j++) {
@@ -371,25 +394,26 @@
       if ((hm | bm | tmask) !== full) continue;
       if (!(hm | bm) && !top) continue;
       total++;
+      matched.push(d);
       if (found && found(d, score(hm, bm, hits, top, tmask))) {
-        state.d = d + 1;
+        state.k = k + 1;
         state.total = total;
         return true;
       }
     }
-    state.d = nd;
+    state.k = end;
     state.total = total;
     return false;
   }
 
-  /* Goes on counting the matches of a result that stopped early, up to entry `until` (all
-   * by default); its results are final. Returns whether the count is complete. The index's
-   * masks must still be those of this query (no other query ran since). */
+  /* Goes on counting the matches of a result that stopped early, up to `until` more
+   * entries scanned (all by default); its results are final. Returns whether the count is
+   * complete. The index's masks must still be those of this query (no other query ran). */
   function countRest(result, until) {
     if (result.partial) {
-      scan(result.state, null, until);
+      scan(result.state, null, until ? result.state.k + until : 0);
       result.total = result.state.total;
-      result.partial = result.state.d < result.state.ix.docPage.length;
+      result.partial = result.state.k < result.state.end;
     }
     return !result.partial;
   }
@@ -574,7 +598,7 @@
       say('More than ' + LIMIT + ' results, the first ' + LIMIT + ' shown');
       setTimeout(function more() {
         if (counting !== r) return; // another query ran: its masks replaced these
-        if (!countRest(r, r.state.d + COUNT_SLICE)) { setTimeout(more, 0); return; }
+        if (!countRest(r, COUNT_SLICE)) { setTimeout(more, 0); return; }
         sayCount(r.total);
       }, 0);
     } else sayCount(r.total);
