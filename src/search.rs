@@ -510,75 +510,82 @@ pub fn build_index(site: &Site) -> OutputFile {
         .map(|&g| (vocab[g as usize].0, vocab[g as usize].2))
         .collect();
 
-    // Search keys and stems.
-    let keys: Vec<Option<String>> = words
-        .par_iter()
-        .map(|(w, is_word)| Some(fold(w)).filter(|k| *is_word && !k.is_empty()))
-        .collect();
-    let mut terms: Vec<String> = keys.iter().flatten().cloned().collect();
-    sort_utf16(&mut terms);
-    terms.dedup();
-    let term_ids: FxHashMap<&str, usize> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i))
-        .collect();
-    let mut wt = String::with_capacity(words.len() * 2);
-    for k in &keys {
-        push_number(&mut wt, k.as_deref().map_or(0, |k| term_ids[k] + 1));
-    }
-    let (stems, ts) = if stem {
-        let term_stems: Vec<String> = terms
-            .par_iter()
-            .map_init(
-                || Stemmer::create(Algorithm::English),
-                |stemmer, t| stemmer.stem(t).into_owned(),
-            )
-            .collect();
-        let mut stems = term_stems.clone();
-        sort_utf16(&mut stems);
-        stems.dedup();
-        let stem_ids: FxHashMap<&str, usize> = stems
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.as_str(), i))
-            .collect();
-        let mut ts = String::with_capacity(terms.len() * 2);
-        for s in &term_stems {
-            push_number(&mut ts, stem_ids[s.as_str()]);
-        }
-        (Some(stems), Some(ts))
-    } else {
-        (None, None)
-    };
-
-    // Every text written with the final numbers, in parallel: each chunk first spells the
-    // number of each of its tokens once.
+    // The search keys and stems (mostly serial work) while every text is written with the
+    // final numbers (in parallel: each chunk first spells the number of each of its tokens
+    // once).
     let rank = &rank;
-    let encoded: Vec<String> = chunks
-        .par_iter()
-        .zip(&local_to_global)
-        .flat_map_iter(|(c, to_global)| {
-            let codes: Vec<([u8; 8], u8)> = to_global
-                .iter()
-                .map(|&g| number_code(rank[g as usize] as usize))
+    let ((terms, wt, stems, ts, words_json), encoded) = rayon::join(
+        || {
+            let keys: Vec<Option<String>> = words
+                .par_iter()
+                .map(|(w, is_word)| Some(fold(w)).filter(|k| *is_word && !k.is_empty()))
                 .collect();
-            let mut start = 0;
-            c.ends.iter().map(move |&end| {
-                let mut s = Vec::with_capacity((end - start) * 2);
-                for &tok in &c.stream[start..end] {
-                    let (code, len) = &codes[tok as usize];
-                    // One or two digits for most: a call to copy them costs more.
-                    for &b in &code[..*len as usize] {
-                        s.push(b);
-                    }
+            let mut terms: Vec<String> = keys.iter().flatten().cloned().collect();
+            sort_utf16(&mut terms);
+            terms.dedup();
+            let term_ids: FxHashMap<&str, usize> = terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), i))
+                .collect();
+            let words_json: Vec<String> = words.iter().map(|w| w.0.to_string()).collect();
+            let mut wt = String::with_capacity(words.len() * 2);
+            for k in &keys {
+                push_number(&mut wt, k.as_deref().map_or(0, |k| term_ids[k] + 1));
+            }
+            let (stems, ts) = if stem {
+                let term_stems: Vec<String> = terms
+                    .par_iter()
+                    .map_init(
+                        || Stemmer::create(Algorithm::English),
+                        |stemmer, t| stemmer.stem(t).into_owned(),
+                    )
+                    .collect();
+                let mut stems = term_stems.clone();
+                sort_utf16(&mut stems);
+                stems.dedup();
+                let stem_ids: FxHashMap<&str, usize> = stems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.as_str(), i))
+                    .collect();
+                let mut ts = String::with_capacity(terms.len() * 2);
+                for s in &term_stems {
+                    push_number(&mut ts, stem_ids[s.as_str()]);
                 }
-                start = end;
-                // The digits are ASCII.
-                String::from_utf8(s).unwrap_or_default()
-            })
-        })
-        .collect();
+                (Some(stems), Some(ts))
+            } else {
+                (None, None)
+            };
+            (terms, wt, stems, ts, words_json)
+        },
+        || -> Vec<String> {
+            chunks
+                .par_iter()
+                .zip(&local_to_global)
+                .flat_map_iter(|(c, to_global)| {
+                    let codes: Vec<([u8; 8], u8)> = to_global
+                        .iter()
+                        .map(|&g| number_code(rank[g as usize] as usize))
+                        .collect();
+                    let mut start = 0;
+                    c.ends.iter().map(move |&end| {
+                        let mut s = Vec::with_capacity((end - start) * 2);
+                        for &tok in &c.stream[start..end] {
+                            let (code, len) = &codes[tok as usize];
+                            // One or two digits for most: a call to copy them costs more.
+                            for &b in &code[..*len as usize] {
+                                s.push(b);
+                            }
+                        }
+                        start = end;
+                        // The digits are ASCII.
+                        String::from_utf8(s).unwrap_or_default()
+                    })
+                })
+                .collect()
+        },
+    );
     let mut encoded = encoded.into_iter();
     let pages_json: Vec<(String, String)> = pages
         .iter()
@@ -596,7 +603,7 @@ pub fn build_index(site: &Site) -> OutputFile {
     let index = IndexJson {
         v: 1,
         lang: site.config.language.clone(),
-        words: words.iter().map(|w| w.0.to_string()).collect(),
+        words: words_json,
         terms,
         wt,
         stems,
