@@ -11,6 +11,10 @@
 //! the print edition, and compares the index with the pages' HTML and plain text. With `BB_DUMP_TEXT=file.json` it also writes every text section as
 //! `[title, heading, body]` (to compare other index formats on the same text).
 //!
+//! Search latency in headless Chromium is measured on a built site by
+//! `node tests/browser/search-browser.js keystrokes OUT index.html QUERY...`, which types each
+//! query letter by letter and times every keystroke.
+//!
 //! `prose` writes a site whose text is not a repeated template (as `gen_site`'s is) but
 //! prose drawn from a Zipf-distributed vocabulary (English function words, then 40,000
 //! made-up words), the shape of real text, which compresses far less well: 20 sections ×
