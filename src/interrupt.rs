@@ -25,6 +25,11 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// Whether any [`Deferred`] guard is alive.
+pub fn deferring() -> bool {
+    DEFERRED.load(Ordering::SeqCst) > 0
+}
+
 /// Forget an earlier Ctrl-C (the bench step does so when it starts and ends).
 pub fn clear() {
     INTERRUPTED.store(false, Ordering::SeqCst);

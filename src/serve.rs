@@ -223,7 +223,9 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         .context("the server has no IP address")?;
 
     // Ctrl-C sets the bench stage's flag instead of exiting at once, so cleanup runs.
-    let mut guard = Some(crate::bench::Guard::new()?);
+    // It stays alive while serving: a bench step's own guard nests inside it and leaves the
+    // flag set for this loop to see.
+    let _guard = crate::bench::Guard::new()?;
 
     let opts = BuildOptions {
         drafts: args.drafts,
@@ -241,6 +243,23 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         // Reuse unchanged pages across rebuilds.
         memo: Some(Arc::new(crate::incremental::Memo::default())),
     };
+    // Watch before the first build and before any page is served: an edit made while the
+    // site builds, or right after a reader's page connects, must not be missed.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher =
+        notify::recommended_watcher(tx).context("cannot watch the site for changes")?;
+    watcher
+        .watch(&root, RecursiveMode::NonRecursive)
+        .with_context(|| format!("cannot watch {}", root.display()))?;
+    for dir in WATCHED_DIRS {
+        let d = root.join(dir);
+        if d.is_dir() {
+            watcher
+                .watch(&d, RecursiveMode::Recursive)
+                .with_context(|| format!("cannot watch {}", d.display()))?;
+        }
+    }
+
     let live = Arc::new(Live::default());
     let mut builder = Builder {
         root: root.clone(),
@@ -252,11 +271,6 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         warnings: BTreeSet::new(),
     };
     builder.build(&[])?;
-    if args.bench {
-        // A bench step that ran drops its own guard, which disarms ours: arm it again.
-        guard.take();
-        guard = Some(crate::bench::Guard::new()?);
-    }
 
     let ctx = Arc::new(Ctx {
         store: store.clone(),
@@ -281,21 +295,6 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         local.port()
     );
     let _ = std::io::stdout().flush();
-
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher =
-        notify::recommended_watcher(tx).context("cannot watch the site for changes")?;
-    watcher
-        .watch(&root, RecursiveMode::NonRecursive)
-        .with_context(|| format!("cannot watch {}", root.display()))?;
-    for dir in WATCHED_DIRS {
-        let d = root.join(dir);
-        if d.is_dir() {
-            watcher
-                .watch(&d, RecursiveMode::Recursive)
-                .with_context(|| format!("cannot watch {}", d.display()))?;
-        }
-    }
 
     while !crate::bench::interrupted() {
         let mut changed = BTreeSet::new();
@@ -338,10 +337,6 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         }
         let changed: Vec<PathBuf> = changed.into_iter().collect();
         builder.build(&changed)?;
-        if args.bench {
-            guard.take();
-            guard = Some(crate::bench::Guard::new()?);
-        }
     }
     drop(watcher);
     http.unblock();

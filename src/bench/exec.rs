@@ -65,7 +65,10 @@ pub struct Guard(Option<crate::interrupt::Deferred>);
 impl Guard {
     pub fn new() -> anyhow::Result<Guard> {
         // Forget an earlier Ctrl-C first: one that comes after this is deferred, not lost.
-        crate::interrupt::clear();
+        // Inside another guard (serve's) the flag is that guard's to honour: kept.
+        if !crate::interrupt::deferring() {
+            crate::interrupt::clear();
+        }
         let deferred = crate::interrupt::Deferred::with_action(|| {
             kill_group(CURRENT_PGID.load(Ordering::SeqCst))
         })?;
@@ -77,9 +80,12 @@ impl Drop for Guard {
     fn drop(&mut self) {
         // Ctrl-C exits at once again (unless another guard is alive), then the flag is
         // cleared: the user asked to stop and nothing half-done remains, so the caller
-        // honours it now or not at all.
+        // honours it now or not at all. An enclosing guard (serve's) keeps the flag: its
+        // holder stops at its next check.
         self.0.take();
-        crate::interrupt::clear();
+        if !crate::interrupt::deferring() {
+            crate::interrupt::clear();
+        }
     }
 }
 
