@@ -9,9 +9,9 @@
 //!   user runs it. Each child's peak resident memory (`ru_maxrss` from `wait4`, which
 //!   Criterion cannot measure) is printed after the timings: `site_build/<n> peak RSS: …`.
 //! - `site_build_in_process/<n>`: `benchbook::build::build_site` called again and again in
-//!   this process. Its process-wide caches (the syntax set, highlighted code blocks) are warm
-//!   after the first build, so this is the cost of a rebuild in a long-lived process (as
-//!   `serve` does without its memo), not of `benchbook build`.
+//!   this process, without process start-up (the syntax set stays loaded). Highlighted code
+//!   blocks are cached only with `serve`'s memo (src/incremental.rs), so every build here
+//!   highlights everything again, as `benchbook build` does.
 //!
 //! The binary runs first: Linux carries a parent's peak RSS into a child's `ru_maxrss`
 //! through fork and exec, so the children must start while this process is still small
