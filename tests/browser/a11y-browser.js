@@ -22,9 +22,8 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const os = require('os');
 const http = require('http');
-const { chromium } = require('playwright-core');
+const chromium = require('./chromium');
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const PREFIX = '/my-repo/';
@@ -76,14 +75,7 @@ function serve() {
 }
 
 async function launch(problems) {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, userDataDir } = await chromium.launch();
   const state = { where: '', expect404: false };
   context.on('request', (req) => {
     const u = req.url();

@@ -14,8 +14,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const os = require('os');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 const [siteDir, shots] = process.argv.slice(2);
 fs.mkdirSync(shots, { recursive: true });
@@ -26,14 +25,7 @@ function fileUrl(p) {
 
 async function main() {
   const problems = [];
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, userDataDir } = await launch();
   context.on('request', (req) => {
     const u = req.url();
     if (!u.startsWith('file:') && !u.startsWith('data:')) problems.push('request off the machine: ' + u);

@@ -17,8 +17,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const os = require('os');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 let args = process.argv.slice(2);
 function option(name, dflt) {
@@ -99,15 +98,7 @@ function measureBoxes() {
 
 async function main() {
   const pages = only.length ? only.map((p) => path.join(siteDir, p)) : htmlFiles(siteDir);
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-    viewport: { width, height },
-    deviceScaleFactor: 2,
-  });
+  const { context, userDataDir } = await launch({ viewport: { width, height }, deviceScaleFactor: 2 });
   const page = context.pages()[0] || (await context.newPage());
   const report = { width, height, pages: [] };
   try {

@@ -21,8 +21,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const os = require('os');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 const [mode, siteDir, ...rest] = process.argv.slice(2);
 
@@ -31,16 +30,7 @@ function fileUrl(p) {
 }
 
 async function main() {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run',
-    ],
-    viewport: { width: 1200, height: 800 },
-  });
+  const { context, userDataDir } = await launch({ viewport: { width: 1200, height: 800 } });
   const problems = [];
   context.on('request', (req) => {
     const u = req.url();

@@ -19,9 +19,8 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const os = require('os');
 const http = require('http');
-const { chromium } = require('playwright-core');
+const chromium = require('./chromium');
 
 let args = process.argv.slice(2);
 let shots = null;
@@ -42,14 +41,7 @@ function check(cond, msg, problems) {
 }
 
 async function launch(problems, allow404) {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-    viewport: { width: 1280, height: 900 },
-  });
+  const { context, userDataDir } = await chromium.launch();
   context.on('request', (req) => {
     const u = req.url();
     const local = u.startsWith('file:') || u.startsWith('data:') || u.startsWith('http://127.0.0.1:');
@@ -128,10 +120,15 @@ async function pagesMode(page, context, pages, problems) {
       const stored = await page.evaluate(() => localStorage.getItem('bb-theme'));
       check(stored === 'light', `${p}: choice stored as ${stored}`, problems);
       // Chromium commits localStorage to its backend asynchronously; a reader does not
-      // reload within milliseconds, give it the time a person would.
-      await page.waitForTimeout(500);
-      await page.reload();
-      check((await bg()) === light, `${p}: choice not remembered after reload`, problems);
+      // reload within milliseconds, give it the time a person would (longer on a busy
+      // machine: up to four reloads over about 4 s; a choice never stored still fails).
+      let remembered = false;
+      for (let attempt = 0; attempt < 4 && !remembered; attempt++) {
+        await page.waitForTimeout(500 * (attempt + 1));
+        await page.reload();
+        remembered = (await bg()) === light;
+      }
+      check(remembered, `${p}: choice not remembered after reload`, problems);
       check((await toggle.getAttribute('aria-pressed')) === 'false', `${p}: toggle state after reload`, problems);
       await toggle.click();
       await page.evaluate(() => { try { localStorage.removeItem('bb-theme'); } catch (e) {} });
