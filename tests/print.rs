@@ -2,6 +2,7 @@
 //! structurally (scraper) and in headless Chromium with print media.
 
 mod browser_support;
+mod common;
 
 use browser_support::{build_fixture, build_fixture_with, repo, run_browser};
 use scraper::{Html, Selector};
@@ -244,12 +245,7 @@ impl Serve {
         out.read_line(&mut line).unwrap();
         // Keep reading, so that nothing serve prints later meets a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let port = common::served_port(&line);
         Serve { child, port }
     }
 

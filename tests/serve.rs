@@ -67,12 +67,7 @@ impl Serving {
                     stderr.lock().unwrap()
                 )
             });
-        let port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let port = common::served_port(&line);
         Serving {
             child,
             port,

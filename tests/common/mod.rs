@@ -84,3 +84,12 @@ pub fn diagnostics(err: &anyhow::Error) -> Vec<String> {
 pub fn sel(s: &str) -> scraper::Selector {
     scraper::Selector::parse(s).unwrap()
 }
+
+/// The port in the line `benchbook serve` prints first (`serving … at http://127.0.0.1:PORT/`).
+pub fn served_port(line: &str) -> u16 {
+    line.split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+}
