@@ -41,6 +41,8 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// A page of the site: a section's index page or a regular page.
@@ -123,40 +125,20 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
     let old = memo
         .map(|m| incremental::take(&m.markdown))
         .unwrap_or_default();
-    let reused = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(PageRef, Result<MarkdownEntry, Diagnostics>)> =
-        refs.par_iter()
-            .map(|&r| {
-                let p = page(site, r);
-                if memo.is_none() {
-                    return (r, render_page_links(site, &index, r, false));
-                }
-                let key = incremental::page_key(p);
-                if let Some(entry) = old.get(&p.source) {
-                    let same_links = || {
-                        entry.links.iter().all(|(url, what, was)| {
-                            match index.resolve(p, url, what) {
-                                Resolved::Keep => was.is_none(),
-                                Resolved::Url(u) => was.as_deref() == Some(u.as_str()),
-                                Resolved::Error(_) => false,
-                            }
-                        })
-                    };
-                    if entry.key == key && same_links() {
-                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        return (r, Ok(entry.clone()));
-                    }
-                }
-                let result = render_page_links(site, &index, r, true).map(|mut e| {
-                    e.key = key;
-                    // Just made, so not shared: no copy.
-                    std::sync::Arc::make_mut(&mut e.rendered).fingerprint =
-                        incremental::rendered_key(key, &e.links);
-                    e
-                });
-                (r, result)
-            })
-            .collect();
+    let reused = AtomicUsize::new(0);
+    let results: Vec<(PageRef, Result<MarkdownEntry, Diagnostics>)> = refs
+        .par_iter()
+        .map(|&r| {
+            if memo.is_none() {
+                return (r, render_page_links(site, &index, r, false));
+            }
+            let (result, was_reused) = render_memoised(site, &index, r, &old);
+            if was_reused {
+                reused.fetch_add(1, Ordering::Relaxed);
+            }
+            (r, result)
+        })
+        .collect();
     let mut diags = Diagnostics::new();
     let mut new = HashMap::new();
     for (r, result) in results {
@@ -175,6 +157,41 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
         memo.set_reused(incremental::Stage::Markdown, reused.into_inner());
     }
     diags.sorted().into_result(())
+}
+
+/// A page's rendered body from `old` when its key is unchanged and every link it resolved
+/// still resolves the same way (then `true`), else rendered again and keyed.
+fn render_memoised(
+    site: &Site,
+    index: &LinkIndex,
+    r: PageRef,
+    old: &HashMap<PathBuf, MarkdownEntry>,
+) -> (Result<MarkdownEntry, Diagnostics>, bool) {
+    let p = page(site, r);
+    let key = incremental::page_key(p);
+    if let Some(entry) = old.get(&p.source) {
+        let same_links = || {
+            entry
+                .links
+                .iter()
+                .all(|(url, what, was)| match index.resolve(p, url, what) {
+                    Resolved::Keep => was.is_none(),
+                    Resolved::Url(u) => was.as_deref() == Some(u.as_str()),
+                    Resolved::Error(_) => false,
+                })
+        };
+        if entry.key == key && same_links() {
+            return (Ok(entry.clone()), true);
+        }
+    }
+    let result = render_page_links(site, index, r, true).map(|mut e| {
+        e.key = key;
+        // Just made, so not shared: no copy.
+        std::sync::Arc::make_mut(&mut e.rendered).fingerprint =
+            incremental::rendered_key(key, &e.links);
+        e
+    });
+    (result, false)
 }
 
 /// Heading ids: explicit ones as written, generated ones slugified and deduplicated
