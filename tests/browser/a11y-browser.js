@@ -24,6 +24,7 @@ const path = require('path');
 const fs = require('fs');
 const http = require('http');
 const chromium = require('./chromium');
+const { overflow } = chromium;
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const PREFIX = '/my-repo/';
@@ -130,21 +131,6 @@ async function openDetails(page) {
   await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
 }
 
-async function overflow(page) {
-  return page.evaluate(() => {
-    const vw = document.documentElement.clientWidth;
-    const wide = [];
-    if (document.documentElement.scrollWidth > vw) {
-      for (const el of document.querySelectorAll('body *')) {
-        const r = el.getBoundingClientRect();
-        if (r.right > vw + 0.5 && getComputedStyle(el).position !== 'fixed') {
-          if (!wide.some((w) => w.el.contains(el))) wide.push({ el, desc: el.tagName.toLowerCase() + '.' + el.className + ' right=' + Math.round(r.right) });
-        }
-      }
-    }
-    return { scrollWidth: document.documentElement.scrollWidth, vw, wide: wide.map((w) => w.desc).slice(0, 5) };
-  });
-}
 
 /// The colours the reader sees: body background and text.
 function colours(page) {

@@ -14,7 +14,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const { launch } = require('./chromium');
+const { launch, reportOffline } = require('./chromium');
 
 const [siteDir, shots] = process.argv.slice(2);
 fs.mkdirSync(shots, { recursive: true });
@@ -26,13 +26,8 @@ function fileUrl(p) {
 async function main() {
   const problems = [];
   const { context, userDataDir } = await launch();
-  context.on('request', (req) => {
-    const u = req.url();
-    if (!u.startsWith('file:') && !u.startsWith('data:')) problems.push('request off the machine: ' + u);
-  });
   const page = context.pages()[0] || (await context.newPage());
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  reportOffline(context, page, problems);
 
   const report = { pages: [], charts: 0, confusion: 0, quiz: null, minPhoneChartPx: Infinity };
   try {

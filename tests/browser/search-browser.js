@@ -21,7 +21,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const { launch } = require('./chromium');
+const { launch, reportOffline } = require('./chromium');
 
 const [mode, siteDir, ...rest] = process.argv.slice(2);
 
@@ -32,13 +32,8 @@ function fileUrl(p) {
 async function main() {
   const { context, userDataDir } = await launch({ viewport: { width: 1200, height: 800 } });
   const problems = [];
-  context.on('request', (req) => {
-    const u = req.url();
-    if (!u.startsWith('file:') && !u.startsWith('data:')) problems.push('request off the machine: ' + u);
-  });
   const page = context.pages()[0] || (await context.newPage());
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  reportOffline(context, page, problems);
   let out;
   try {
     if (mode === 'search') out = await searchMode(page, ...rest);

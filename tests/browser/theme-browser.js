@@ -21,6 +21,7 @@ const path = require('path');
 const fs = require('fs');
 const http = require('http');
 const chromium = require('./chromium');
+const { overflow } = chromium;
 
 let args = process.argv.slice(2);
 let shots = null;
@@ -57,22 +58,6 @@ async function launch(problems, allow404) {
   return { context, page };
 }
 
-async function overflow(page) {
-  return page.evaluate(() => {
-    const vw = document.documentElement.clientWidth;
-    const wide = [];
-    if (document.documentElement.scrollWidth > vw) {
-      for (const el of document.querySelectorAll('body *')) {
-        const r = el.getBoundingClientRect();
-        if (r.right > vw + 0.5 && getComputedStyle(el).position !== 'fixed') {
-          // Only report the outermost offenders.
-          if (!wide.some((w) => w.el.contains(el))) wide.push({ el, desc: el.tagName.toLowerCase() + '.' + el.className + ' right=' + Math.round(r.right) });
-        }
-      }
-    }
-    return { scrollWidth: document.documentElement.scrollWidth, vw, wide: wide.map((w) => w.desc).slice(0, 5) };
-  });
-}
 
 async function pagesMode(page, context, pages, problems) {
   const results = [];
