@@ -92,13 +92,13 @@ impl Memo {
 impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Memo")
-            .field("pages", &take_len(&self.markdown))
+            .field("pages", &table_len(&self.markdown))
             .field("reused", &self.reused())
             .finish()
     }
 }
 
-fn take_len<K, V>(m: &Mutex<HashMap<K, V>>) -> usize {
+fn table_len<K, V>(m: &Mutex<HashMap<K, V>>) -> usize {
     m.lock().map(|m| m.len()).unwrap_or(0)
 }
 
