@@ -12,7 +12,7 @@
 //! - `wt`: for each word, `1 + ` its term index, or 0 for punctuation.
 //! - `stems` / `ts` (English sites only): the distinct Porter2 stems, sorted, and each term's
 //!   stem index. `search.js` stems the query with its own Porter2 port (tested against
-//!   `rust-stemmers` in `tests/search_stemmer.rs`).
+//!   `rust-stemmers` in `tests/suite/search_stemmer.rs`).
 //! - `pages`: `[title, url]`; `docs`: `[page, anchor, kind, heading, body]`, one per heading
 //!   of every page (kind 0), per pitfall not already in a heading's text (kind 1) and per
 //!   quiz question (kind 2, read from the quiz markup, since text sections leave quizzes out).
@@ -449,7 +449,7 @@ fn page_docs<'a>(pi: usize, page: &'a Page, quizzes: Vec<(String, String)>) -> V
 ///
 /// Every stage that touches the text runs on all cores (rayon); whatever depends on order
 /// (numbering, ties) is decided on merged, sorted data, so the bytes do not depend on the
-/// number of threads or their timing (tested in `tests/search.rs`).
+/// number of threads or their timing (tested in `tests/suite/search.rs`).
 pub fn build_index(site: &Site) -> OutputFile {
     let pages = searchable_pages(site);
     let stem = stems_language(&site.config.language);

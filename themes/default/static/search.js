@@ -18,7 +18,7 @@
 
   /* ---------------------------------------------------------------- Porter2 stemmer --
    * A port of the Snowball English stemmer as rust-stemmers implements it; it must give
-   * the same stems (tests/search_stemmer.rs compares them on a word list through node). */
+   * the same stems (tests/suite/search_stemmer.rs compares them on a word list through node). */
   var VOWEL = { a: 1, e: 1, i: 1, o: 1, u: 1, y: 1 };
   var EXCEPTION1 = {
     skis: 'ski', skies: 'sky', dying: 'die', lying: 'lie', tying: 'tie', idly: 'idl',

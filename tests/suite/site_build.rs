@@ -1,6 +1,6 @@
 //! Building the valid fixture sites and checking the HTML structurally.
 
-mod common;
+use crate::common;
 use common::{sel, Site};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

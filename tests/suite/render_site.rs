@@ -1,6 +1,6 @@
 //! The render stage on a hand-made site: navigation, links, generated pages.
 
-mod render_support;
+use crate::render_support;
 
 use render_support::*;
 use std::path::Path;
@@ -435,7 +435,7 @@ fn dump_when_asked() {
 }
 
 /// Render time of a generated 10,000-page site (100 sections of 100 pages), printed.
-/// `cargo test --release --test render_site -- --ignored --nocapture render_scales`
+/// `cargo test --release --test suite -- --ignored --nocapture render_site::render_scales`
 #[test]
 #[ignore]
 fn render_scales_to_ten_thousand_pages() {

@@ -1,6 +1,6 @@
 //! Invalid sites: the exact messages, every error in one run, and nothing written.
 
-mod common;
+use crate::common;
 use common::{diagnostics, Site};
 
 #[test]

@@ -1,6 +1,6 @@
 //! The `benchbook build` command line: exit codes 0/1/2, summary, -q, --out.
 
-mod common;
+use crate::common;
 use common::Site;
 
 fn stdout(o: &std::process::Output) -> String {

@@ -1,7 +1,7 @@
 //! `benchbook bench` end to end with the fake runner: staleness, --rerun, --frozen, faults,
 //! --keep-going and Ctrl-C.
 
-mod bench_common;
+use crate::bench_common;
 use bench_common::*;
 
 const OK: &str = "

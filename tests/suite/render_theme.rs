@@ -1,7 +1,7 @@
 //! Themes: the compiled-in default, a theme on disk, the site's template overrides, and
 //! the errors for a bad theme name or template.
 
-mod render_support;
+use crate::render_support;
 
 use benchbook::render::{render, Theme};
 use render_support::*;

@@ -2,7 +2,7 @@
 //! benchmark runs the fake runner). Every error is `file:line:column`; nothing is written and
 //! no runner is started.
 
-mod common;
+use crate::common;
 
 use common::Site;
 use std::path::Path;

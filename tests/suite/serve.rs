@@ -2,7 +2,7 @@
 //! (raw requests, so paths reach the server exactly as written) and the reload channel read
 //! as Server-Sent Events.
 
-mod common;
+use crate::common;
 
 use common::Site;
 use std::io::{BufRead, BufReader, Read, Write};

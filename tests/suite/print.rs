@@ -1,8 +1,8 @@
 //! The print edition, built by the real pipeline from the search fixture site and checked
 //! structurally (scraper) and in headless Chromium with print media.
 
-mod browser_support;
-mod common;
+use crate::browser_support;
+use crate::common;
 
 use browser_support::{build_fixture, build_fixture_with, repo, run_browser};
 use scraper::{Html, Selector};

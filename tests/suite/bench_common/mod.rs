@@ -1,5 +1,6 @@
-//! Helpers shared by tests/bench*.rs: a site in a temporary directory whose benchmarks run
-//! the fake runner (tests/fake_runner/main.rs), and the real `benchbook` binary to run them.
+//! Helpers shared by tests/suite/bench*.rs and benches/bench_overhead.rs: a site in a
+//! temporary directory whose benchmarks run the fake runner (tests/support/fake_runner.rs),
+//! and the real `benchbook` binary to run them.
 #![allow(dead_code)]
 
 use benchbook::results::StoredBenchmark;

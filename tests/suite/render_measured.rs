@@ -4,8 +4,8 @@
 //! markdown stage, render, and headless Chromium: nothing wider than a 375 px phone, dark
 //! mode and print work, no console error, no request off the machine.
 
-mod merge_support;
-mod render_support;
+use crate::merge_support;
+use crate::render_support;
 
 use benchbook::merge::expand;
 use merge_support::context;

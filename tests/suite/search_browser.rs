@@ -5,7 +5,7 @@
 //! the browser lands on that page's heading. Needs `npm ci --prefix tests/browser` (done
 //! by `.ci/run`) and the `chromium` package.
 
-mod browser_support;
+use crate::browser_support;
 
 use browser_support::{build_fixture, build_fixture_with, run_browser};
 

@@ -1,8 +1,7 @@
 //! Ctrl-C during `benchbook build`: exit 130, no temporary directory left behind, and the
 //! previous `public/` exactly as it was. The real binary on a generated site, a real SIGINT.
 
-#[path = "../benches/support/gen_site.rs"]
-mod gen_site;
+use crate::gen_site;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -6,7 +6,7 @@
 //! leave the machine and no console error may occur. Needs `npm ci --prefix tests/browser`
 //! (done by `.ci/run`), node and the `chromium` package.
 
-mod render_support;
+use crate::render_support;
 
 use render_support::{outputs, render_like_build, sample_site};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! The merge stage against hand-written stored results (tests/fixtures/merge/).
 
-mod merge_support;
+use crate::merge_support;
 
 use benchbook::merge::{expand, MergeContext};
 use benchbook::model::{FrontMatter, OutputFile, Page};

@@ -2,7 +2,7 @@
 //! that reuses the memo gives exactly the files and errors of a build from scratch, and
 //! reuses what it may.
 
-mod common;
+use crate::common;
 
 use benchbook::build::{prepare, BuildOptions};
 use benchbook::cli::BenchPolicy;
