@@ -99,7 +99,12 @@ async function pagesMode(page, context, pages, problems) {
     const toggle = page.locator('.theme-toggle');
     if (await toggle.count()) {
       check(await toggle.isVisible(), `${p}: theme toggle hidden`, problems);
-      check((await toggle.getAttribute('aria-pressed')) === 'true', `${p}: toggle not pressed in dark mode`, problems);
+      // The page hears of the system change through a media query's change event, dispatched
+      // at its next rendering frame (late on a busy machine): wait for it, a few seconds at most.
+      const pressed = await page
+        .waitForFunction(() => document.querySelector('.theme-toggle').getAttribute('aria-pressed') === 'true', null, { timeout: 5000 })
+        .then(() => true, () => false);
+      check(pressed, `${p}: toggle not pressed in dark mode`, problems);
       await toggle.click();
       check((await bg()) === light, `${p}: toggle does not switch to light`, problems);
       const stored = await page.evaluate(() => localStorage.getItem('bb-theme'));
