@@ -364,6 +364,8 @@ fn download(cache: &Cache, pins: &Pins, wheels: &[&str], quiet: bool) -> anyhow:
         "download",
         "--no-deps",
         "--only-binary=:all:",
+        // downloads/ is the copy we keep; pip's own cache would hold the ~800 MB twice.
+        "--no-cache-dir",
         "--progress-bar",
         "off",
     ])
