@@ -19,15 +19,20 @@
 //!   (more than half the samples equal), the mean absolute deviation scaled by 1.2533 stands in
 //!   for it; when that is 0 too, nothing is an outlier. Outliers are reported with their
 //!   indices, never removed from any statistic.
-//! - A measurement is *noisy* when its coefficient of variation exceeds [`NOISY_CV`].
+//! - A measurement is *noisy* when its typical deviation, the scaled MAD relative to the median
+//!   (`1.4826 · MAD / |median|`, the robust counterpart of the coefficient of variation, see
+//!   [`Summary::spread`]), exceeds [`NOISY_SPREAD`]. The median is what pages quote, so its
+//!   noise is judged by the middle of the samples: a few slow steps (a page fault, a
+//!   collection) inflate the standard deviation of thousands of otherwise steady steps, and
+//!   are reported as outliers instead.
 
 use benchbook_protocol::Better;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
 
-/// Coefficient of variation above which a measurement is flagged as noisy.
-pub const NOISY_CV: f64 = 0.10;
+/// Typical deviation ([`Summary::spread`]) above which a measurement is flagged as noisy.
+pub const NOISY_SPREAD: f64 = 0.10;
 /// Number of bootstrap resamples for every confidence interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 2000;
 /// Seed of the bootstrap generator ("benchboo" in ASCII).
@@ -108,13 +113,17 @@ pub struct Summary {
     pub cv: Option<f64>,
     /// Median absolute deviation (unscaled).
     pub mad: f64,
+    /// Typical deviation relative to the median: `1.4826 · MAD / |median|` (1.4826 makes the MAD
+    /// estimate the standard deviation of normal samples). `None` for one sample or a zero
+    /// median.
+    pub spread: Option<f64>,
     pub outliers: Vec<Outlier>,
 }
 
 impl Summary {
-    /// Whether the spread is above [`NOISY_CV`].
+    /// Whether the typical deviation is above [`NOISY_SPREAD`].
     pub fn noisy(&self) -> bool {
-        self.cv.is_some_and(|cv| cv > NOISY_CV)
+        self.spread.is_some_and(|spread| spread > NOISY_SPREAD)
     }
 }
 
@@ -182,6 +191,7 @@ pub fn summarize(samples: &[f64]) -> Result<Summary, StatsError> {
     let q3 = quantile_sorted(&s, 0.75);
     let mut deviations: Vec<f64> = samples.iter().map(|x| (x - median).abs()).collect();
     let mad = median_in_place(&mut deviations);
+    let spread = relative_spread(n, median, mad);
     Ok(Summary {
         n,
         median,
@@ -198,8 +208,17 @@ pub fn summarize(samples: &[f64]) -> Result<Summary, StatsError> {
         ci: bootstrap_median_ci(samples),
         cv,
         mad,
+        spread,
         outliers: outliers(samples, median, mad),
     })
+}
+
+/// Scale that makes the MAD estimate the standard deviation of normal samples.
+const MAD_TO_SD: f64 = 1.4826;
+
+/// [`Summary::spread`] from the sample count, median and MAD.
+fn relative_spread(n: usize, median: f64, mad: f64) -> Option<f64> {
+    (n > 1 && median != 0.0).then(|| MAD_TO_SD * mad / median.abs())
 }
 
 fn outliers(samples: &[f64], median: f64, mad: f64) -> Vec<Outlier> {
@@ -357,7 +376,7 @@ pub struct Comparison {
     pub ci: Option<Interval>,
     /// The better side, only when the interval excludes 1 and the metric has a direction.
     pub winner: Option<Side>,
-    /// Either set has a coefficient of variation above [`NOISY_CV`].
+    /// Either set's typical deviation ([`Summary::spread`]) is above [`NOISY_SPREAD`].
     pub noisy: bool,
 }
 
@@ -426,19 +445,16 @@ pub fn compare(a: &[f64], b: &[f64], better: Option<Better>) -> Result<Compariso
         (Some(ci), Some(Better::Higher)) if ci.high < 1.0 => Some(Side::B),
         _ => None,
     };
-    let cv = |s: &[f64]| -> bool {
-        if s.len() < 2 {
-            return false;
-        }
-        let mean = s.iter().sum::<f64>() / s.len() as f64;
-        let sd = (s.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (s.len() - 1) as f64).sqrt();
-        mean != 0.0 && sd / mean.abs() > NOISY_CV
+    let noisy = |s: &[f64]| -> bool {
+        let median = median_in_place(&mut s.to_vec());
+        let mad = median_in_place(&mut s.iter().map(|x| (x - median).abs()).collect::<Vec<_>>());
+        relative_spread(s.len(), median, mad).is_some_and(|spread| spread > NOISY_SPREAD)
     };
     Ok(Comparison {
         ratio,
         ci,
         winner,
-        noisy: cv(a) || cv(b),
+        noisy: noisy(a) || noisy(b),
     })
 }
 

@@ -20,9 +20,9 @@ use std::sync::Arc;
 pub const OUTSIDE_METRICS: [&str; 4] = ["wall_time", "cpu_user", "cpu_system", "peak_rss"];
 
 /// Statistics a value path may ask for.
-pub const STATISTICS: [&str; 16] = [
+pub const STATISTICS: [&str; 17] = [
     "median", "mean", "stddev", "min", "max", "q1", "q3", "iqr", "p50", "p90", "p99", "ci_low",
-    "ci_high", "cv", "n", "outliers",
+    "ci_high", "cv", "spread", "n", "outliers",
 ];
 
 const BLOCKS: [&str; 7] = [
@@ -100,7 +100,7 @@ enum Value {
         value: f64,
         unit: Unit,
         default: Filter,
-        /// Coefficient of variation when the value is a noisy location (median, mean...).
+        /// Typical deviation ([`stats::Summary::spread`]) when the value is a noisy location (median, mean...).
         noisy: Option<f64>,
         stale: bool,
     },
@@ -1056,6 +1056,7 @@ impl<'a> Evaluator<'a> {
             "ci_low" => (s.ci.map(|c| c.low), m.unit),
             "ci_high" => (s.ci.map(|c| c.high), m.unit),
             "cv" => (s.cv, Unit::Fraction),
+            "spread" => (s.spread, Unit::Fraction),
             "n" => (Some(s.n as f64), Unit::Count),
             _ => (Some(s.outliers.len() as f64), Unit::Count),
         };
@@ -1071,7 +1072,11 @@ impl<'a> Evaluator<'a> {
             value,
             unit,
             default: Filter::default_for(unit),
-            noisy: if location && s.noisy() { s.cv } else { None },
+            noisy: if location && s.noisy() {
+                s.spread
+            } else {
+                None
+            },
             stale: b.stale,
         })
     }
@@ -2051,8 +2056,8 @@ fn verdict_value(
     let mut marks = String::new();
     if cmp.noisy {
         marks.push_str(&format!(
-            " <span class=\"bb-noisy\" title=\"a coefficient of variation above {}\">noisy</span>",
-            super::filters::percent(stats::NOISY_CV)
+            " <span class=\"bb-noisy\" title=\"samples typically more than {} from the median (scaled MAD)\">noisy</span>",
+            super::filters::percent(stats::NOISY_SPREAD)
         ));
     }
     if stale {

@@ -27,15 +27,15 @@
 //!   `wall_time` (s), `cpu_user` (s), `cpu_system` (s), `peak_rss` (B), one sample per
 //!   repetition. Samples of a metric are pooled over repetitions.
 //! - `<statistic>`: `median`, `mean`, `stddev`, `min`, `max`, `q1`, `q3`, `iqr`, `p50`, `p90`,
-//!   `p99`, `ci_low`, `ci_high` (95% bootstrap interval of the median), `cv` (a fraction), `n`
-//!   (samples), `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
-//!   `stddev`, `cv`, `ci_low` and `ci_high` of a single sample print `n/a`.
+//!   `p99`, `ci_low`, `ci_high` (95% bootstrap interval of the median), `cv` (a fraction),
+//!   `spread` (1.4826 · MAD / median, a fraction: what makes a value noisy), `n` (samples), `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
+//!   `stddev`, `cv`, `spread`, `ci_low` and `ci_high` of a single sample print `n/a`.
 //! - Filters (optional; the default follows the metric's unit): `duration` (`1.23 ms`),
 //!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
 //!   (`97.3%`), `ratio` (`1.42x`), `number` (`0.0123`, integers in full: `101,770`).
 //!   `duration`, `bytes`, `rate`, `flops` and `percent` require a value in that unit.
-//!   A noisy median or mean (coefficient of variation above 10%) is followed by a `noisy`
-//!   badge; a value from a stale result by a `stale` badge.
+//!   A noisy median or mean (samples typically more than 10% from the median: see `stats`)
+//!   is followed by a `noisy` badge; a value from a stale result by a `stale` badge.
 //!
 //! # Inline functions
 //! - `{{ verdict(bench="cnn_digits", metric="step_time") }}` → `TensorFlow 1.42x faster

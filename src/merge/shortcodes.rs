@@ -27,12 +27,12 @@ pub(crate) fn failed_block(text: &str) -> String {
 /// The badge after a stale value.
 pub(crate) const STALE_BADGE: &str = " <span class=\"bb-stale\" title=\"measured before this benchmark's declaration, its runner or the framework versions last changed\">stale</span>";
 
-/// The badge after a noisy value.
-pub(crate) fn noisy_badge(cv: f64) -> String {
+/// The badge after a noisy value, with its typical deviation ([`crate::stats::Summary::spread`]).
+pub(crate) fn noisy_badge(spread: f64) -> String {
     format!(
-        " <span class=\"bb-noisy\" title=\"coefficient of variation {} (above {})\">noisy</span>",
-        filters::percent(cv),
-        filters::percent(crate::stats::NOISY_CV)
+        " <span class=\"bb-noisy\" title=\"samples typically {} from the median (scaled MAD; above {})\">noisy</span>",
+        filters::percent(spread),
+        filters::percent(crate::stats::NOISY_SPREAD)
     )
 }
 
@@ -230,8 +230,8 @@ pub(crate) fn results_table(
             if best == Some(i) {
                 s.push_str(" <span class=\"bb-better-mark\">better</span>");
             }
-            if let (true, Some(cv)) = (sm.noisy(), sm.cv) {
-                s.push_str(&noisy_badge(cv));
+            if let (true, Some(spread)) = (sm.noisy(), sm.spread) {
+                s.push_str(&noisy_badge(spread));
             }
             if !sm.outliers.is_empty() {
                 let listed: Vec<String> = sm

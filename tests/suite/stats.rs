@@ -1,6 +1,6 @@
 //! Statistics against values computed by hand (or by NumPy/R where noted).
 
-use benchbook::stats::{compare, summarize, Side, StatsError, NOISY_CV};
+use benchbook::stats::{compare, summarize, Side, StatsError, NOISY_SPREAD};
 use benchbook_protocol::Better;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -27,7 +27,9 @@ fn one_to_eight_by_hand() {
     assert!(close(s.p99, 7.93));
     assert!(close(s.p50, 4.5));
     assert!(close(s.cv.unwrap(), 6f64.sqrt() / 4.5));
-    assert!(s.noisy(), "CV of 54% is above {NOISY_CV}");
+    // Spread: 1.4826 * 2.0 / 4.5 = 0.659.
+    assert!(close(s.spread.unwrap(), 1.4826 * 2.0 / 4.5));
+    assert!(s.noisy(), "a spread of 66% is above {NOISY_SPREAD}");
     // MAD: deviations from 4.5 are 0.5,0.5,1.5,1.5,2.5,2.5,3.5,3.5 → median 2.0.
     assert!(close(s.mad, 2.0));
     assert!(s.outliers.is_empty());
@@ -44,6 +46,7 @@ fn single_sample_has_no_spread() {
     assert_eq!(s.stddev, None);
     assert_eq!(s.ci, None);
     assert_eq!(s.cv, None);
+    assert_eq!(s.spread, None);
     assert!(!s.noisy());
     assert_eq!(s.iqr, 0.0);
 }
@@ -152,4 +155,28 @@ fn noisy_comparisons_are_flagged() {
         .collect();
     assert!(compare(&calm, &wild, Some(Better::Lower)).unwrap().noisy);
     assert!(!compare(&calm, &calm, Some(Better::Lower)).unwrap().noisy);
+}
+
+#[test]
+fn a_few_slow_samples_do_not_make_a_steady_measurement_noisy() {
+    // 1,000 steps within ±1% of 10 ms, and five that took 100 times as long (a page fault, a
+    // collection): the standard deviation is ten times the mean, the middle is steady.
+    let mut steps: Vec<f64> = (0..1000)
+        .map(|i| 0.010 * (0.99 + 0.02 * (i % 11) as f64 / 10.0))
+        .collect();
+    steps.extend([1.0; 5]);
+    let s = summarize(&steps).unwrap();
+    assert!(s.cv.unwrap() > 1.0, "cv {:?}", s.cv);
+    assert!(s.spread.unwrap() < 0.02, "spread {:?}", s.spread);
+    assert!(!s.noisy());
+    assert_eq!(s.outliers.len(), 5);
+    assert!(!compare(&steps, &steps, Some(Better::Lower)).unwrap().noisy);
+
+    // Steps spread evenly between 5 and 15 ms are noisy, whatever their tail.
+    let spread: Vec<f64> = (0..1000)
+        .map(|i| 0.005 + 0.010 * f64::from(i) / 999.0)
+        .collect();
+    let s = summarize(&spread).unwrap();
+    assert!(s.noisy(), "spread {:?}", s.spread);
+    assert!(compare(&steps, &spread, Some(Better::Lower)).unwrap().noisy);
 }
