@@ -21,19 +21,7 @@ use std::time::Instant;
 const PROCESSES: u32 = 30;
 
 fn site() -> Site {
-    let site = Site::new();
-    site.declare(
-        "quick",
-        &format!(
-            "
-title: Quick
-runners:
-  - {{name: fake, command: [FAKE]}}
-workload: {{mode: ok}}
-repetitions: {PROCESSES}
-"
-        ),
-    );
+    let site = Site::quick(PROCESSES);
     let out = site.run(&["-q", "bench"]);
     assert!(out.status.success(), "{}", stderr(&out));
     site

@@ -9,19 +9,7 @@ const PROCESSES: u32 = 30;
 
 #[test]
 fn each_repetition_is_one_process_and_a_fresh_site_starts_no_runner() {
-    let site = Site::new();
-    site.declare(
-        "quick",
-        &format!(
-            "
-title: Quick
-runners:
-  - {{name: fake, command: [FAKE]}}
-workload: {{mode: ok}}
-repetitions: {PROCESSES}
-"
-        ),
-    );
+    let site = Site::quick(PROCESSES);
     let out = site.run(&["-q", "bench"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(site.starts().len(), PROCESSES as usize);

@@ -28,6 +28,24 @@ impl Site {
         self.dir.path()
     }
 
+    /// A site with one benchmark, `quick`: the fake runner in mode `ok`, `repetitions` runs.
+    pub fn quick(repetitions: u32) -> Site {
+        let site = Site::new();
+        site.declare(
+            "quick",
+            &format!(
+                "
+title: Quick
+runners:
+  - {{name: fake, command: [FAKE]}}
+workload: {{mode: ok}}
+repetitions: {repetitions}
+"
+            ),
+        );
+        site
+    }
+
     /// Write `benchmarks/<name>.yaml`; `FAKE` in the text is the fake runner's path.
     pub fn declare(&self, name: &str, yaml: &str) {
         let text = yaml.replace("FAKE", FAKE);
