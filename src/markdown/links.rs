@@ -125,11 +125,20 @@ impl LinkIndex {
         if path.is_empty() {
             // Same page.
             if let (Some(frag), Some(me)) = (&fragment_text, self.target(&page.source)) {
-                if !frag.is_empty() && !me.anchors.contains(frag) {
-                    return Resolved::Error(format!(
-                        "broken {what} `{url}`: this page has no heading or anchor `{frag}`; expected one of: {}",
-                        list(&me.anchors)
-                    ));
+                match anchor(&me.anchors, frag) {
+                    Anchor::Exact => {}
+                    Anchor::Slug(id) => {
+                        return Resolved::Url(match query {
+                            Some(q) => format!("?{q}#{id}"),
+                            None => format!("#{id}"),
+                        })
+                    }
+                    Anchor::Missing => {
+                        return Resolved::Error(format!(
+                            "broken {what} `{url}`: this page has no heading or anchor `{frag}`; expected one of: {}",
+                            list(&me.anchors)
+                        ))
+                    }
                 }
             }
             return Resolved::Keep;
@@ -189,13 +198,18 @@ impl LinkIndex {
             };
             return Resolved::Error(msg);
         };
+        let mut fragment = fragment.map(str::to_string);
         if let (Some(frag), Some(t)) = (&fragment_text, target) {
-            if !frag.is_empty() && !t.anchors.contains(frag) {
-                return Resolved::Error(format!(
-                    "broken {what} `{url}`: {} has no heading or anchor `{frag}`; expected one of: {}",
-                    t.source.display(),
-                    list(&t.anchors)
-                ));
+            match anchor(&t.anchors, frag) {
+                Anchor::Exact => {}
+                Anchor::Slug(id) => fragment = Some(id.to_string()),
+                Anchor::Missing => {
+                    return Resolved::Error(format!(
+                        "broken {what} `{url}`: {} has no heading or anchor `{frag}`; expected one of: {}",
+                        t.source.display(),
+                        list(&t.anchors)
+                    ))
+                }
             }
         }
         let mut out = relative_url(&page.output, &output);
@@ -205,9 +219,30 @@ impl LinkIndex {
         }
         if let Some(f) = fragment {
             out.push('#');
-            out.push_str(f);
+            out.push_str(&f);
         }
         Resolved::Url(out)
+    }
+}
+
+/// How a link's fragment matches the ids of its target page.
+enum Anchor<'a> {
+    /// As written (or empty).
+    Exact,
+    /// Through its slug: GitHub keeps letters such as `é` in heading anchors
+    /// (`#café-au-lait`) where our ids fold them (`cafe-au-lait`), so a link written for
+    /// GitHub's rendering of the markdown is pointed at our id.
+    Slug(&'a str),
+    Missing,
+}
+
+fn anchor<'a>(anchors: &'a HashSet<String>, fragment: &str) -> Anchor<'a> {
+    if fragment.is_empty() || anchors.contains(fragment) {
+        return Anchor::Exact;
+    }
+    match anchors.get(&slug::slugify(fragment)) {
+        Some(id) => Anchor::Slug(id),
+        None => Anchor::Missing,
     }
 }
 

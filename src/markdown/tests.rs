@@ -197,6 +197,35 @@ fn links_are_checked_and_rewritten() {
 }
 
 #[test]
+fn github_style_anchors_point_at_our_ids() {
+    // GitHub keeps `é` and `_` in heading anchors; our ids fold them. A link written against
+    // GitHub's rendering still lands on the heading, rewritten to our id.
+    let mut s = site(
+        &[
+            (
+                "content/a.md",
+                "---\ntitle: A\n---\n## Café au lait\n\n[here](#café-au-lait) [b](b.md#step_time-by-batch) [enc](b.md#na%C3%AFve-timing)\n",
+            ),
+            (
+                "content/b.md",
+                "---\ntitle: B\n---\n## step_time by batch\n\n## Naïve timing\n",
+            ),
+        ],
+        &[],
+    );
+    render_all(&mut s).unwrap();
+    let h = &s.pages[0].rendered.as_ref().unwrap().html;
+    for want in [
+        "id=\"cafe-au-lait\"",
+        "href=\"#cafe-au-lait\"",
+        "href=\"b.html#step-time-by-batch\"",
+        "href=\"b.html#naive-timing\"",
+    ] {
+        assert!(h.contains(want), "{want} in {h}");
+    }
+}
+
+#[test]
 fn broken_links_report_file_line_column() {
     let mut s = site(
         &[(
