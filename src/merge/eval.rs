@@ -100,7 +100,8 @@ enum Value {
         value: f64,
         unit: Unit,
         default: Filter,
-        /// Typical deviation ([`stats::Summary::spread`]) when the value is a noisy location (median, mean...).
+        /// Typical deviation ([`stats::Summary::spread`]) when the value is a noisy location
+        /// (median, mean...).
         noisy: Option<f64>,
         stale: bool,
     },

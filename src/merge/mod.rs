@@ -28,7 +28,8 @@
 //!   repetition. Samples of a metric are pooled over repetitions.
 //! - `<statistic>`: `median`, `mean`, `stddev`, `min`, `max`, `q1`, `q3`, `iqr`, `p50`, `p90`,
 //!   `p99`, `ci_low`, `ci_high` (95% bootstrap interval of the median), `cv` (a fraction),
-//!   `spread` (1.4826 · MAD / median, a fraction: what makes a value noisy), `n` (samples), `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
+//!   `spread` (1.4826 · MAD / median, a fraction: what makes a value noisy), `n` (samples),
+//!   `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
 //!   `stddev`, `cv`, `spread`, `ci_low` and `ci_high` of a single sample print `n/a`.
 //! - Filters (optional; the default follows the metric's unit): `duration` (`1.23 ms`),
 //!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
