@@ -13,6 +13,7 @@
 #   MDBOOK, ZOLA          binaries (default: found on PATH or in TOOLS_BIN); a missing one is
 #                         skipped with a note
 #   TOOLS_BIN             extra directory searched for mdbook and zola (default /work/tools/bin)
+#   ONLY                  tools to measure, e.g. "benchbook zola" (default: all found)
 #   RUNS=5 WARMUP=1       hyperfine runs and warm-up runs per command
 #   RSS_RUNS=3            runs under /usr/bin/time for peak RSS (the median is reported)
 #   SLOW_SECONDS=60       a build slower than this (mdBook on 10,000 lessons takes minutes) gets
@@ -71,6 +72,14 @@ BB=$WORK_DIR/bin/benchbook
 TOOLS=(benchbook)
 [ -n "$MDBOOK" ] && TOOLS+=(mdbook) || echo "note: mdbook not found (set MDBOOK or TOOLS_BIN); its rows are skipped"
 [ -n "$ZOLA" ] && TOOLS+=(zola) || echo "note: zola not found (set ZOLA or TOOLS_BIN); its rows are skipped"
+if [ -n "${ONLY:-}" ]; then # e.g. ONLY="benchbook zola" to re-measure some tools
+    [[ " $ONLY " == *" mdbook "* ]] || MDBOOK=
+    [[ " $ONLY " == *" zola "* ]] || ZOLA=
+    [[ " $ONLY " == *" benchbook "* ]] || die "ONLY must include benchbook (its site is the source of the others)"
+    TOOLS=(benchbook)
+    [ -z "$MDBOOK" ] || TOOLS+=(mdbook)
+    [ -z "$ZOLA" ] || TOOLS+=(zola)
+fi
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 wait_quiet() {
