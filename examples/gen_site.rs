@@ -14,11 +14,32 @@ mod gen_site;
 
 use std::path::PathBuf;
 
-fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let root = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/benchbook-gen".into()));
-    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
-    gen_site::generate(&root, n)?;
+const USAGE: &str = "usage: gen_site [ROOT] [PAGES]\n\
+    Writes a site of PAGES lessons (default 1000) into ROOT (default /tmp/benchbook-gen),\n\
+    replacing what ROOT held before.";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // ROOT is emptied first: never take an option (`--help`) for a folder to replace.
+    if args.len() > 2 || args.iter().any(|a| a.starts_with('-')) {
+        eprintln!("{USAGE}");
+        std::process::exit(if args.iter().any(|a| a == "-h" || a == "--help") {
+            0
+        } else {
+            2
+        });
+    }
+    let root = PathBuf::from(args.first().map_or("/tmp/benchbook-gen", String::as_str));
+    let n: usize = match args.get(1) {
+        None => 1000,
+        Some(s) => s.parse().unwrap_or_else(|_| {
+            eprintln!("PAGES must be a whole number, not {s:?}\n{USAGE}");
+            std::process::exit(2)
+        }),
+    };
+    if let Err(e) = gen_site::generate(&root, n) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
     println!("{n} pages in {}", root.display());
-    Ok(())
 }

@@ -83,11 +83,21 @@ fn page(i: usize, n: usize, per: usize) -> String {
     t
 }
 
-/// Write a site of `n` lessons at `root` (replacing whatever is there): `site.yaml`, a home
-/// `_index.md` and `content/s<k>/` sections of [`PER_SECTION`] lessons.
+/// Write a site of `n` lessons at `root`: `site.yaml`, a home `_index.md` and `content/s<k>/`
+/// sections of [`PER_SECTION`] lessons. `root` must be missing, empty, or a site generated
+/// here before (which is replaced); anything else is refused rather than deleted.
 pub fn generate(root: &Path, n: usize) -> std::io::Result<()> {
     let per = PER_SECTION;
     if root.exists() {
+        let generated = std::fs::read_to_string(root.join("site.yaml"))
+            .is_ok_and(|s| s.contains("\nauthor: gen_site\n"));
+        let empty = std::fs::read_dir(root)?.next().is_none();
+        if !generated && !empty {
+            return Err(std::io::Error::other(format!(
+                "{} is not empty and not a generated site; expected a new or empty folder",
+                root.display()
+            )));
+        }
         std::fs::remove_dir_all(root)?;
     }
     std::fs::create_dir_all(root.join("content"))?;
