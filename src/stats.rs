@@ -123,7 +123,7 @@ pub struct Summary {
 impl Summary {
     /// Whether the typical deviation is above [`NOISY_SPREAD`].
     pub fn noisy(&self) -> bool {
-        self.spread.is_some_and(|spread| spread > NOISY_SPREAD)
+        is_noisy(self.spread)
     }
 }
 
@@ -189,8 +189,7 @@ pub fn summarize(samples: &[f64]) -> Result<Summary, StatsError> {
     let cv = stddev.and_then(|sd| (mean != 0.0).then(|| sd / mean.abs()));
     let q1 = quantile_sorted(&s, 0.25);
     let q3 = quantile_sorted(&s, 0.75);
-    let mut deviations: Vec<f64> = samples.iter().map(|x| (x - median).abs()).collect();
-    let mad = median_in_place(&mut deviations);
+    let mad = mad_about(samples, median);
     let spread = relative_spread(n, median, mad);
     Ok(Summary {
         n,
@@ -216,9 +215,24 @@ pub fn summarize(samples: &[f64]) -> Result<Summary, StatsError> {
 /// Scale that makes the MAD estimate the standard deviation of normal samples.
 const MAD_TO_SD: f64 = 1.4826;
 
+/// Median absolute deviation of `samples` from their `median` (unscaled).
+fn mad_about(samples: &[f64], median: f64) -> f64 {
+    median_in_place(
+        &mut samples
+            .iter()
+            .map(|x| (x - median).abs())
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// [`Summary::spread`] from the sample count, median and MAD.
 fn relative_spread(n: usize, median: f64, mad: f64) -> Option<f64> {
     (n > 1 && median != 0.0).then(|| MAD_TO_SD * mad / median.abs())
+}
+
+/// The one noise rule, for summaries and comparisons alike.
+fn is_noisy(spread: Option<f64>) -> bool {
+    spread.is_some_and(|spread| spread > NOISY_SPREAD)
 }
 
 fn outliers(samples: &[f64], median: f64, mad: f64) -> Vec<Outlier> {
@@ -445,16 +459,13 @@ pub fn compare(a: &[f64], b: &[f64], better: Option<Better>) -> Result<Compariso
         (Some(ci), Some(Better::Higher)) if ci.high < 1.0 => Some(Side::B),
         _ => None,
     };
-    let noisy = |s: &[f64]| -> bool {
-        let median = median_in_place(&mut s.to_vec());
-        let mad = median_in_place(&mut s.iter().map(|x| (x - median).abs()).collect::<Vec<_>>());
-        relative_spread(s.len(), median, mad).is_some_and(|spread| spread > NOISY_SPREAD)
-    };
+    let noisy =
+        |s: &[f64], median: f64| is_noisy(relative_spread(s.len(), median, mad_about(s, median)));
     Ok(Comparison {
         ratio,
         ci,
         winner,
-        noisy: noisy(a) || noisy(b),
+        noisy: noisy(a, ma) || noisy(b, mb),
     })
 }
 
