@@ -42,12 +42,24 @@ pub struct StoredRun {
     pub warmup: u32,
     /// One entry per measured repetition (a separate process each).
     pub repetitions: Vec<Repetition>,
+    /// The warm-up processes that ran and were discarded (kept for inspection; never in a
+    /// statistic). Empty in results written before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discarded: Vec<Repetition>,
+    /// The order the processes of this matrix point ran in, one entry per process, shared
+    /// by the runners measured together (`warmup torch`, `warmup tensorflow`, `torch`,
+    /// `tensorflow`, ...). Empty in results written before the order was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<String>,
 }
 
 /// One runner process: what the tool saw from outside and what the runner reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repetition {
+    /// Position of this process in its run's `schedule` (0-based), when kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<usize>,
     pub outside: Outside,
     pub result: RunResult,
 }

@@ -7,12 +7,19 @@
 //! runners: [torch, tensorflow, {name: mine, command: [bin/my-runner, --fast]}]
 //! workload: {task: train, ...} # opaque, handed to the runner
 //! matrix: {threads: [1, 2]}    # cartesian product; each point merged into the workload
-//! repetitions: 3               # measured processes per run (default 3)
-//! warmup: 0                    # discarded processes per run (default 0)
+//! repetitions: 10              # measured processes per run (default 10 with a compared
+//!                              # pair of runners, else 3)
+//! warmup: 1                    # discarded processes per runner and point (default 1)
 //! timeout: 600                 # seconds per process (default 600)
 //! metrics: [step_time]         # runner metrics to keep (default: all it reports)
 //! compare: [torch, tensorflow] # the pair compared in verdicts (default: the first two)
+//! margin: 0.05                 # equivalence margin of verdicts (±5%, the default), or
+//!                              # {default: 0.05, model_size: 0.01} per metric
 //! ```
+//!
+//! The processes of a benchmark's runners run interleaved at each matrix point (warm-up
+//! processes of every runner first, then A B A B ...), so that a drift of the machine is
+//! shared by both sides instead of becoming a difference between them.
 
 use crate::diagnostics::Diagnostics;
 use crate::model::Site;
@@ -40,14 +47,19 @@ pub const ALLOWED_KEYS: &[&str] = &[
     "timeout",
     "metrics",
     "compare",
+    "margin",
 ];
 
 /// YAML files in `benchmarks/` that are not declarations (`benchbook setup`'s pins).
 const NOT_DECLARATIONS: &[&str] = &["frameworks.yaml"];
 
 const RUNNER_KEYS: &[&str] = &["name", "command"];
+/// Processes per run without a compared pair of runners.
 const DEFAULT_REPETITIONS: u32 = 3;
-const DEFAULT_WARMUP: u32 = 0;
+/// Processes per run when two runners are compared: enough for a verdict (at least
+/// [`crate::stats::MIN_PROCESSES`] a side) with room for an interval narrower than the margin.
+const DEFAULT_COMPARED_REPETITIONS: u32 = 10;
+const DEFAULT_WARMUP: u32 = 1;
 const DEFAULT_TIMEOUT_S: f64 = 600.0;
 
 /// One validated `benchmarks/<file>.yaml`.
@@ -71,6 +83,10 @@ pub struct Declaration {
     pub metrics: Option<Vec<String>>,
     /// The runners compared in verdicts; `None` with fewer than two runners.
     pub compare: Option<(String, String)>,
+    /// Equivalence margin of verdicts (0.05 = ±5%).
+    pub margin: f64,
+    /// Margins of particular metrics.
+    pub margins: BTreeMap<String, f64>,
 }
 
 /// A runner as declared: a built-in (`torch`) or any command that speaks the protocol.
@@ -352,9 +368,7 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         }
     };
 
-    let repetitions = get("repetitions")
-        .and_then(|y| v.count_value(y, "repetitions", 1))
-        .unwrap_or(DEFAULT_REPETITIONS);
+    let repetitions = get("repetitions").and_then(|y| v.count_value(y, "repetitions", 1));
     let warmup = get("warmup")
         .and_then(|y| v.count_value(y, "warmup", 0))
         .unwrap_or(DEFAULT_WARMUP);
@@ -417,6 +431,56 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         }
     };
 
+    let repetitions = repetitions.unwrap_or(if compare.is_some() {
+        DEFAULT_COMPARED_REPETITIONS
+    } else {
+        DEFAULT_REPETITIONS
+    });
+    let mut margin = crate::stats::DEFAULT_MARGIN;
+    let mut margins = BTreeMap::new();
+    let fraction = |y: &Yaml, at: &str| match y.as_f64() {
+        Some(m) if m > 0.0 && m < 1.0 => Some(m),
+        _ => {
+            v.err(
+                at,
+                format!(
+                    "`{at}` is {}; expected a fraction between 0 and 1 (0.05 means ±5%)",
+                    describe(y)
+                ),
+            );
+            None
+        }
+    };
+    match get("margin") {
+        None => {}
+        Some(Yaml::Mapping(m)) => {
+            for (k, y) in m {
+                let Some(name) = k.as_str() else {
+                    v.err(
+                        "margin",
+                        format!(
+                            "a key of `margin` is {}; expected `default` or a metric name",
+                            kind_of(k)
+                        ),
+                    );
+                    continue;
+                };
+                if let Some(f) = fraction(y, &format!("margin.{name}")) {
+                    if name == "default" {
+                        margin = f;
+                    } else {
+                        margins.insert(name.to_string(), f);
+                    }
+                }
+            }
+        }
+        Some(y) => {
+            if let Some(f) = fraction(y, "margin") {
+                margin = f;
+            }
+        }
+    }
+
     if v.count() > 0 {
         diags.extend(v.found.into_inner());
         return None;
@@ -434,6 +498,8 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         timeout_s,
         metrics,
         compare,
+        margin,
+        margins,
     })
 }
 

@@ -98,6 +98,21 @@ fn kill_group(pgid: i32) {
     }
 }
 
+/// Environment variable holding `CLOCK_MONOTONIC` in nanoseconds just before a runner is
+/// spawned (see the runner protocol in the README).
+pub const SPAWN_CLOCK_VAR: &str = "BENCHBOOK_SPAWN_MONOTONIC_NS";
+
+/// `CLOCK_MONOTONIC` now, in nanoseconds.
+fn monotonic_ns() -> u128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+}
+
 /// Run `prog` once with `input` on stdin. `on_stderr` sees every stderr line as it comes.
 /// Errors are faults of starting the process (missing program, no permission).
 pub fn run(
@@ -114,6 +129,9 @@ pub fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // A runner measuring a cold start counts from here: library loading happens before its
+    // `main`, so it cannot time that itself. CLOCK_MONOTONIC is one clock for all processes.
+    cmd.env(SPAWN_CLOCK_VAR, monotonic_ns().to_string());
     let start = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id() as i32;

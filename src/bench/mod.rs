@@ -369,71 +369,92 @@ fn measure(
                 title: d.title.clone(),
                 runs: Vec::new(),
             });
-        for p in runs {
-            if p.state == State::Fresh {
-                outcome.reused += 1;
-                continue;
+        outcome.reused += runs.iter().filter(|p| p.state == State::Fresh).count();
+        // The stale runs of one matrix point run together, interleaved.
+        let mut groups: Vec<Vec<&Planned>> = Vec::new();
+        for p in runs.iter().filter(|p| p.state != State::Fresh) {
+            match groups.iter_mut().find(|g| g[0].params == p.params) {
+                Some(g) => g.push(p),
+                None => groups.push(vec![p]),
             }
+        }
+        for group in groups {
             if stop {
                 continue;
             }
-            let what = describe(&d.id, &p.runner.name, &p.params);
-            // Provisioning a built-in runner may download and build: keep its output clear
-            // of the bar.
-            let program = bar.suspend(|| program_for(root, &p.runner, &mut programs, opts.quiet));
-            if exec::interrupted() {
-                bar.finish_and_clear();
-                return Err(Interrupted.into());
-            }
-            let result = match (&p.fingerprint, program) {
-                (Err(e), _) => Err(RunError::Failed(e.clone())),
-                (_, Err(e)) => Err(RunError::Failed(e)),
-                (Ok(fp), Ok((prog, command))) => {
-                    let m = machine.get_or_insert_with(store::machine).clone();
-                    run_one(d, p, fp, &prog, command, m, &bar, &say, opts, outcome)
-                }
-            };
-            match result {
-                Ok(run) => {
-                    outcome.ran += 1;
-                    say(format!(
-                        "bench: {what}: {} repetition{} measured",
-                        run.repetitions.len(),
-                        plural(run.repetitions.len())
-                    ));
-                    file.title = d.title.clone();
-                    file.runs = merged(runs, &file.runs, Some(run));
-                    store::save(root, &file)?;
-                    stored.insert(d.id.clone(), file.clone());
-                }
-                Err(RunError::Interrupted) => {
+            let mut members = Vec::new();
+            let mut results: Vec<(&Planned, Result<StoredRun, RunError>)> = Vec::new();
+            for p in group {
+                // Provisioning a built-in runner may download and build: keep its output
+                // clear of the bar.
+                let program =
+                    bar.suspend(|| program_for(root, &p.runner, &mut programs, opts.quiet));
+                if exec::interrupted() {
                     bar.finish_and_clear();
                     return Err(Interrupted.into());
                 }
-                Err(RunError::Failed(why)) => {
-                    let message = format!("{what}: {why}");
-                    bar.suspend(|| {
-                        eprintln!(
-                            "{}: {message}",
-                            if policy.keep_going {
-                                "warning"
-                            } else {
-                                "error"
-                            }
-                        )
-                    });
-                    let kept = plan::find_run(Some(&file), &p.runner.name, &p.params);
-                    if kept.is_some_and(|r| p.fingerprint.as_ref() != Ok(&r.fingerprint)) {
-                        outcome.stale.insert(d.id.clone());
+                match (&p.fingerprint, program) {
+                    (Err(e), _) => results.push((p, Err(RunError::Failed(e.clone())))),
+                    (_, Err(e)) => results.push((p, Err(RunError::Failed(e)))),
+                    (Ok(fp), Ok((prog, command))) => members.push(Member {
+                        planned: p,
+                        fingerprint: fp.clone(),
+                        program: prog,
+                        command,
+                    }),
+                }
+            }
+            // Failed before starting: their processes will not run.
+            let skipped: u64 = results.len() as u64 * u64::from(d.warmup + d.repetitions);
+            bar.inc(skipped);
+            if !members.is_empty() {
+                let m = machine.get_or_insert_with(store::machine).clone();
+                results.extend(run_group(d, &members, m, &bar, &say, opts, outcome));
+            }
+            for (p, result) in results {
+                let what = describe(&d.id, &p.runner.name, &p.params);
+                match result {
+                    Ok(run) => {
+                        outcome.ran += 1;
+                        say(format!(
+                            "bench: {what}: {} repetition{} measured",
+                            run.repetitions.len(),
+                            plural(run.repetitions.len())
+                        ));
+                        file.title = d.title.clone();
+                        file.runs = merged(runs, &file.runs, Some(run));
+                        store::save(root, &file)?;
+                        stored.insert(d.id.clone(), file.clone());
                     }
-                    outcome.failures.push(Failure {
-                        benchmark: d.id.clone(),
-                        runner: p.runner.name.clone(),
-                        params: p.params.clone(),
-                        message,
-                    });
-                    if !policy.keep_going {
-                        stop = true;
+                    Err(RunError::Interrupted) => {
+                        bar.finish_and_clear();
+                        return Err(Interrupted.into());
+                    }
+                    Err(RunError::Failed(why)) => {
+                        let message = format!("{what}: {why}");
+                        bar.suspend(|| {
+                            eprintln!(
+                                "{}: {message}",
+                                if policy.keep_going {
+                                    "warning"
+                                } else {
+                                    "error"
+                                }
+                            )
+                        });
+                        let kept = plan::find_run(Some(&file), &p.runner.name, &p.params);
+                        if kept.is_some_and(|r| p.fingerprint.as_ref() != Ok(&r.fingerprint)) {
+                            outcome.stale.insert(d.id.clone());
+                        }
+                        outcome.failures.push(Failure {
+                            benchmark: d.id.clone(),
+                            runner: p.runner.name.clone(),
+                            params: p.params.clone(),
+                            message,
+                        });
+                        if !policy.keep_going {
+                            stop = true;
+                        }
                     }
                 }
             }
@@ -543,82 +564,131 @@ fn shown_path(root: &Path, program: &Path) -> String {
     program.display().to_string()
 }
 
-/// Warmup then measured repetitions of one planned run, each in its own process.
-#[allow(clippy::too_many_arguments)]
-fn run_one(
-    d: &Declaration,
-    p: &Planned,
-    fingerprint: &str,
-    prog: &Program,
+/// A runner ready to measure at one matrix point.
+struct Member<'p> {
+    planned: &'p Planned,
+    fingerprint: String,
+    program: Program,
     command: Vec<String>,
+}
+
+/// The runs of one matrix point, measured together: every runner's warm-up processes, then
+/// their measured processes interleaved (A B A B ...), each in its own process, so that a
+/// drift of the machine falls on both sides alike. A runner whose process fails drops out;
+/// the others go on. Returns each member's run or failure, in member order.
+fn run_group<'p>(
+    d: &Declaration,
+    members: &[Member<'p>],
     machine: Machine,
     bar: &ProgressBar,
     say: &(dyn Fn(String) + Sync),
     opts: Options,
     outcome: &mut BenchOutcome,
-) -> Result<StoredRun, RunError> {
-    let input = serde_json::to_vec(&p.spec).map_err(|e| RunError::Failed(e.to_string()))?;
+) -> Vec<(&'p Planned, Result<StoredRun, RunError>)> {
     let timeout = Duration::from_secs_f64(d.timeout_s);
-    let total = d.warmup + d.repetitions;
-    let label = format!(
-        "{} · {}{}",
-        d.id,
-        p.runner.name,
-        plan::fmt_params(&p.params)
-    );
-    let runner = p.runner.name.as_str();
-    let forward = |line: &str| {
-        if opts.verbose {
-            say(format!("  {runner}| {line}"));
-        }
-    };
-    let mut repetitions = Vec::new();
-    for k in 0..total {
-        if exec::interrupted() {
-            return Err(RunError::Interrupted);
-        }
-        bar.set_message(if k < d.warmup {
-            format!("{label} · warmup {}/{}", k + 1, d.warmup)
-        } else {
-            format!(
-                "{label} · repetition {}/{}",
-                k - d.warmup + 1,
-                d.repetitions
-            )
-        });
-        outcome.processes += 1;
-        let finished = exec::run(prog, &input, timeout, &forward);
-        bar.inc(1);
-        let checked = match finished {
-            Err(e) => Err(RunError::Failed(format!(
-                "cannot start `{}`: {e}",
-                prog.program.display()
-            ))),
-            Ok(f) => check(d, f),
-        };
-        match checked {
-            Ok(rep) => {
-                if k >= d.warmup {
-                    repetitions.push(rep);
-                }
+    let per_member = u64::from(d.warmup + d.repetitions);
+    let mut inputs = Vec::new();
+    for m in members {
+        inputs.push(serde_json::to_vec(&m.planned.spec).map_err(|e| e.to_string()));
+    }
+    let mut failed: Vec<Option<RunError>> = inputs
+        .iter()
+        .map(|i| i.as_ref().err().map(|e| RunError::Failed(e.clone())))
+        .collect();
+    let mut kept: Vec<Vec<Repetition>> = members.iter().map(|_| Vec::new()).collect();
+    let mut discarded: Vec<Vec<Repetition>> = members.iter().map(|_| Vec::new()).collect();
+    let mut done: Vec<u64> = vec![0; members.len()];
+    let mut schedule = Vec::new();
+    let rounds = (0..d.warmup)
+        .map(|k| (true, k))
+        .chain((0..d.repetitions).map(|k| (false, k)));
+    'rounds: for (warm, k) in rounds {
+        for (i, m) in members.iter().enumerate() {
+            if failed[i].is_some() {
+                continue;
             }
-            Err(e) => {
-                bar.inc(u64::from(total - k - 1));
-                return Err(e);
+            if exec::interrupted() {
+                failed[i] = Some(RunError::Interrupted);
+                break 'rounds;
+            }
+            let runner = m.planned.runner.name.as_str();
+            let label = format!("{} · {runner}{}", d.id, plan::fmt_params(&m.planned.params));
+            bar.set_message(if warm {
+                format!("{label} · warmup {}/{}", k + 1, d.warmup)
+            } else {
+                format!("{label} · repetition {}/{}", k + 1, d.repetitions)
+            });
+            let forward = |line: &str| {
+                if opts.verbose {
+                    say(format!("  {runner}| {line}"));
+                }
+            };
+            outcome.processes += 1;
+            let input = inputs[i].as_deref().unwrap_or_default();
+            let finished = exec::run(&m.program, input, timeout, &forward);
+            bar.inc(1);
+            done[i] += 1;
+            let checked = match finished {
+                Err(e) => Err(RunError::Failed(format!(
+                    "cannot start `{}`: {e}",
+                    m.program.program.display()
+                ))),
+                Ok(f) => check(d, f),
+            };
+            match checked {
+                Ok(mut rep) => {
+                    rep.sequence = Some(schedule.len());
+                    schedule.push(if warm {
+                        format!("warmup {runner}")
+                    } else {
+                        runner.to_string()
+                    });
+                    if warm {
+                        discarded[i].push(rep);
+                    } else {
+                        kept[i].push(rep);
+                    }
+                }
+                Err(RunError::Interrupted) => {
+                    failed[i] = Some(RunError::Interrupted);
+                    break 'rounds;
+                }
+                Err(e) => {
+                    bar.inc(per_member - done[i]);
+                    failed[i] = Some(e);
+                }
             }
         }
     }
-    Ok(StoredRun {
-        runner: p.runner.name.clone(),
-        params: p.params.clone(),
-        fingerprint: fingerprint.to_string(),
-        date: store::now_rfc3339(),
-        command,
-        machine,
-        spec: p.spec.clone(),
-        warmup: d.warmup,
-        repetitions,
-    })
+    let interrupted = failed
+        .iter()
+        .any(|f| matches!(f, Some(RunError::Interrupted)));
+    let date = store::now_rfc3339();
+    members
+        .iter()
+        .zip(failed)
+        .zip(kept.into_iter().zip(discarded))
+        .map(|((m, failure), (repetitions, discarded))| {
+            let result = match failure {
+                _ if interrupted => Err(RunError::Interrupted),
+                Some(e) => Err(e),
+                None => Ok(StoredRun {
+                    runner: m.planned.runner.name.clone(),
+                    params: m.planned.params.clone(),
+                    fingerprint: m.fingerprint.clone(),
+                    date: date.clone(),
+                    command: m.command.clone(),
+                    machine: machine.clone(),
+                    spec: m.planned.spec.clone(),
+                    warmup: d.warmup,
+                    repetitions,
+                    discarded,
+                    schedule: schedule.clone(),
+                }),
+            };
+            (m.planned, result)
+        })
+        .collect()
 }
 
 /// Whether one process produced a good result: exit 0 and exactly one valid result with
@@ -694,6 +764,7 @@ fn check(d: &Declaration, f: Finished) -> Result<Repetition, RunError> {
         result.metrics.retain(|name, _| keep.contains(name));
     }
     Ok(Repetition {
+        sequence: None,
         outside: f.outside,
         result,
     })

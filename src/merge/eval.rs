@@ -20,9 +20,9 @@ use std::sync::Arc;
 pub const OUTSIDE_METRICS: [&str; 4] = ["wall_time", "cpu_user", "cpu_system", "peak_rss"];
 
 /// Statistics a value path may ask for.
-pub const STATISTICS: [&str; 17] = [
-    "median", "mean", "stddev", "min", "max", "q1", "q3", "iqr", "p50", "p90", "p99", "ci_low",
-    "ci_high", "cv", "spread", "n", "outliers",
+pub const STATISTICS: [&str; 19] = [
+    "median", "mean", "center", "stddev", "min", "max", "q1", "q3", "iqr", "p50", "p90", "p99",
+    "ci_low", "ci_high", "cv", "spread", "n", "samples", "outliers",
 ];
 
 const BLOCKS: [&str; 7] = [
@@ -34,7 +34,7 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 15] = [
+const INLINES: [&str; 17] = [
     "verdict",
     "faster",
     "better",
@@ -42,6 +42,8 @@ const INLINES: [&str; 15] = [
     "is_better",
     "no_difference",
     "no_clear_difference",
+    "no_practical_difference",
+    "inconclusive",
     "ratio",
     "measured",
     "label",
@@ -143,18 +145,30 @@ pub(crate) fn json_text(v: &Json) -> String {
     }
 }
 
-/// Raw samples of a metric pooled over repetitions, with its unit and direction.
-pub(crate) struct Pooled {
+/// A metric of one run: the steady-state samples of each process (the unit of every
+/// interval; see [`crate::stats`]), with its unit, direction and timed region.
+pub(crate) struct PerProcess {
     pub unit: Unit,
     pub better: Option<Better>,
-    pub samples: Vec<f64>,
+    /// One entry per process that reported the metric, in stored order: its samples after
+    /// the leading warm-up ones the runner marked.
+    pub processes: Vec<Vec<f64>>,
+    /// What the runner's timer covered (the first region reported), if it said.
+    pub region: Option<String>,
 }
 
-pub(crate) fn pooled(run: &StoredRun, metric: &str) -> Option<Pooled> {
-    let outside = |unit: Unit, f: &dyn Fn(&crate::results::Outside) -> f64| Pooled {
+pub(crate) fn per_process(run: &StoredRun, metric: &str) -> Option<PerProcess> {
+    let outside = |unit: Unit, f: &dyn Fn(&crate::results::Outside) -> f64| PerProcess {
         unit,
         better: unit.default_better(),
-        samples: run.repetitions.iter().map(|r| f(&r.outside)).collect(),
+        processes: run
+            .repetitions
+            .iter()
+            .map(|r| vec![f(&r.outside)])
+            .collect(),
+        region: Some(format!(
+            "the whole runner process, measured from outside by benchbook"
+        )),
     };
     let found = match metric {
         "wall_time" => Some(outside(Unit::Seconds, &|o| o.wall_s)),
@@ -162,21 +176,22 @@ pub(crate) fn pooled(run: &StoredRun, metric: &str) -> Option<Pooled> {
         "cpu_system" => Some(outside(Unit::Seconds, &|o| o.system_s)),
         "peak_rss" => Some(outside(Unit::Bytes, &|o| o.max_rss_bytes as f64)),
         _ => {
-            let mut found: Option<Pooled> = None;
+            let mut found: Option<PerProcess> = None;
             for rep in &run.repetitions {
                 if let Some(m) = rep.result.metrics.get(metric) {
-                    let p = found.get_or_insert(Pooled {
+                    let p = found.get_or_insert(PerProcess {
                         unit: m.unit,
                         better: m.better(),
-                        samples: Vec::new(),
+                        processes: Vec::new(),
+                        region: m.region.clone(),
                     });
-                    p.samples.extend_from_slice(&m.samples);
+                    p.processes.push(m.steady().to_vec());
                 }
             }
             found
         }
     };
-    found.filter(|p| !run.repetitions.is_empty() && !p.samples.is_empty())
+    found.filter(|p| !p.processes.is_empty() && p.processes.iter().any(|s| !s.is_empty()))
 }
 
 /// A metric of one run, summarised.
@@ -185,7 +200,9 @@ pub(crate) struct MetricData {
     pub key: super::SummaryKey,
     pub unit: Unit,
     pub better: Option<Better>,
-    pub samples: Vec<f64>,
+    pub region: Option<String>,
+    /// Equivalence margin of this benchmark's verdicts on this metric.
+    pub margin: f64,
     pub summary: Summary,
 }
 
@@ -354,6 +371,46 @@ struct Cell<'a> {
     run: &'a StoredRun,
 }
 
+/// A comparison's identity: (first metric, second metric).
+pub(crate) type ComparisonKey = (super::SummaryKey, super::SummaryKey);
+
+/// The page's verdicts as one family, corrected together (Holm; see [`crate::stats`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Family {
+    /// First pass: note the p-value of every tested verdict on the page.
+    Collect(Vec<(ComparisonKey, f64)>),
+    /// Second pass: which claims survive, and how many verdicts were corrected together.
+    Apply {
+        keep: std::collections::HashMap<ComparisonKey, bool>,
+        size: usize,
+    },
+}
+
+impl Family {
+    /// The decisions for what a first pass collected.
+    pub(crate) fn decide(self) -> Family {
+        match self {
+            Family::Collect(tested) => {
+                let p: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
+                let keep = stats::holm(&p, stats::FAMILY_ALPHA);
+                Family::Apply {
+                    size: tested.len(),
+                    keep: tested.into_iter().map(|(k, _)| k).zip(keep).collect(),
+                }
+            }
+            apply => apply,
+        }
+    }
+
+    /// Whether a first pass found any tested verdict.
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Family::Collect(v) => v.is_empty(),
+            Family::Apply { size, .. } => *size == 0,
+        }
+    }
+}
+
 pub(crate) struct Evaluator<'a> {
     ctx: &'a MergeContext,
     source: PathBuf,
@@ -361,6 +418,7 @@ pub(crate) struct Evaluator<'a> {
     /// `../` repeated to reach the output root from this page.
     root_prefix: String,
     charts: usize,
+    family: std::cell::RefCell<Family>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -372,7 +430,62 @@ impl<'a> Evaluator<'a> {
             listed: page.front.benchmarks.clone(),
             root_prefix: "../".repeat(depth),
             charts: 0,
+            family: std::cell::RefCell::new(Family::Collect(Vec::new())),
         }
+    }
+
+    /// The evaluator of a second pass, applying the decisions of a first pass's family.
+    pub(crate) fn with_family(mut self, family: Family) -> Self {
+        self.family = std::cell::RefCell::new(family);
+        self
+    }
+
+    /// What this pass found (first pass) or applied (second pass).
+    pub(crate) fn into_family(self) -> Family {
+        self.family.into_inner()
+    }
+
+    /// Compare two metrics as one of the page's verdicts: the timed regions must agree, and
+    /// the claim is subject to the page's correction for several verdicts.
+    pub(crate) fn verdict_cmp(
+        &self,
+        a: &MetricData,
+        b: &MetricData,
+        metric: &str,
+        at: usize,
+    ) -> Result<Result<Comparison, stats::StatsError>, Stop> {
+        if let (Some(ra), Some(rb)) = (&a.region, &b.region) {
+            if ra != rb {
+                return err(
+                    at,
+                    format!(
+                        "cannot compare `{metric}`: the two runs timed different regions (\"{ra}\" against \"{rb}\"); expected both runners to time the same region"
+                    ),
+                );
+            }
+        }
+        let mut cmp = match self.ctx.comparison(a, b) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let key = (a.key.clone(), b.key.clone());
+        match &mut *self.family.borrow_mut() {
+            Family::Collect(tested) => {
+                if let Some(p) = cmp.p_value {
+                    if !tested.iter().any(|(k, _)| *k == key) {
+                        tested.push((key, p));
+                    }
+                }
+            }
+            Family::Apply { keep, size } => {
+                if keep.get(&key) == Some(&false) {
+                    cmp.demote(*size);
+                } else if cmp.p_value.is_some() && *size > 1 {
+                    cmp.family = Some(*size);
+                }
+            }
+        }
+        Ok(Ok(cmp))
     }
 
     pub(crate) fn next_chart_id(&mut self) -> String {
@@ -793,18 +906,21 @@ impl<'a> Evaluator<'a> {
         name: &str,
         at: usize,
     ) -> Result<Option<MetricData>, Stop> {
-        let Some(p) = pooled(run, name) else {
+        let Some(p) = per_process(run, name) else {
             return Ok(None);
         };
+        // Counts (lines, parameters) are exact by nature, even from one process.
+        let exact = p.unit == Unit::Count;
         let summary = self
             .ctx
-            .summary(&b.id, run_index, name, || p.samples.clone());
+            .summary(&b.id, run_index, name, || (p.processes, exact));
         match &*summary {
             Ok(s) => Ok(Some(MetricData {
                 key: (b.id.clone(), run_index, name.to_string()),
                 unit: p.unit,
                 better: p.better,
-                samples: p.samples,
+                region: p.region,
+                margin: b.decl.margin_for(name),
                 summary: s.clone(),
             })),
             Err(e) => err(
@@ -1058,12 +1174,16 @@ impl<'a> Evaluator<'a> {
             "ci_high" => (s.ci.map(|c| c.high), m.unit),
             "cv" => (s.cv, Unit::Fraction),
             "spread" => (s.spread, Unit::Fraction),
+            "center" => (Some(s.center), m.unit),
             "n" => (Some(s.n as f64), Unit::Count),
+            "samples" => (Some(s.samples as f64), Unit::Count),
             _ => (Some(s.outliers.len() as f64), Unit::Count),
         };
         let Some(value) = value else {
             return Ok(Value::NotAvailable(if s.n == 1 {
-                "undefined for a single sample"
+                "undefined for a single process"
+            } else if s.deterministic {
+                "undefined: every process measured the same value"
             } else {
                 "undefined (zero mean)"
             }));
@@ -1096,7 +1216,9 @@ impl<'a> Evaluator<'a> {
                 self.cell_comparison(c)
             }
             "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
-            | "no_clear_difference" | "ratio" => self.comparison_fn(c),
+            | "no_clear_difference" | "no_practical_difference" | "inconclusive" | "ratio" => {
+                self.comparison_fn(c)
+            }
             "probe" | "probe_is" => self.probe(c),
             "pr_at" => self.pr_at(c),
             "majority_accuracy" => self.majority_accuracy(c),
@@ -1141,12 +1263,14 @@ impl<'a> Evaluator<'a> {
         let (ic, rc) = self.run(b, c, &point, at)?;
         let ma = self.require_metric(b, ia, ra, metric, metric_at)?;
         let mc = self.require_metric(b, ic, rc, metric, metric_at)?;
-        let cmp = self.ctx.comparison(&ma, &mc).or_else(|e| {
-            err(
-                metric_at,
-                format!("cannot compare `{metric}` of `{a}` and `{c}`: {e}"),
-            )
-        })?;
+        let cmp = self
+            .verdict_cmp(&ma, &mc, metric, metric_at)?
+            .or_else(|e| {
+                err(
+                    metric_at,
+                    format!("cannot compare `{metric}` of `{a}` and `{c}`: {e}"),
+                )
+            })?;
         Ok((cmp, ma.unit, ma.better))
     }
 
@@ -1202,7 +1326,11 @@ impl<'a> Evaluator<'a> {
                 text: match cmp.winner {
                     Some(Side::A) => la,
                     Some(Side::B) => lb,
-                    None => "no clear difference".into(),
+                    None => match cmp.outcome {
+                        stats::Outcome::Equivalent => "no practical difference".into(),
+                        stats::Outcome::TooFew { .. } => "too few runs for a verdict".into(),
+                        _ => "no clear winner".into(),
+                    },
                 },
                 stale: b.stale,
             },
@@ -1211,7 +1339,19 @@ impl<'a> Evaluator<'a> {
                 stale: false,
             },
             "no_difference" | "no_clear_difference" => Value::Text {
-                text: (!cmp.differs()).to_string(),
+                text: (cmp.winner.is_none()).to_string(),
+                stale: false,
+            },
+            "no_practical_difference" => Value::Text {
+                text: (cmp.outcome == stats::Outcome::Equivalent).to_string(),
+                stale: false,
+            },
+            "inconclusive" => Value::Text {
+                text: matches!(
+                    cmp.outcome,
+                    stats::Outcome::Inconclusive | stats::Outcome::TooFew { .. }
+                )
+                .to_string(),
                 stale: false,
             },
             "ratio" => Value::Number {
@@ -1295,12 +1435,14 @@ impl<'a> Evaluator<'a> {
                 ),
             );
         }
-        let cmp = self.ctx.comparison(&mx, &my).or_else(|e| {
-            err(
-                mspan.start + 1,
-                format!("cannot compare `{metric}` of the two cells: {e}"),
-            )
-        })?;
+        let cmp = self
+            .verdict_cmp(&mx, &my, &metric, mspan.start + 1)?
+            .or_else(|e| {
+                err(
+                    mspan.start + 1,
+                    format!("cannot compare `{metric}` of the two cells: {e}"),
+                )
+            })?;
         let stale = x.bench.stale || y.bench.stale;
         Ok(if c.name.name == "ratio" {
             Value::Number {
@@ -1604,7 +1746,7 @@ impl<'a> Evaluator<'a> {
                     ),
                 );
             }
-            let (best, verdict) = self.row_verdicts(&cells, &labels);
+            let (best, verdict) = self.row_verdicts(&cells, &labels, metric, *at)?;
             rows.push(sc::TableRow {
                 metric: metric.clone(),
                 cells,
@@ -1628,14 +1770,16 @@ impl<'a> Evaluator<'a> {
         &self,
         cells: &[Option<MetricData>],
         labels: &[String],
-    ) -> (Option<usize>, Option<String>) {
+        metric: &str,
+        at: usize,
+    ) -> Result<(Option<usize>, Option<String>), Stop> {
         let present: Vec<(usize, &MetricData)> = cells
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
             .collect();
         let verdict = match cells {
-            [Some(a), Some(b)] => Some(match self.ctx.comparison(a, b) {
+            [Some(a), Some(b)] => Some(match self.verdict_cmp(a, b, metric, at)? {
                 Ok(cmp) => sc::verdict_text(&cmp, &labels[0], &labels[1], a.unit, a.better),
                 Err(e) => format!("no comparison: {e}"),
             }),
@@ -1643,10 +1787,10 @@ impl<'a> Evaluator<'a> {
             _ => None,
         };
         let Some(better) = present.first().and_then(|(_, m)| m.better) else {
-            return (None, verdict);
+            return Ok((None, verdict));
         };
         if present.len() < 2 {
-            return (None, verdict);
+            return Ok((None, verdict));
         }
         let Some((best_i, best)) = present.iter().copied().reduce(|x, y| {
             let pick_y = match better {
@@ -1659,24 +1803,20 @@ impl<'a> Evaluator<'a> {
                 x
             }
         }) else {
-            return (None, verdict);
+            return Ok((None, verdict));
         };
-        let clear = present
-            .iter()
-            .filter(|(i, _)| *i != best_i)
-            .all(|(i, other)| {
-                // Compare in column order, so that two runners reuse the verdict's comparison.
-                if *i < best_i {
-                    self.ctx
-                        .comparison(other, best)
-                        .is_ok_and(|c| c.winner == Some(Side::B))
-                } else {
-                    self.ctx
-                        .comparison(best, other)
-                        .is_ok_and(|c| c.winner == Some(Side::A))
-                }
-            });
-        (clear.then_some(best_i), verdict)
+        let mut clear = true;
+        for (i, other) in present.iter().filter(|(i, _)| *i != best_i) {
+            // Compare in column order, so that two runners reuse the verdict's comparison.
+            clear &= if *i < best_i {
+                self.verdict_cmp(other, best, metric, at)?
+                    .is_ok_and(|c| c.winner == Some(Side::B))
+            } else {
+                self.verdict_cmp(best, other, metric, at)?
+                    .is_ok_and(|c| c.winner == Some(Side::A))
+            };
+        }
+        Ok((clear.then_some(best_i), verdict))
     }
 
     fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {
@@ -2057,7 +2197,7 @@ fn verdict_value(
     let mut marks = String::new();
     if cmp.noisy {
         marks.push_str(&format!(
-            " <span class=\"bb-noisy\" title=\"samples typically more than {} from the median (scaled MAD)\">noisy</span>",
+            " <span class=\"bb-noisy\" title=\"processes typically more than {} from their median (scaled MAD)\">noisy</span>",
             super::filters::percent(stats::NOISY_SPREAD)
         ));
     }

@@ -193,7 +193,7 @@ use std::sync::{Arc, Mutex};
 pub(crate) type SummaryKey = (String, usize, String);
 
 /// What a page may reference about one benchmark, from its declaration.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeclaredBenchmark {
     pub title: String,
     /// Runner names in declaration order (the default column order).
@@ -205,6 +205,30 @@ pub struct DeclaredBenchmark {
     /// The two runners that comparisons (`verdict`, `faster`, ...) use when a page names
     /// none; without it, a benchmark of exactly two runners compares those two.
     pub compare: Option<(String, String)>,
+    /// Equivalence margin of verdicts (0.05 = ±5%), and overrides per metric.
+    pub margin: f64,
+    pub margins: BTreeMap<String, f64>,
+}
+
+impl Default for DeclaredBenchmark {
+    fn default() -> Self {
+        DeclaredBenchmark {
+            title: String::new(),
+            runners: Vec::new(),
+            metrics: Vec::new(),
+            matrix: BTreeMap::new(),
+            compare: None,
+            margin: crate::stats::DEFAULT_MARGIN,
+            margins: BTreeMap::new(),
+        }
+    }
+}
+
+impl DeclaredBenchmark {
+    /// The equivalence margin of verdicts on `metric`.
+    pub fn margin_for(&self, metric: &str) -> f64 {
+        self.margins.get(metric).copied().unwrap_or(self.margin)
+    }
 }
 
 /// Everything `expand` reads. Build it with [`MergeContext::new`], then fill the public fields.
@@ -258,6 +282,8 @@ impl MergeContext {
                         metrics: d.metrics.clone().unwrap_or_default(),
                         matrix: d.matrix.iter().cloned().collect(),
                         compare: d.compare.clone(),
+                        margin: d.margin,
+                        margins: d.margins.clone(),
                     },
                 )
             })
@@ -312,20 +338,23 @@ impl MergeContext {
         bench: &str,
         run: usize,
         metric: &str,
-        samples: impl FnOnce() -> Vec<f64>,
+        processes: impl FnOnce() -> (Vec<Vec<f64>>, bool),
     ) -> Arc<Result<Summary, StatsError>> {
         let key = (bench.to_string(), run, metric.to_string());
         if let Some(s) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return s;
         }
-        let s = Arc::new(crate::stats::summarize(&samples()));
+        let (processes, exact) = processes();
+        let slices: Vec<&[f64]> = processes.iter().map(Vec::as_slice).collect();
+        let s = Arc::new(crate::stats::summarize(&slices, exact));
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key, s.clone());
         }
         s
     }
 
-    /// `stats::compare` of two metrics, computed once per pair (bootstraps are not free).
+    /// `stats::compare` of two metrics (before any page's correction for several verdicts),
+    /// computed once per pair.
     pub(crate) fn comparison(
         &self,
         a: &eval::MetricData,
@@ -340,7 +369,7 @@ impl MergeContext {
         {
             return c;
         }
-        let c = crate::stats::compare(&a.samples, &b.samples, a.better);
+        let c = crate::stats::compare(&a.summary, &b.summary, a.better, a.margin);
         if let Ok(mut cache) = self.comparisons.lock() {
             cache.insert(key, c.clone());
         }
@@ -440,17 +469,39 @@ fn find_close(body: &str, open: usize) -> Option<usize> {
 /// missing results, misplaced shortcodes, syntax), as `path:line:column` diagnostics with
 /// the line in the page's source file. An expression with an error is left as it was.
 pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
-    let mut diags = Diagnostics::new();
     let body = std::mem::take(&mut page.body);
-    let lines = Lines::new(&body);
     let regions = regions(&body);
-    let mut ev = eval::Evaluator::new(ctx, page);
+    // First pass: find the page's tested verdicts, so that their claims are corrected
+    // together (Holm) before anything is written. Its output is thrown away.
+    // A page without any tested verdict keeps its first pass.
+    let first = eval::Evaluator::new(ctx, page);
+    let (out, diags, first) = expand_body(page, &body, &regions, first);
+    let family = first.into_family();
+    if family.is_empty() {
+        page.body = out;
+        return diags;
+    }
+    let ev = eval::Evaluator::new(ctx, page).with_family(family.decide());
+    let (out, diags, _) = expand_body(page, &body, &regions, ev);
+    page.body = out;
+    diags
+}
+
+/// One pass of [`expand`] over `body`: the expanded text and its errors.
+fn expand_body<'a>(
+    page: &Page,
+    body: &str,
+    regions: &[(Range<usize>, Region)],
+    mut ev: eval::Evaluator<'a>,
+) -> (String, Diagnostics, eval::Evaluator<'a>) {
+    let mut diags = Diagnostics::new();
+    let lines = Lines::new(body);
 
     // Front matter `benchmarks:` naming an undeclared benchmark is reported by the bench
     // stage (`bench::decl::check_pages`), once per page.
 
     let locate = |offset: usize| -> (usize, usize) {
-        let (line, col) = lines.locate(&body, offset);
+        let (line, col) = lines.locate(body, offset);
         (page.body_line + line, col)
     };
 
@@ -476,7 +527,7 @@ pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
             search = open + 2;
             continue;
         }
-        let Some(close) = find_close(&body, open) else {
+        let Some(close) = find_close(body, open) else {
             let (line, col) = locate(open);
             diags.error(
                 &page.source,
@@ -542,8 +593,7 @@ pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
         copied = end;
     }
     out.push_str(&body[copied..]);
-    page.body = out;
-    diags
+    (out, diags, ev)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::charts::{figure, interval, Axis};
 use super::eval::{json_text, Bench, MetricData};
 use super::filters::{self, Filter};
 use super::html::{esc, esc_line};
-use crate::stats::{Comparison, Side, Summary};
+use crate::stats::{Comparison, Outcome, Side, Summary};
 use benchbook_protocol::{Better, BinaryScores, Classification, Probe, Stage, Unit};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ pub(crate) const STALE_BADGE: &str = " <span class=\"bb-stale\" title=\"measured
 /// The badge after a noisy value, with its typical deviation ([`crate::stats::Summary::spread`]).
 pub(crate) fn noisy_badge(spread: f64) -> String {
     format!(
-        " <span class=\"bb-noisy\" title=\"samples typically {} from the median (scaled MAD; above {})\">noisy</span>",
+        " <span class=\"bb-noisy\" title=\"processes typically {} from their median (scaled MAD; above {})\">noisy</span>",
         filters::percent(spread),
         filters::percent(crate::stats::NOISY_SPREAD)
     )
@@ -83,8 +83,16 @@ fn better_word(unit: Unit, better: Option<Better>) -> &'static str {
     }
 }
 
-/// "TensorFlow 1.42x faster (1.31x–1.50x)", "no clear difference (0.95x–1.08x)", or why no
-/// verdict can be given. `a` and `b` are the display names of the compared runners.
+/// The margin as readers see it: `±5%`.
+pub(crate) fn margin_text(margin: f64) -> String {
+    let pct = filters::percent(margin);
+    format!("±{}", pct.replace(".0%", "%"))
+}
+
+/// "TensorFlow 1.42x faster (1.31x–1.50x)", "no practical difference (0.97x–1.02x, within
+/// ±5%)", "inconclusive (...)", or why no verdict can be given (see [`crate::stats`]).
+/// `a` and `b` are the display names of the compared runners. The text ends with its
+/// details in parentheses (what the verdict box sets apart from the bold claim).
 pub(crate) fn verdict_text(
     cmp: &Comparison,
     a: &str,
@@ -92,39 +100,52 @@ pub(crate) fn verdict_text(
     unit: Unit,
     better: Option<Better>,
 ) -> String {
-    let Some(ci) = cmp.ci else {
-        return format!(
-            "no verdict: one sample each ({a} / {b} = {})",
-            filters::ratio(cmp.ratio)
-        );
-    };
     let name = |side: Side| if side == Side::A { a } else { b };
-    if let (Some(w), Some((f, fci))) = (cmp.winner, cmp.factor()) {
-        return format!(
-            "{} {} {} ({}–{})",
-            name(w),
-            filters::ratio(f),
-            better_word(unit, better),
-            filters::ratio(fci.low),
-            filters::ratio(fci.high)
-        );
+    let margin = margin_text(cmp.margin);
+    let span = |ci: Option<crate::stats::Interval>| {
+        ci.map_or_else(String::new, |ci| {
+            format!("{}–{}", filters::ratio(ci.low), filters::ratio(ci.high))
+        })
+    };
+    match cmp.outcome {
+        Outcome::TooFew { a: na, b: nb } => format!(
+            "too few runs for a verdict ({na} and {nb} processes; {} a side needed)",
+            crate::stats::MIN_PROCESSES
+        ),
+        Outcome::Larger(side) => {
+            let (f, fci, larger) = cmp.larger();
+            debug_assert_eq!(side, larger);
+            let (who, word) = match cmp.winner {
+                Some(w) => (name(w), better_word(unit, better)),
+                None => (name(larger), "higher"),
+            };
+            if cmp.exact {
+                format!(
+                    "{who} {} {word} (exact: every process measured the same value)",
+                    filters::ratio(f)
+                )
+            } else {
+                format!("{who} {} {word} ({})", filters::ratio(f), span(fci))
+            }
+        }
+        Outcome::Equivalent if cmp.exact => format!(
+            "no practical difference ({a} / {b} = {} exactly, within {margin})",
+            filters::ratio(cmp.ratio)
+        ),
+        Outcome::Equivalent => format!(
+            "no practical difference ({a} / {b} {}, within {margin})",
+            span(cmp.ci)
+        ),
+        Outcome::Inconclusive if cmp.demoted => format!(
+            "inconclusive ({a} / {b} {}; not clear once the {} verdicts of this page are corrected for together)",
+            span(cmp.ci),
+            cmp.family.unwrap_or(1)
+        ),
+        Outcome::Inconclusive => format!(
+            "inconclusive ({a} / {b} {}, across the {margin} margin)",
+            span(cmp.ci)
+        ),
     }
-    if cmp.differs() {
-        let (f, fci, side) = cmp.larger();
-        let fci = fci.unwrap_or(ci);
-        return format!(
-            "{} {} higher ({}–{})",
-            name(side),
-            filters::ratio(f),
-            filters::ratio(fci.low),
-            filters::ratio(fci.high)
-        );
-    }
-    format!(
-        "no clear difference ({}–{})",
-        filters::ratio(ci.low),
-        filters::ratio(ci.high)
-    )
 }
 
 // -------------------------------------------------------------------------------------
@@ -167,7 +188,7 @@ pub(crate) fn results_table(
     );
     let _ = write!(
         s,
-        "<table class=\"bb-table bb-results\"><caption>{}{}: median and 95% interval{}</caption><thead><tr><th scope=\"col\">metric</th>",
+        "<table class=\"bb-table bb-results\"><caption>{}{}: median over processes and 95% interval{}</caption><thead><tr><th scope=\"col\">metric</th>",
         esc_line(&b.decl.title),
         esc_line(&at),
         measured_link(link)
@@ -213,19 +234,25 @@ pub(crate) fn results_table(
             };
             let _ = write!(
                 s,
-                "<td{class}{label} title=\"{} samples\"><span class=\"bb-value\">{}</span>",
+                "<td{class}{label} title=\"{} process{}, {} samples\"><span class=\"bb-value\">{}</span>",
                 sm.n,
+                if sm.n == 1 { "" } else { "es" },
+                sm.samples,
                 esc(&fmt.apply(sm.median))
             );
             match sm.ci {
                 Some(ci) => {
                     let _ = write!(
                         s,
-                        " <span class=\"bb-ci\" title=\"95% interval of the median\">({})</span>",
+                        " <span class=\"bb-ci\" title=\"95% interval over {} processes\">({})</span>",
+                        sm.n,
                         esc(&interval(fmt, ci.low, ci.high))
                     );
                 }
-                None => s.push_str(" <span class=\"bb-ci\">(single sample)</span>"),
+                None if sm.deterministic => {
+                    s.push_str(" <span class=\"bb-ci\">(exact: same in every process)</span>")
+                }
+                None => s.push_str(" <span class=\"bb-ci\">(one process: no interval)</span>"),
             }
             if best == Some(i) {
                 s.push_str(" <span class=\"bb-better-mark\">better</span>");
@@ -238,7 +265,7 @@ pub(crate) fn results_table(
                     .outliers
                     .iter()
                     .take(5)
-                    .map(|o| format!("sample {}: {}", o.index + 1, fmt.apply(o.value)))
+                    .map(|o| format!("process {}: {}", o.index + 1, fmt.apply(o.value)))
                     .collect();
                 let more = if sm.outliers.len() > 5 { ", …" } else { "" };
                 let _ = write!(

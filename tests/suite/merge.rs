@@ -827,6 +827,8 @@ fn context_from_the_bench_stage_outcome() {
         timeout_s: 60.0,
         metrics: Some(vec!["step_time".into()]),
         compare: Some(("torch".into(), "tensorflow".into())),
+        margin: 0.05,
+        margins: Default::default(),
     };
     let mut results = BTreeMap::new();
     results.insert("mlp_synth".to_string(), fixture("mlp_synth"));

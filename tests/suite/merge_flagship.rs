@@ -299,6 +299,7 @@ fn synthetic_results(decls: &[Declaration]) -> BTreeMap<String, StoredBenchmark>
                 let mut rng = Rng::new(&format!("{}/{}/{point:?}", d.id, runner.name));
                 let repetitions = (0..d.repetitions.max(1))
                     .map(|_| Repetition {
+                        sequence: None,
                         outside: Outside {
                             wall_s: 2.0 + rng.next(),
                             user_s: 1.8,
@@ -318,6 +319,8 @@ fn synthetic_results(decls: &[Declaration]) -> BTreeMap<String, StoredBenchmark>
                     spec,
                     warmup: d.warmup,
                     repetitions,
+                    discarded: Vec::new(),
+                    schedule: Vec::new(),
                 });
             }
         }

@@ -137,6 +137,20 @@ pub struct Metric {
     /// Overrides the unit's default direction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub better: Option<Better>,
+    /// How many leading samples are one-off costs (the first step, graph optimisation,
+    /// compilation, a first load). They are kept and shown, but left out of the steady-state
+    /// statistics; report the one-off cost as its own metric too.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warmup: usize,
+    /// What the timer covers, in words shared by every runner that reports this metric
+    /// (e.g. `"batch gather → update → loss on host"`). Two runners compared on a metric must
+    /// report the same region; benchbook refuses the comparison otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Metric {
@@ -145,7 +159,27 @@ impl Metric {
             unit,
             samples,
             better: None,
+            warmup: 0,
+            region: None,
         }
+    }
+
+    /// The same metric with its first `warmup` samples marked as one-off costs.
+    pub fn with_warmup(mut self, warmup: usize) -> Self {
+        self.warmup = warmup;
+        self
+    }
+
+    /// The same metric with the region its timer covers.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The steady-state samples: all but the leading `warmup` ones (empty when every sample
+    /// is a warm-up one).
+    pub fn steady(&self) -> &[f64] {
+        &self.samples[self.warmup.min(self.samples.len())..]
     }
     pub fn better(&self) -> Option<Better> {
         self.better.or(self.unit.default_better())

@@ -23,6 +23,7 @@ pub fn declared(title: &str, metrics: &[&str]) -> DeclaredBenchmark {
         metrics: metrics.iter().map(|m| m.to_string()).collect(),
         matrix: BTreeMap::new(),
         compare: None,
+        ..Default::default()
     }
 }
 
