@@ -34,7 +34,13 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 17] = [
+const INLINES: [&str; 23] = [
+    "verdicts_by",
+    "verdict_changes",
+    "claim",
+    "accuracy",
+    "predictions",
+    "same_predictions",
     "verdict",
     "faster",
     "better",
@@ -1222,6 +1228,10 @@ impl<'a> Evaluator<'a> {
             "probe" | "probe_is" => self.probe(c),
             "pr_at" => self.pr_at(c),
             "majority_accuracy" => self.majority_accuracy(c),
+            "accuracy" => self.accuracy(c),
+            "predictions" | "same_predictions" => self.predictions(c),
+            "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
+            "claim" => self.claim(c),
             "info" => self.info(c),
             "measured" => self.measured(c),
             "label" => {
@@ -1259,6 +1269,22 @@ impl<'a> Evaluator<'a> {
     ) -> Result<(Comparison, Unit, Option<Better>), Stop> {
         self.check_metric(b, metric, metric_at)?;
         let point = self.point(b, sel, &[], at, a)?;
+        self.compare_at(b, &point, metric, metric_at, a, c, at)
+    }
+
+    /// Compare one metric of two runners at a resolved matrix point.
+    #[allow(clippy::too_many_arguments)]
+    fn compare_at(
+        &self,
+        b: &Bench<'a>,
+        point: &BTreeMap<String, Json>,
+        metric: &str,
+        metric_at: usize,
+        a: &str,
+        c: &str,
+        at: usize,
+    ) -> Result<(Comparison, Unit, Option<Better>), Stop> {
+        let point = point.clone();
         let (ia, ra) = self.run(b, a, &point, at)?;
         let (ic, rc) = self.run(b, c, &point, at)?;
         let ma = self.require_metric(b, ia, ra, metric, metric_at)?;
@@ -1635,6 +1661,254 @@ impl<'a> Evaluator<'a> {
             unit: Unit::Fraction,
             default: Filter::Percent,
             noisy: None,
+            stale: b.stale,
+        })
+    }
+
+    /// The classification `name` of every process of `runner`, checked for consistency.
+    fn classifications(
+        &self,
+        b: &Bench<'a>,
+        run: &'a StoredRun,
+        runner: &str,
+        name: &str,
+        at: usize,
+    ) -> Result<Vec<&'a benchbook_protocol::Classification>, Stop> {
+        let all: Vec<_> = run
+            .repetitions
+            .iter()
+            .filter_map(|rep| rep.result.classifications.get(name))
+            .collect();
+        if all.is_empty() {
+            return err(
+                at,
+                format!(
+                    "missing result: runner `{runner}` reported no classification `{name}` for benchmark `{}`",
+                    b.id
+                ),
+            );
+        }
+        for cl in &all {
+            if cl.truth.len() != cl.predicted.len() || cl.truth.is_empty() {
+                return err(
+                    at,
+                    format!(
+                        "classification `{name}` of `{runner}` in `{}` has {} true and {} predicted labels; expected as many of each, at least one",
+                        b.id,
+                        cl.truth.len(),
+                        cl.predicted.len()
+                    ),
+                );
+            }
+        }
+        Ok(all)
+    }
+
+    /// `accuracy(bench=..., runner=..., name="test")`: the share of correct predictions of the
+    /// first process, with its Wilson 95% interval and the counts.
+    fn accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let (name, name_at) = name_arg(&args, c)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let all = self.classifications(&b, run, &runner, &name, name_at)?;
+        let cl = all[0];
+        let n = cl.truth.len() as u64;
+        let k = cl.truth.iter().zip(&cl.predicted).filter(|(t, p)| t == p).count() as u64;
+        let ci = stats::wilson(k, n).expect("n > 0");
+        let same = all.iter().all(|o| o.predicted == cl.predicted);
+        let text = format!(
+            "{} (95% interval {}–{}, {k} of {n} correct{})",
+            super::filters::percent(k as f64 / n as f64),
+            super::filters::percent(ci.low),
+            super::filters::percent(ci.high),
+            if all.len() > 1 && same {
+                format!(", the same in all {} processes", all.len())
+            } else if all.len() > 1 {
+                format!("; the first of {} processes, whose predictions differ", all.len())
+            } else {
+                String::new()
+            }
+        );
+        Ok(Value::Text {
+            text,
+            stale: b.stale,
+        })
+    }
+
+    /// `predictions(bench=..., runners=[a, b], name="test")`: whether two runners predicted
+    /// the same classes, computed over every process; where they differ, McNemar's exact test
+    /// on the first processes. `same_predictions(...)` is `true` or `false`.
+    fn predictions(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runners", "name"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let (ra, rb) = self.pair(&args, &b)?;
+        let (name, name_at) = name_arg(&args, c)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run_a) = self.run(&b, &ra, &point, span.start + 1)?;
+        let (_, run_b) = self.run(&b, &rb, &point, span.start + 1)?;
+        let xa = self.classifications(&b, run_a, &ra, &name, name_at)?;
+        let xb = self.classifications(&b, run_b, &rb, &name, name_at)?;
+        let (la, lb) = (self.label(b.stored, &ra), self.label(b.stored, &rb));
+        let first = xa[0];
+        if xb[0].truth != first.truth {
+            return err(
+                name_at,
+                format!(
+                    "`{ra}` and `{rb}` classified different test sets `{name}` in `{}`; expected the same examples in the same order",
+                    b.id
+                ),
+            );
+        }
+        let identical = xa.iter().chain(&xb).all(|x| x.predicted == first.predicted);
+        if c.name.name == "same_predictions" {
+            return Ok(Value::Text {
+                text: identical.to_string(),
+                stale: false,
+            });
+        }
+        let n = first.truth.len();
+        let processes = xa.len() + xb.len();
+        let text = if identical {
+            format!(
+                "identical: {la} and {lb} predicted the same class for all {n} examples, in all {processes} processes"
+            )
+        } else {
+            let (pa, pb) = (&xa[0].predicted, &xb[0].predicted);
+            let mut differ = 0;
+            let (mut only_a, mut only_b) = (0u64, 0u64);
+            for i in 0..n {
+                if pa[i] != pb[i] {
+                    differ += 1;
+                }
+                let (ok_a, ok_b) = (pa[i] == first.truth[i], pb[i] == first.truth[i]);
+                if ok_a && !ok_b {
+                    only_a += 1;
+                } else if ok_b && !ok_a {
+                    only_b += 1;
+                }
+            }
+            let p = stats::mcnemar(only_a, only_b);
+            format!(
+                "different on {differ} of {n} examples (first processes): only {la} right on {only_a}, only {lb} on {only_b}; McNemar's exact test p = {}{}",
+                super::filters::number((p * 1000.0).round() / 1000.0),
+                if p < 0.05 {
+                    ", a real difference in accuracy"
+                } else {
+                    ", no evidence that either is more accurate"
+                }
+            )
+        };
+        Ok(Value::Text {
+            text,
+            stale: b.stale,
+        })
+    }
+
+    /// `verdicts_by(bench=..., metric=..., by="batch_size")`: the verdict at every value of a
+    /// matrix parameter, in one sentence (`batch_size 1: PyTorch 1.15x faster; 32: ...`), so
+    /// that prose about how a verdict changes along a sweep is computed, not typed.
+    /// `verdict_changes(...)` is `true` when the named winner (or its absence) is not the same
+    /// at every value.
+    fn verdicts_by(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["bench", "metric", "by", "runners"],
+            &["bench", "metric", "by"],
+        )?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
+        let (param, pspan) = args.string("by")?.unwrap_or_default();
+        let (ra, rb) = self.pair(&args, &b)?;
+        let Some(values) = b.decl.matrix.get(&param) else {
+            return err(
+                pspan.start + 1,
+                format!(
+                    "benchmark `{}` has no matrix parameter `{param}`; its parameters: {}",
+                    b.id,
+                    list_or_none(b.decl.matrix.keys())
+                ),
+            );
+        };
+        let base = self.point(&b, &sel, &[param.as_str()], span.start + 1, &b.id)?;
+        let (la, lb) = (self.label(b.stored, &ra), self.label(b.stored, &rb));
+        let mut parts = Vec::new();
+        let mut winners = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let mut point = base.clone();
+            point.insert(param.clone(), v.clone());
+            let (cmp, unit, better) =
+                self.compare_at(&b, &point, &metric, mspan.start + 1, &ra, &rb, c.span.start)?;
+            winners.push(cmp.winner);
+            let text = sc::verdict_text(&cmp, &la, &lb, unit, better);
+            let head = text.rfind(" (").map_or(text.as_str(), |k| &text[..k]).to_string();
+            let key = if i == 0 {
+                format!("{} {}", param.replace('_', " "), json_text(v))
+            } else {
+                json_text(v)
+            };
+            parts.push(format!("{key}: {head}"));
+        }
+        if c.name.name == "verdict_changes" {
+            return Ok(Value::Text {
+                text: winners.windows(2).any(|w| w[0] != w[1]).to_string(),
+                stale: false,
+            });
+        }
+        Ok(Value::Text {
+            text: parts.join("; "),
+            stale: b.stale,
+        })
+    }
+
+    /// `claim(bench=..., metric=..., expect="tensorflow", text="...")`: prose that states a
+    /// result, checked against it. `expect` is the runner that must be the winner, or
+    /// `no_practical_difference`, or `inconclusive`; `text` is written when the stored results
+    /// say so, and the build fails at this line when they no longer do.
+    fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["bench", "metric", "runners", "expect", "text"],
+            &["bench", "metric", "expect", "text"],
+        )?;
+        let (b, sel, _) = self.bench_arg(&args)?;
+        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
+        let (expect, espan) = args.string("expect")?.unwrap_or_default();
+        let (text, _) = args.string("text")?.unwrap_or_default();
+        let (ra, rb) = self.pair(&args, &b)?;
+        let outcomes = [ra.as_str(), rb.as_str(), "no_practical_difference", "inconclusive"];
+        if !outcomes.contains(&expect.as_str()) {
+            return err(
+                espan.start + 1,
+                format!(
+                    "`expect` is `{expect}`; expected one of: {}",
+                    outcomes.join(", ")
+                ),
+            );
+        }
+        let (cmp, unit, better) =
+            self.compare_metric(&b, &sel, &metric, mspan.start + 1, &ra, &rb, c.span.start)?;
+        let actual = match (cmp.winner, cmp.outcome) {
+            (Some(Side::A), _) => ra.clone(),
+            (Some(Side::B), _) => rb.clone(),
+            (None, stats::Outcome::Equivalent) => "no_practical_difference".into(),
+            _ => "inconclusive".into(),
+        };
+        if actual != expect {
+            let (la, lb) = (self.label(b.stored, &ra), self.label(b.stored, &rb));
+            return err(
+                c.span.start,
+                format!(
+                    "this claim no longer holds: it expects `{expect}`, but the stored results of `{}` say: {}; expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)",
+                    b.id,
+                    sc::verdict_text(&cmp, &la, &lb, unit, better)
+                ),
+            );
+        }
+        Ok(Value::Text {
+            text,
             stale: b.stale,
         })
     }

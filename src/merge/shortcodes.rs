@@ -943,6 +943,57 @@ pub(crate) fn environment(
         list(warm.iter().map(|w| w.to_string()).collect()),
         if warm == [1] { "" } else { "s" }
     );
+    // The order processes ran in: interleaved runners, or (older results) one after another.
+    let interleaved = runs
+        .iter()
+        .any(|r| r.schedule.iter().filter(|e| !e.starts_with("warmup ")).any(|e| *e != r.runner));
+    let order = if interleaved {
+        "the runners' processes interleaved at each point (one of each in turn), after the warm-up processes of each; the order is stored with the result"
+    } else if runs.iter().all(|r| r.schedule.is_empty()) && b.decl.runners.len() > 1 {
+        "each runner's processes one after another (measured before benchbook interleaved runners)"
+    } else {
+        "one process after another"
+    };
+    let _ = write!(s, "<dt>Order</dt><dd>{}</dd>", esc_line(order));
+    // What each timer covered, as the runners reported it (one line per metric and region).
+    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in runs {
+        for rep in r.repetitions.iter().take(1) {
+            for (metric, m) in &rep.result.metrics {
+                let line = match m.warmup {
+                    0 => m.region.clone(),
+                    k => Some(format!(
+                        "{}{k} leading sample{} of each process kept apart as one-off costs",
+                        m.region.as_ref().map_or(String::new(), |r| format!("{r}; ")),
+                        if k == 1 { "" } else { "s" }
+                    )),
+                };
+                if let Some(line) = line {
+                    let list = regions.entry(metric.clone()).or_default();
+                    if !list.contains(&line) {
+                        list.push(line);
+                    }
+                }
+            }
+        }
+    }
+    if !regions.is_empty() {
+        let items: Vec<String> = regions
+            .iter()
+            .map(|(metric, lines)| {
+                format!(
+                    "<li><code>{}</code>: {}</li>",
+                    esc(metric),
+                    esc_line(&lines.join(" | "))
+                )
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "<dt>What each timer covers, as the runners report it</dt><dd><ul>{}</ul></dd>",
+            items.join("")
+        );
+    }
     if let Some(href) = link {
         let _ = write!(
             s,
