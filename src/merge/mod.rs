@@ -25,12 +25,18 @@
 //!   a benchmark without a matrix (or with one value per parameter) takes no selector.
 //! - `<metric>`: a declared metric, or one measured from outside each runner process:
 //!   `wall_time` (s), `cpu_user` (s), `cpu_system` (s), `peak_rss` (B), one sample per
-//!   repetition. Samples of a metric are pooled over repetitions.
-//! - `<statistic>`: `median`, `mean`, `stddev`, `min`, `max`, `q1`, `q3`, `iqr`, `p50`, `p90`,
-//!   `p99`, `ci_low`, `ci_high` (95% bootstrap interval of the median), `cv` (a fraction),
-//!   `spread` (1.4826 · MAD / median, a fraction: what makes a value noisy), `n` (samples),
-//!   `outliers` (count, by the MAD rule). See [`crate::stats`] for definitions.
-//!   `stddev`, `cv`, `spread`, `ci_low` and `ci_high` of a single sample print `n/a`.
+//!   repetition (process).
+//! - The process is the unit: each process's steady-state samples (after the leading samples
+//!   its runner marked as warm-up) reduce to their median, and statistics are over those
+//!   per-process values. `<statistic>`: `median` (of the per-process values), `mean`,
+//!   `center` (their geometric mean, what the interval is about), `stddev` and `cv` (between
+//!   processes), `ci_low`, `ci_high` (95% t interval over processes), `spread` (1.4826 · MAD /
+//!   median of the per-process values: what makes a value noisy), `n` (processes), `samples`
+//!   (steady-state samples, pooled), `outliers` (processes, by the MAD rule); and, describing
+//!   the pooled steady-state samples as a distribution, `min`, `max`, `q1`, `q3`, `iqr`,
+//!   `p50`, `p90`, `p99`. See [`crate::stats`] for definitions. `stddev`, `cv`, `spread`,
+//!   `ci_low` and `ci_high` of one process (or of a value every process measured exactly
+//!   alike) print `n/a`.
 //! - Filters (optional; the default follows the metric's unit): `duration` (`1.23 ms`),
 //!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
 //!   (`97.3%`), `ratio` (`1.42x`), `number` (`0.0123`, integers in full: `101,770`).
@@ -39,20 +45,40 @@
 //!   is followed by a `noisy` badge; a value from a stale result by a `stale` badge.
 //!
 //! # Inline functions
-//! - `{{ verdict(bench="cnn_digits", metric="step_time") }}` → `TensorFlow 1.42x faster
-//!   (1.31x–1.50x)` or `no clear difference (0.95x–1.08x)`: the ratio of medians with its
-//!   bootstrap 95% interval; a winner is named only when the interval excludes 1. Inside a
-//!   sentence it is a `<span class="bb-verdict-inline">`; alone on its line (followed by a
-//!   blank line) a `<p class="bb-verdict">` box.
-//! - `{{ faster(bench=..., metric=...) }}` → the better runner's name, or
-//!   `no clear difference`. `better(...)` is the same function.
+//! - `{{ verdict(bench="cnn_digits", metric="step_time") }}` → one of three outcomes (see
+//!   [`crate::stats`]): `TensorFlow 1.42x faster (1.31x–1.50x)` when the whole 95% interval
+//!   of the ratio lies beyond the benchmark's equivalence margin (default ±5%), `no practical
+//!   difference (PyTorch / TensorFlow 0.97x–1.02x, within ±5%)` when it lies inside,
+//!   `inconclusive (...)` otherwise; or `too few runs for a verdict (3 and 3 processes; 5 a
+//!   side needed)`. Values every process measured alike (sizes, counts) are compared
+//!   exactly. The verdicts of one page are corrected together (Holm): a claim that does not
+//!   survive says so. Inside a sentence it is a `<span class="bb-verdict-inline">`; alone on
+//!   its line (followed by a blank line) a `<p class="bb-verdict">` box.
+//! - `{{ faster(bench=..., metric=...) }}` → the better runner's name, or `no practical
+//!   difference`, `no clear winner`, `too few runs for a verdict`. `better(...)` is the same.
 //! - `{{ is_faster(bench=..., metric=..., runner="torch") }}` → `true` or `false` (true only
-//!   when that runner is clearly better). `is_better(...)` is the same function.
-//! - `{{ no_difference(bench=..., metric=...) }}` → `true` when the interval of the ratio
-//!   includes 1 (or there are too few samples to tell), else `false`.
-//!   `no_clear_difference(...)` is the same function.
-//! - `{{ ratio(bench=..., metric=...) }}` → the ratio of medians, first runner over second
-//!   (`1.42x`; filters apply).
+//!   when that runner is the verdict's winner). `is_better(...)` is the same function.
+//! - `{{ no_difference(bench=..., metric=...) }}` → `true` when the verdict names no winner.
+//!   `no_clear_difference(...)` is the same function; `no_practical_difference(...)` is
+//!   `true` only for "no practical difference", `inconclusive(...)` for inconclusive or too
+//!   few runs.
+//! - `{{ ratio(bench=..., metric=...) }}` → the ratio of the typical processes (geometric
+//!   means of the per-process values), first runner over second (`1.42x`; filters apply).
+//! - `{{ verdicts_by(bench="mlp_synth[threads=1]", metric="step_time", by="batch_size") }}` →
+//!   the verdict at every value of a matrix parameter, in one sentence;
+//!   `verdict_changes(...)` → `true` when the winner is not the same at every value.
+//! - `{{ claim(bench=..., metric=..., expect="tensorflow", text="TensorFlow trains it
+//!   faster") }}` → `text`, checked: `expect` is the runner that must win, or
+//!   `no_practical_difference`, or `inconclusive`; when the stored results say otherwise,
+//!   `build` and `check` fail at this line.
+//! - `{{ accuracy(bench="cnn_digits[threads=1]", runner="torch") }}` → `98.6% (95% interval
+//!   96.8%–99.4%, 354 of 359 correct, the same in all 10 processes)`: a classification's
+//!   accuracy with its Wilson interval.
+//! - `{{ predictions(bench="cnn_digits[threads=1]") }}` → whether the two runners predicted
+//!   the same classes in every process (computed), or where they differ and McNemar's exact
+//!   test; `same_predictions(...)` → `true` or `false`.
+//! - A comparison of two runs whose runners report different timed regions for the metric
+//!   (`region` in the protocol) is an error: they did not time the same work.
 //! - Any two cells: `{{ ratio(a="mlp_synth.torch[batch_size=512,threads=2]",
 //!   b="mlp_synth.tensorflow[batch_size=512,threads=1]", metric="step_time") }}` → the ratio
 //!   of medians of cell `a` over cell `b`, where a cell is `<id>.<runner>[<point>]` (the
