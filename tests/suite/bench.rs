@@ -347,7 +347,9 @@ repetitions: 1
         "{err}"
     );
     assert!(err.contains("1 run failed"), "{err}");
-    assert_eq!(site.starts().len(), 4);
+    // 1 start before; now the crashing warm-up process of `a_bad`, then `b_good`'s two
+    // runners with one warm-up and one measured process each (the default warm-up is 1).
+    assert_eq!(site.starts().len(), 6);
     assert_eq!(site.stored("b_good").runs.len(), 2);
     assert!(site.result_bytes("a_bad").is_none());
 }
@@ -374,7 +376,8 @@ timeout: 0.5
     let outcome = benchbook::bench::prepare(site.root(), &policy, &[], true).expect("keep going");
     assert_eq!(outcome.ran, 1);
     assert_eq!(outcome.reused, 0);
-    assert_eq!(outcome.processes, 2);
+    // `good`: its warm-up process and its measured one; `bad`: its warm-up, which timed out.
+    assert_eq!(outcome.processes, 3);
     assert_eq!(outcome.failures.len(), 1);
     let f = &outcome.failures[0];
     assert_eq!((f.benchmark.as_str(), f.runner.as_str()), ("mixed", "bad"));

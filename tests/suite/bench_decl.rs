@@ -74,16 +74,79 @@ fn defaults() {
     // `runs` is not a key: the error lists the allowed ones.
     let err = decls.unwrap_err();
     assert!(
-        err.contains("benchmarks/tiny_one.yaml:2:1: unknown declaration key `runs`; expected one of: id, title, description, runners, workload, matrix, repetitions, warmup, timeout, metrics, compare"),
+        err.contains("benchmarks/tiny_one.yaml:2:1: unknown declaration key `runs`; expected one of: id, title, description, runners, workload, matrix, repetitions, warmup, timeout, metrics, compare, margin"),
         "{err}"
     );
+    // One runner: nothing to compare, 3 measured processes after 1 discarded one.
     let d = &load(&[("tiny_one.yaml", "title: T\nrunners: [torch]\n")]).unwrap()[0];
     assert_eq!(d.id, "tiny_one");
-    assert_eq!((d.repetitions, d.warmup, d.timeout_s), (3, 0, 600.0));
+    assert_eq!((d.repetitions, d.warmup, d.timeout_s), (3, 1, 600.0));
     assert_eq!(d.metrics, None);
     assert!(d.has_metric("anything"));
     assert_eq!(d.compare, None);
     assert_eq!(d.points().len(), 1);
+    assert_eq!(d.margin, 0.05);
+    assert!(d.margins.is_empty());
+    // A compared pair: 10 processes a side by default, enough for a verdict (5 a side).
+    let d = &load(&[("pair.yaml", "title: T\nrunners: [torch, tensorflow]\n")]).unwrap()[0];
+    assert_eq!(
+        d.compare,
+        Some(("torch".to_string(), "tensorflow".to_string()))
+    );
+    assert_eq!((d.repetitions, d.warmup), (10, 1));
+    // Explicit values win over the defaults.
+    let d = &load(&[(
+        "pair.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nrepetitions: 4\nwarmup: 0\n",
+    )])
+    .unwrap()[0];
+    assert_eq!((d.repetitions, d.warmup), (4, 0));
+}
+
+#[test]
+fn margin_is_a_number_or_a_mapping_per_metric() {
+    let d = &load(&[(
+        "m.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nmargin: 0.02\n",
+    )])
+    .unwrap()[0];
+    assert_eq!(d.margin, 0.02);
+    assert!(d.margins.is_empty());
+    let d = &load(&[(
+        "m.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nmargin: {default: 0.1, model_size: 0.01}\n",
+    )])
+    .unwrap()[0];
+    assert_eq!(d.margin, 0.1);
+    assert_eq!(d.margins.get("model_size"), Some(&0.01));
+    assert_eq!(d.margins.len(), 1);
+    // Without `default` the mapping only sets the metrics it names.
+    let d = &load(&[(
+        "m.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nmargin: {step_time: 0.03}\n",
+    )])
+    .unwrap()[0];
+    assert_eq!(d.margin, 0.05);
+    assert_eq!(d.margins.get("step_time"), Some(&0.03));
+
+    let err = load(&[(
+        "m.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nmargin: 5\n",
+    )])
+    .unwrap_err();
+    assert!(
+        err.contains("benchmarks/m.yaml:3:1: `margin` is 5; expected a fraction between 0 and 1 (0.05 means ±5%)"),
+        "{err}"
+    );
+    let err = load(&[(
+        "m.yaml",
+        "title: T\nrunners: [torch, tensorflow]\nmargin:\n  default: 0.05\n  step_time: fast\n",
+    )])
+    .unwrap_err();
+    assert!(
+        err.contains("benchmarks/m.yaml:5:3: `margin.step_time` is the text \"fast\"; expected a fraction between 0 and 1"),
+        "{err}"
+    );
 }
 
 #[test]

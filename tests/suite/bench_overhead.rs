@@ -12,9 +12,11 @@ fn each_repetition_is_one_process_and_a_fresh_site_starts_no_runner() {
     let site = Site::quick(PROCESSES);
     let out = site.run(&["-q", "bench"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(site.starts().len(), PROCESSES as usize);
+    // One discarded warm-up process (the default), then the measured ones.
+    assert_eq!(site.starts().len(), PROCESSES as usize + 1);
     let stored = site.stored("quick");
     assert_eq!(stored.runs[0].repetitions.len(), PROCESSES as usize);
+    assert_eq!(stored.runs[0].discarded.len(), 1);
     assert!(stored.runs[0]
         .repetitions
         .iter()
@@ -24,6 +26,6 @@ fn each_repetition_is_one_process_and_a_fresh_site_starts_no_runner() {
     let before = site.result_bytes("quick");
     let out = site.run(&["-q", "bench"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(site.starts().len(), PROCESSES as usize);
+    assert_eq!(site.starts().len(), PROCESSES as usize + 1);
     assert_eq!(site.result_bytes("quick"), before);
 }

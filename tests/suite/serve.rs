@@ -575,7 +575,8 @@ fn bench_opts_in_to_measuring_and_ctrl_c_still_stops() {
         "a measured step time: {value}"
     );
     let log = std::fs::read_to_string(site.dir.path().join("fake.log")).unwrap();
-    assert_eq!(log.lines().filter(|l| l.starts_with("start ")).count(), 2);
+    // One warm-up process (the default), then the two measured repetitions.
+    assert_eq!(log.lines().filter(|l| l.starts_with("start ")).count(), 3);
     assert!(site.root().join("benchmarks/results/speed.json").is_file());
     // The bench step's own Ctrl-C guard came and went: serve's is armed again.
     // SAFETY: signals our own child.
