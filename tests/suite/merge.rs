@@ -84,17 +84,22 @@ fn nbsp(s: &str) -> String {
 // Values
 
 #[test]
-fn values_come_from_pooled_samples() {
-    // torch step_time, 12 samples over 3 repetitions, sorted:
-    // 10.0 10.1 10.2 10.2 10.3 10.4 | 10.4 10.6 10.7 10.8 11.0 50.0 ms → median 10.4 ms.
-    // The 50 ms sample is an outlier, counted and never hidden; it does not make the median
-    // noisy: the other samples lie within 6% of it (MAD 0.25 ms, spread 3.6%), although
-    // the coefficient of variation is 83%.
+fn values_are_over_processes() {
+    // torch step_time: 6 processes of 5 samples, the first of each marked as warm-up (about
+    // 0.2 s, the one-off first step) and left out. The medians of the 4 steady samples of
+    // each process: 10.30 10.35 10.65 10.45 10.15 14.05 ms → median 10.4 ms (of 6 values,
+    // 24 pooled samples). The sixth process, slow throughout, is an outlier process (MAD
+    // 0.175 ms, modified z-score 0.6745 × 3.65 / 0.175 = 14); it does not make the median
+    // noisy (spread 1.4826 × 0.175 / 10.4 = 2.5%), although the coefficient of variation between processes is 13.7%.
+    // The single 50 ms step of the third process moves only the max of the pooled samples,
+    // and the 0.2 s warm-up samples not even that.
     let out = ok(
         "Median {{ bench.cnn_digits.torch.step_time.median | duration }}, \
          n {{ bench.cnn_digits.torch.step_time.n }}, \
+         samples {{ bench.cnn_digits.torch.step_time.samples }}, \
          outliers {{ bench.cnn_digits.torch.step_time.outliers }}, \
          max {{ bench.cnn_digits.torch.step_time.max }}, \
+         min {{ bench.cnn_digits.torch.step_time.min }}, \
          cv {{ bench.cnn_digits.torch.step_time.cv }}, \
          spread {{ bench.cnn_digits.torch.step_time.spread }}, \
          TF {{ bench.cnn_digits.tensorflow.step_time.median }}.\n",
@@ -102,18 +107,32 @@ fn values_come_from_pooled_samples() {
     assert_eq!(
         out,
         format!(
-            "Median {}, n 12, outliers 1, max {}, cv 83.3%, spread 3.6%, TF {}.\n",
+            "Median {}, n 6, samples 24, outliers 1, max {}, min {}, cv 13.7%, spread 2.5%, TF {}.\n",
             nbsp("10.4 ms"),
             nbsp("50.0 ms"),
+            nbsp("10.0 ms"),
             nbsp("7.10 ms")
         )
     );
-    // Model load times vary by about half their median from one run to the next: noisy, and
-    // the badge says by how much.
+    // The interval is about the typical process: the geometric mean of the 6 per-process
+    // medians (10.92 ms), mean log ± t(5) × sd of the logs / √6 → 9.58–12.4 ms. The mean is
+    // the plain mean of the per-process values (10.99 ms).
+    assert_eq!(
+        ok("{{ bench.cnn_digits.torch.step_time.center }} ({{ bench.cnn_digits.torch.step_time.ci_low }}–{{ bench.cnn_digits.torch.step_time.ci_high }}), mean {{ bench.cnn_digits.torch.step_time.mean }}\n"),
+        format!(
+            "{} ({}–{}), mean {}\n",
+            nbsp("10.9 ms"),
+            nbsp("9.58 ms"),
+            nbsp("12.4 ms"),
+            nbsp("11.0 ms")
+        )
+    );
+    // Model load times vary by about 40% from one process to the next (process medians 0.10
+    // 0.20 0.15 0.30 0.12 0.15 s: MAD 0.04 s): noisy, and the badge says by how much.
     assert_eq!(
         ok("Load {{ bench.cnn_digits.torch.model_load_time.median }}.\n"),
         format!(
-            "Load {} <span class=\"bb-noisy\" title=\"samples typically 49.4% from the median (scaled MAD; above 10.0%)\">noisy</span>.\n",
+            "Load {} <span class=\"bb-noisy\" title=\"processes typically 39.5% from their median (scaled MAD; above 10.0%)\">noisy</span>.\n",
             nbsp("150 ms")
         )
     );
@@ -127,13 +146,13 @@ fn filters_and_units() {
          {{ bench.cnn_digits.torch.peak_rss.median }} \
          {{ bench.cnn_digits.tensorflow.wall_time.median }} \
          {{ bench.cnn_digits.torch.test_accuracy.stddev }}\n");
-    // Accuracy median of 0.950, 0.960, 0.955; library 500e6 B = 476.837 MiB;
-    // peak RSS 100 MiB; wall times 1.5, 1.6, 1.7 s. Stddev of 3 one-sample repetitions
-    // pools to 3 samples, so it exists.
+    // Accuracy median of 0.950 0.960 0.955 0.953 0.957 0.958 → 0.956; library 500e6 B =
+    // 476.837 MiB; peak RSS 100 MiB; TensorFlow's wall times 1.5 1.6 1.7 1.55 1.65 1.6 s.
+    // The standard deviation between the 6 one-sample processes exists (0.36 points).
     assert_eq!(
         out,
         format!(
-            "95.5% {} 0.955 {} {} 0.5%\n",
+            "95.6% {} 0.956 {} {} 0.4%\n",
             nbsp("477 MiB"),
             nbsp("100 MiB"),
             nbsp("1.60 s")
@@ -151,7 +170,7 @@ fn single_sample_statistics_are_not_available() {
 
 #[test]
 fn noisy_values_are_flagged_inline() {
-    // torch model_load_time: 0.10 0.20 0.15 0.30 0.12 (×3): CV about 40%.
+    // torch model_load_time: process medians 0.10 0.20 0.15 0.30 0.12 0.15 s: CV 42%.
     let out = ok("{{ bench.cnn_digits.torch.model_load_time.median }}\n");
     let html = Html::parse_fragment(&out);
     let noisy = html
@@ -176,8 +195,8 @@ fn verdict_alone_on_its_line_is_a_block() {
         .next()
         .expect("block verdict");
     let strong = p.select(&sel("strong")).next().unwrap();
-    assert_eq!(text(strong), "TensorFlow 1.46x faster");
-    assert!(text(p).starts_with("TensorFlow 1.46x faster ("));
+    assert_eq!(text(strong), "TensorFlow 1.54x faster");
+    assert_eq!(text(p), "TensorFlow 1.54x faster (1.35x–1.75x)");
     assert!(html.select(&sel(".bb-verdict-inline")).next().is_none());
 }
 
@@ -212,7 +231,7 @@ x = "{{ bench.nope.a.b.c }}"
 ``{{ double `ticks` }}`` and \{{ escaped }}
 "#;
     let out = ok(body);
-    let expected = body.replacen("{{ bench.cnn_digits.torch.step_time.n }}", "12", 1);
+    let expected = body.replacen("{{ bench.cnn_digits.torch.step_time.n }}", "6", 1);
     assert_eq!(out, expected);
 }
 
@@ -231,11 +250,11 @@ fn line_numbers_are_preserved() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 9);
     assert_eq!(lines[0], "# Title");
-    assert_eq!(lines[2], "A value split over lines 12");
+    assert_eq!(lines[2], "A value split over lines 6");
     assert_eq!(lines[3], " then text.");
     assert!(lines[5].starts_with("<div class=\"bb-table-wrap\""));
     assert_eq!(lines[6], "");
-    assert_eq!(lines[8], "Last line 12");
+    assert_eq!(lines[8], "Last line 6");
 }
 
 #[test]
@@ -257,14 +276,15 @@ choices:
     assert_eq!(lines[4], "    correct: false");
     assert_eq!(lines[6], "    correct: true");
     assert_eq!(lines[8], "    correct: false");
-    // Plain text in quizzes: no HTML. TF medians 7.10 ms vs 10.4 ms → 1.46x.
+    // Plain text in quizzes: no HTML. The typical processes (geometric means) 10.92 ms
+    // against 7.10 ms → 1.54x.
     assert!(
-        lines[9].starts_with("    explain: \"TensorFlow 1.46x faster ("),
+        lines[9].starts_with("    explain: \"TensorFlow 1.54x faster (1.35x–1.75x); "),
         "{}",
         lines[9]
     );
     assert!(
-        lines[9].ends_with("; accuracy: no clear difference; {{ literal\""),
+        lines[9].ends_with("; accuracy: no practical difference; {{ literal\""),
         "{}",
         lines[9]
     );
@@ -279,17 +299,23 @@ fn verdict_inline_names_the_winner_only_when_the_interval_excludes_one() {
         .select(&sel("span.bb-verdict-inline"))
         .map(text)
         .collect();
-    // One 50 ms outlier on the torch side does not make the verdict noisy.
+    // One outlier process on the torch side does not make the verdict noisy.
     let re_win = v[0]
-        .strip_prefix("TensorFlow 1.46x faster (")
+        .strip_prefix("TensorFlow 1.54x faster (")
         .and_then(|r| r.strip_suffix(')'))
         .unwrap_or_else(|| panic!("{}", v[0]));
     let (lo, hi) = re_win.split_once('–').unwrap();
     let lo: f64 = lo.trim_end_matches('x').parse().unwrap();
     let hi: f64 = hi.trim_end_matches('x').parse().unwrap();
-    assert!(lo > 1.0 && lo <= 1.46 && hi >= 1.46, "{lo} {hi}");
-    assert!(v[1].starts_with("no clear difference ("), "{}", v[1]);
-    assert!(out.contains(" / TensorFlow / 1.46x"), "{out}");
+    // A winner is named only when the whole interval lies beyond the ±5% margin.
+    assert!(lo > 1.05 && lo <= 1.54 && hi >= 1.54, "{lo} {hi}");
+    assert!(!out.contains("bb-noisy"), "{out}");
+    // Accuracy: the interval 0.997x–1.01x lies inside ±5%.
+    assert_eq!(
+        v[1],
+        "no practical difference (PyTorch / TensorFlow 0.997x–1.01x, within ±5%)"
+    );
+    assert!(out.contains(" / TensorFlow / 1.54x"), "{out}");
     assert_eq!(
         ok("{{ no_difference(bench=\"cnn_digits\", metric=\"test_accuracy\") }} {{ no_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n"),
         "true false\n"
@@ -320,7 +346,7 @@ fn errors_name_file_line_and_column() {
         format!("{f}:7:13: benchmark `unused` is not listed in this page's front matter; add it to `benchmarks:` (listed: `cnn_digits`, `digit3`, `mlp_synth`, `probes`)"),
         format!("{f}:8:21: unknown runner `jax` for benchmark `cnn_digits`; its runners: `torch`, `tensorflow`"),
         format!("{f}:9:27: metric `flops` is not declared for benchmark `cnn_digits`; declared: `step_time`, `test_accuracy`, `library_size`, `model_load_time`, or measured outside: wall_time, cpu_user, cpu_system, peak_rss"),
-        format!("{f}:10:37: unknown statistic `average`; expected one of: median, mean, stddev, min, max, q1, q3, iqr, p50, p90, p99, ci_low, ci_high, cv, spread, n, outliers"),
+        format!("{f}:10:37: unknown statistic `average`; expected one of: median, mean, center, stddev, min, max, q1, q3, iqr, p50, p90, p99, ci_low, ci_high, cv, spread, n, samples, outliers"),
         format!("{f}:11:46: unknown filter `seconds`; expected one of: duration, bytes, rate, flops, percent, ratio, number"),
         format!("{f}:12:46: filter `bytes` formats values in bytes; this value is in seconds; expected `duration` or `number`"),
         format!("{f}:13:25: benchmark `mlp_synth` varies `batch_size` (1, 32, 128); select one point, e.g. `torch[batch_size=1]`"),
@@ -376,9 +402,47 @@ fn syntax_and_placement_errors() {
         format!("{f}:8:1: a block shortcode must be followed by a blank line; expected an empty line after it"),
         format!("{f}:11:30: unknown argument `colour` of `table`; expected one of: bench, metrics, runners"),
         format!("{f}:13:4: `confusion` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
-        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function (verdict, faster, better, is_faster, is_better, no_difference, no_clear_difference, ratio, measured, label, probe, probe_is, pr_at, majority_accuracy, info)"),
+        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function ({})", inline_functions(&errs[5])),
         format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
     ]);
+}
+
+/// The list of inline functions in an "unknown function" error, checked to name every
+/// function the merge stage documents (the list grows; its order is the tool's).
+fn inline_functions(error: &str) -> String {
+    let list = error
+        .split_once("or an inline function (")
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no list of inline functions in {error}"));
+    let names: Vec<&str> = list.split(", ").collect();
+    for f in [
+        "verdict",
+        "faster",
+        "better",
+        "is_faster",
+        "is_better",
+        "no_difference",
+        "no_clear_difference",
+        "no_practical_difference",
+        "inconclusive",
+        "ratio",
+        "verdicts_by",
+        "verdict_changes",
+        "claim",
+        "accuracy",
+        "predictions",
+        "same_predictions",
+        "measured",
+        "label",
+        "probe",
+        "probe_is",
+        "pr_at",
+        "majority_accuracy",
+        "info",
+    ] {
+        assert!(names.contains(&f), "`{f}` is not listed in: {error}");
+    }
+    list.to_string()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -452,32 +516,50 @@ fn results_table_marks_the_better_value_with_text() {
         text(step[0].select(&sel(".bb-value")).next().unwrap()),
         nbsp("10.4 ms")
     );
+    // The unit of the interval is the process; the title says how many and how many samples.
+    assert_eq!(
+        step[0].value().attr("title"),
+        Some("6 processes, 24 samples")
+    );
+    assert_eq!(
+        text(step[0].select(&sel(".bb-ci")).next().unwrap()),
+        format!("({})", nbsp("9.58–12.4 ms"))
+    );
+    // Outliers are processes (the slow sixth one), not samples: the single 50 ms step of the
+    // third process is not one.
     assert!(text(step[0]).contains("1 outlier"));
     let outlier = step[0].select(&sel(".bb-outliers")).next().unwrap();
     assert_eq!(
         outlier.value().attr("title"),
         Some(
             format!(
-                "by the median absolute deviation; kept in every statistic: sample 12: {}",
-                nbsp("50.0 ms")
+                "by the median absolute deviation; kept in every statistic: process 6: {}",
+                nbsp("14.0 ms")
             )
             .as_str()
         )
     );
-    assert!(text(step[2]).starts_with("TensorFlow 1.46x faster ("));
-    // test_accuracy: no clear difference, nobody marked.
+    assert_eq!(text(step[2]), "TensorFlow 1.54x faster (1.35x–1.75x)");
+    // test_accuracy: no practical difference, nobody marked.
     let acc = cells(&rows[1]);
     assert!(acc
         .iter()
         .all(|c| !c.value().classes().any(|c| c == "bb-better")));
-    assert!(text(acc[2]).starts_with("no clear difference"));
-    // library_size: one value per repetition, all equal: a zero-width interval, TF smaller.
-    let lib = cells(&rows[2]);
-    assert!(
-        text(lib[2]).starts_with("TensorFlow 1.25x smaller"),
-        "{}",
-        text(lib[2])
+    assert_eq!(
+        text(acc[2]),
+        "no practical difference (PyTorch / TensorFlow 0.997x–1.01x, within ±5%)"
     );
+    // library_size: every process reported the same size: exact, no interval, TF smaller.
+    let lib = cells(&rows[2]);
+    assert_eq!(
+        text(lib[0].select(&sel(".bb-ci")).next().unwrap()),
+        "(exact: same in every process)"
+    );
+    assert_eq!(
+        text(lib[2]),
+        "TensorFlow 1.25x smaller (exact: every process measured the same value)"
+    );
+    assert!(lib[1].value().classes().any(|c| c == "bb-better"));
     // model_load_time: torch is noisy.
     let load = cells(&rows[3]);
     assert!(load[0].value().classes().any(|c| c == "bb-noisy-value"));
@@ -485,12 +567,17 @@ fn results_table_marks_the_better_value_with_text() {
     assert_eq!(text(badge), "noisy");
     assert_eq!(
         badge.value().attr("title"),
-        Some("samples typically 49.4% from the median (scaled MAD; above 10.0%)")
+        Some("processes typically 39.5% from their median (scaled MAD; above 10.0%)")
     );
     assert!(!load[1].value().classes().any(|c| c == "bb-noisy-value"));
     assert!(load[1].select(&sel("span.bb-noisy")).next().is_none());
-    // Intervals are shown beside medians.
+    // Intervals are shown beside medians; the caption says what they are.
     assert!(step[0].select(&sel(".bb-ci")).next().is_some());
+    assert!(
+        text(html.select(&sel("caption")).next().unwrap())
+            .starts_with("CNN on digits: median over processes and 95% interval"),
+        "{out}"
+    );
     // The caption links to the stored result, relative to training/speed.html.
     let link = html
         .select(&sel("caption a.bb-measured-link"))
@@ -527,8 +614,10 @@ fn bar_chart_has_title_axes_legend_and_data() {
         .collect();
     assert_eq!(rows[0][0], "PyTorch");
     assert_eq!(rows[0][1], nbsp("10.4 ms"));
-    assert_eq!(rows[0][3], "12");
+    // The interval over the 6 processes (as the `ci_low`, `ci_high` values).
+    assert_eq!(rows[0][2], nbsp("9.58–12.4 ms"));
     assert_eq!(rows[1][1], nbsp("7.10 ms"));
+    assert_eq!(rows[1][2], nbsp("7.03–7.17 ms"));
     assert!(fig.select(&sel("figcaption")).next().is_some());
     // Colours come from the theme's variables.
     assert!(out.contains("var(--series-1"));
@@ -566,7 +655,8 @@ fn line_chart_sweep_over_a_parameter_on_log_axes() {
         .select(&sel(".bb-axis-y .bb-axis-label"))
         .map(text)
         .collect();
-    assert_eq!(y_label, ["median step time (ms)"]);
+    // The largest median is TensorFlow's 0.88 ms at batch 128: the axis is in µs.
+    assert_eq!(y_label, ["median step time (µs)"]);
     assert_eq!(svg.select(&sel("polyline")).count(), 2);
     assert!(text(html.select(&sel("figcaption")).next().unwrap()).contains("Log scale on x and y"));
     let first: Vec<String> = html
@@ -709,8 +799,11 @@ fn environment_box_states_what_was_held_equal() {
         "PyTorch: PyTorch (libtorch, via tch) 2.13.0, threads: 1 intra-op, 1 inter-op",
         "TensorFlow: TensorFlow (C API, via the tensorflow crate) 2.21.0",
         "Test CPU 3000 (fixture), 2 cores, 8.00\u{a0}GiB memory",
-        "2026-11-20T10:00:00Z to 2026-11-20T10:05:00Z",
-        "3 separate processes per runner and point, after 1 discarded warmup run",
+        // Both runners ran together, interleaved: one date.
+        "Measured2026-11-20T10:05:00Z; 6 separate processes per runner and point, after 1 discarded warmup run",
+        "Orderthe runners' processes interleaved at each point (one of each in turn), after the warm-up processes of each; the order is stored with the result",
+        // What the runners said their timer covers, and the leading samples they set apart.
+        "step_time: one optimizer step: forward, loss, backward and update of one batch; 1 leading sample of each process kept apart as one-off costs",
     ] {
         assert!(t.contains(needle), "missing {needle:?} in {t}");
     }
@@ -796,7 +889,7 @@ fn shortcodes_survive_markdown_as_html_blocks() {
         }
     }
     assert!(html.contains(
-        "<p>Intro with <span class=\"bb-verdict-inline\"><strong>TensorFlow 1.46x faster</strong> ("
+        "<p>Intro with <span class=\"bb-verdict-inline\"><strong>TensorFlow 1.54x faster</strong> ("
     ));
     assert!(html.contains("<p>Outro.</p>"));
     let doc = Html::parse_fragment(&html);
@@ -1155,13 +1248,16 @@ fn info_reads_a_reported_fact() {
 
 #[test]
 fn ratio_and_verdict_of_any_two_cells() {
-    // Medians: torch b128 0.900 ms, TF b1 0.1275 ms → 7.06x; torch b32 0.300 ms over TF b32
-    // 0.360 ms → 0.833x; cnn_digits torch 10.4 ms over mlp_synth torch b128 0.900 ms → 11.6x.
+    // Ratios of the typical processes (geometric means of the per-process medians; mlp_synth's
+    // processes scale by 1, 1.012, 0.992, 1, 0.996, 1.008 for PyTorch and 0.996, 1, 1.01,
+    // 0.99, 1, 1.006 for TensorFlow): torch b128 0.9012 ms over TF b1 0.1275 ms → 7.07x;
+    // torch b32 0.3004 ms over TF b32 0.3601 ms → 0.834x; cnn_digits torch 10.92 ms over
+    // mlp_synth torch b128 0.9012 ms → 12.1x.
     let out = ok(
         r#"{{ ratio(a="mlp_synth.torch[batch_size=128]", b="mlp_synth.tensorflow[batch_size=1]", metric="step_time") }} {{ ratio(a="mlp_synth.torch[batch_size=32,threads=1]", b="mlp_synth.tensorflow[batch_size=32]", metric="step_time") }} {{ ratio(a="cnn_digits.torch", b="mlp_synth.torch[batch_size=128]", metric="step_time") }} {{ ratio(bench="mlp_synth[batch_size=32]", metric="step_time") }}
 "#,
     );
-    assert_eq!(out, "7.06x 0.833x 11.6x 0.833x\n");
+    assert_eq!(out, "7.07x 0.834x 12.1x 0.834x\n");
     // Each cell is named by its runner plus what sets it apart from the other cell.
     let out = ok(
         r#"{{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=128]", metric="step_time") }} / {{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.torch[batch_size=128]", metric="step_time") }} / {{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=32]", metric="step_time") }}
@@ -1172,25 +1268,17 @@ fn ratio_and_verdict_of_any_two_cells() {
         .select(&sel("span.bb-verdict-inline"))
         .map(text)
         .collect();
-    assert!(
-        v[0].starts_with("PyTorch [batch_size=32] 3.60x faster ("),
-        "{}",
-        v[0]
-    );
-    assert!(
-        v[1].starts_with("PyTorch [batch_size=32] 3.00x faster ("),
-        "{}",
-        v[1]
-    );
+    assert_eq!(v[0], "PyTorch [batch_size=32] 2.93x faster (2.90x–2.96x)");
+    assert_eq!(v[1], "PyTorch [batch_size=32] 3.00x faster (2.97x–3.03x)");
     // Same point: the labels are the runners' names, as in the `bench=` form.
-    assert!(v[2].starts_with("PyTorch 1.20x faster ("), "{}", v[2]);
+    assert_eq!(v[2], "PyTorch 1.20x faster (1.19x–1.21x)");
     let quiz = ok(r#"```quiz
 question: '{{ verdict(a="mlp_synth.torch[batch_size=32]", b="mlp_synth.tensorflow[batch_size=128]", metric="step_time") }}'
 ```
 "#);
     let q = quiz.lines().nth(1).unwrap();
     assert!(
-        q.starts_with("question: 'PyTorch [batch_size=32] 3.60x faster (") && !q.contains('<'),
+        q.starts_with("question: 'PyTorch [batch_size=32] 2.93x faster (") && !q.contains('<'),
         "{q}"
     );
 }
@@ -1252,12 +1340,13 @@ choices:
     let html = Html::parse_fragment(out.lines().next().unwrap());
     let failed = html.select(&sel("span.bb-failed")).next().unwrap();
     assert!(text(failed).contains("exited with 1"), "{out}");
-    // 0.10625 ms over 10.4 ms, from a stale result: the ratio carries the badge.
+    // The typical processes 0.1065 ms over 10.92 ms, from a stale result: the ratio carries
+    // the badge.
     assert!(
         out.lines()
             .next()
             .unwrap()
-            .contains(" / 0.0102x <span class=\"bb-stale\""),
+            .contains(" / 0.00975x <span class=\"bb-stale\""),
         "{out}"
     );
     assert_eq!(
