@@ -8,11 +8,19 @@
 //! real runners report (benchmarks/runners, RUNNERS.md in the notes; `benchmarks/tools/*.py`
 //! for the command runners). Their numbers are test data, never measurements: nothing is
 //! written to `benchmarks/results/`.
+//!
+//! They look like what the bench stage stores: at least [`MIN_PROCESSES`] processes per runner
+//! and point (enough for a verdict), interleaved after the declared warm-up processes (with
+//! `schedule`, `sequence` and `discarded`), each process with its own level (timings vary by a
+//! few percent between processes, more than inside one), timings marked with their leading
+//! warm-up samples and the region their timer covers; sizes, counts, accuracies and
+//! predictions (fixed seeds) the same in every process, as the real runners report them.
 
 use benchbook::bench::{self, BenchOutcome, Declaration};
 use benchbook::load::{load, LoadOptions};
 use benchbook::merge::{expand, MergeContext};
 use benchbook::results::{Machine, Outside, Repetition, StoredBenchmark, StoredRun};
+use benchbook::stats::MIN_PROCESSES;
 use benchbook_protocol::{
     BinaryScores, Classification, Metric, Probe, RunResult, RunnerInfo, Series, Stage, Threads,
     Unit,
@@ -51,6 +59,34 @@ impl Rng {
     }
 }
 
+/// The random streams of one process: `noise` differs from process to process (its level,
+/// its samples); `fixed` is the same in every process of a run (what a fixed seed makes
+/// identical: accuracy, predictions).
+struct Streams {
+    noise: Rng,
+    fixed: Rng,
+    /// The process's level: its timings are this times the run's typical ones (±4%).
+    level: f64,
+}
+
+impl Streams {
+    fn new(run: &str, process: usize) -> Self {
+        let mut noise = Rng::new(&format!("{run}/process {process}"));
+        let level = 0.96 + 0.08 * noise.next();
+        Streams {
+            noise,
+            fixed: Rng::new(run),
+            level,
+        }
+    }
+}
+
+/// The region a synthetic timer covers (the same for every runner, as the real runners
+/// share theirs: a verdict refuses two different regions).
+fn region(metric: &str) -> String {
+    format!("synthetic region of `{metric}`")
+}
+
 /// The probe names every framework runner implements: `PROBES` of the runners' common crate
 /// (read from its source, since the runners are a separate workspace).
 fn probe_names() -> Vec<String> {
@@ -76,12 +112,32 @@ fn metric(unit: Unit, samples: Vec<f64>) -> Metric {
     Metric::new(unit, samples)
 }
 
-/// What a runner reports for one spec (see the module doc).
+/// A timing of one process: `warmup` leading one-off samples (three times slower), then `n`
+/// steady ones around the process's level.
+fn timing(s: &mut Streams, name: &str, unit: Unit, centre: f64, warmup: usize, n: usize) -> Metric {
+    let level = if unit == Unit::Seconds {
+        centre * s.level
+    } else {
+        centre / s.level
+    };
+    let one_off = if unit == Unit::Seconds {
+        3.0
+    } else {
+        1.0 / 3.0
+    };
+    let mut samples: Vec<f64> = (0..warmup).map(|_| level * one_off).collect();
+    samples.extend(s.noise.around(level, n));
+    metric(unit, samples)
+        .with_warmup(warmup)
+        .with_region(region(name))
+}
+
+/// What a runner reports for one spec in one process (see the module doc).
 fn synthetic_result(
     decl: &Declaration,
     runner: &str,
     workload: &Value,
-    rng: &mut Rng,
+    s: &mut Streams,
 ) -> RunResult {
     let builtin = decl.runner(runner).is_some_and(|r| r.command.is_none());
     let (framework, version) = match (builtin, runner) {
@@ -115,25 +171,33 @@ fn synthetic_result(
             let epochs = workload["epochs"].as_u64().unwrap_or(1).max(1) as usize;
             let step = 1e-4 * f * batch.sqrt();
             let steps = 20;
-            for (name, unit, centre, n) in [
-                ("time_to_first_step", Unit::Seconds, 0.3 * f, 1),
-                ("step_time", Unit::Seconds, step, steps),
-                ("train_time", Unit::Seconds, step * steps as f64, 1),
-                ("train_throughput", Unit::ItemsPerSecond, batch / step, 1),
-                ("test_accuracy", Unit::Fraction, 0.95, 1),
-                ("test_loss", Unit::Plain, 0.15, 1),
-                ("latency_b1", Unit::Seconds, 2e-4 * f, 30),
-                ("infer_throughput", Unit::ItemsPerSecond, 5e4 / f, 10),
-                ("model_size", Unit::Bytes, 1.2e5 * f, 1),
-                ("model_load_time", Unit::Seconds, 0.02 * f, 5),
-                ("parameters", Unit::Count, 17_000.0, 1),
-                ("train_gflops", Unit::FlopsPerSecond, 2e9 / f, 1),
+            // Timings: (name, unit, typical value, leading warm-up samples, steady samples).
+            for (name, unit, centre, warmup, n) in [
+                ("time_to_first_step", Unit::Seconds, 0.3 * f, 0, 1),
+                ("first_step_time", Unit::Seconds, 3.0 * step, 0, 1),
+                ("step_time", Unit::Seconds, step, 1, steps),
+                ("train_time", Unit::Seconds, step * steps as f64, 0, 1),
+                ("train_throughput", Unit::ItemsPerSecond, batch / step, 0, 1),
+                ("latency_b1", Unit::Seconds, 2e-4 * f, 3, 30),
+                ("infer_throughput", Unit::ItemsPerSecond, 5e4 / f, 2, 10),
+                ("model_load_time", Unit::Seconds, 0.02 * f, 1, 5),
+                ("train_gflops", Unit::FlopsPerSecond, 2e9 / f, 0, 1),
             ] {
-                let mut samples = rng.around(centre, n);
-                if unit == Unit::Count {
-                    samples = vec![centre];
-                }
-                r.metrics.insert(name.into(), metric(unit, samples));
+                r.metrics
+                    .insert(name.into(), timing(s, name, unit, centre, warmup, n));
+            }
+            // The same in every process (fixed seeds, the same saved files).
+            for (name, unit, value) in [
+                (
+                    "test_accuracy",
+                    Unit::Fraction,
+                    0.95 - 0.01 * s.fixed.next(),
+                ),
+                ("test_loss", Unit::Plain, 0.15 + 0.01 * s.fixed.next()),
+                ("model_size", Unit::Bytes, (1.2e5 * f).round()),
+                ("parameters", Unit::Count, 17_000.0),
+            ] {
+                r.metrics.insert(name.into(), metric(unit, vec![value]));
             }
             let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
             for (name, unit, start) in [
@@ -182,12 +246,12 @@ fn synthetic_result(
                 .collect();
             let predicted = truth
                 .iter()
-                .map(|&t| if rng.next() < 0.9 { t } else { (t + 1) % k })
+                .map(|&t| if s.fixed.next() < 0.9 { t } else { (t + 1) % k })
                 .collect();
             if let Some(d) = one_vs_rest {
                 let scores = truth
                     .iter()
-                    .map(|&t| (0.6 * f64::from(t) + 0.4 * rng.next()).min(1.0))
+                    .map(|&t| (0.6 * f64::from(t) + 0.4 * s.fixed.next()).min(1.0))
                     .collect();
                 r.scores.insert(
                     "test".into(),
@@ -220,10 +284,35 @@ fn synthetic_result(
         "matmul" => {
             for n in workload["sizes"].as_array().unwrap() {
                 let reps = workload["reps"].as_u64().unwrap_or(10) as usize;
-                r.metrics.insert(
-                    format!("matmul_{}", n.as_u64().unwrap()),
-                    metric(Unit::FlopsPerSecond, rng.around(5e10 / f, reps)),
-                );
+                let name = format!("matmul_{}", n.as_u64().unwrap());
+                let m = timing(s, &name, Unit::FlopsPerSecond, 5e10 / f, 1, reps);
+                r.metrics.insert(name, m);
+            }
+        }
+        // A fresh process loads the saved model and predicts once (one sample of each).
+        "cold_start" => {
+            for (name, centre) in [
+                ("spawn_to_prediction", 0.5 * f),
+                ("cold_load_time", 0.05 * f),
+                ("cold_predict_time", 2e-3 * f),
+            ] {
+                r.metrics
+                    .insert(name.into(), timing(s, name, Unit::Seconds, centre, 0, 1));
+            }
+            r.metrics.insert(
+                "model_size".into(),
+                metric(Unit::Bytes, vec![(1.2e5 * f).round()]),
+            );
+            for (k, v) in [
+                ("model_created_first", json!(false)),
+                ("model_path", json!("synthetic/model")),
+                (
+                    "model_format",
+                    json!(format!("synthetic {runner} model format")),
+                ),
+                ("cold_start_input", json!("synthetic input row")),
+            ] {
+                r.info.insert(k.into(), v);
             }
         }
         "probes" => {
@@ -238,7 +327,7 @@ fn synthetic_result(
                     name,
                     stage,
                     message,
-                    seconds: 1e-3 * f,
+                    seconds: 1e-3 * f * s.level,
                     observed,
                 });
             }
@@ -292,23 +381,39 @@ fn synthetic_results(decls: &[Declaration]) -> BTreeMap<String, StoredBenchmark>
     };
     let mut out = BTreeMap::new();
     for d in decls {
+        // Enough processes for a verdict, whatever the declaration asks for.
+        let processes = (d.repetitions as usize).max(MIN_PROCESSES);
+        let warmup = d.warmup as usize;
+        let names: Vec<&str> = d.runners.iter().map(|r| r.name.as_str()).collect();
+        // The runners of a point ran together: the warm-up processes of each, then one
+        // measured process of each in turn.
+        let mut schedule: Vec<String> = Vec::new();
+        for _ in 0..warmup {
+            schedule.extend(names.iter().map(|n| format!("warmup {n}")));
+        }
+        for _ in 0..processes {
+            schedule.extend(names.iter().map(|n| n.to_string()));
+        }
         let mut runs = Vec::new();
-        for runner in &d.runners {
+        for (r, runner) in d.runners.iter().enumerate() {
             for point in d.points() {
                 let spec = bench::plan::spec_for(d, &runner.name, &point);
-                let mut rng = Rng::new(&format!("{}/{}/{point:?}", d.id, runner.name));
-                let repetitions = (0..d.repetitions.max(1))
-                    .map(|_| Repetition {
-                        sequence: None,
+                let key = format!("{}/{}/{point:?}", d.id, runner.name);
+                let process = |k: usize| {
+                    let mut s = Streams::new(&key, k);
+                    Repetition {
+                        sequence: Some(k * names.len() + r),
                         outside: Outside {
-                            wall_s: 2.0 + rng.next(),
-                            user_s: 1.8,
+                            wall_s: 2.0 * s.level + 0.1 * s.noise.next(),
+                            user_s: 1.8 * s.level,
                             system_s: 0.1,
                             max_rss_bytes: 300 << 20,
                         },
-                        result: synthetic_result(d, &runner.name, &spec.workload, &mut rng),
-                    })
-                    .collect();
+                        result: synthetic_result(d, &runner.name, &spec.workload, &mut s),
+                    }
+                };
+                let discarded = (0..warmup).map(process).collect();
+                let repetitions = (warmup..warmup + processes).map(process).collect();
                 runs.push(StoredRun {
                     runner: runner.name.clone(),
                     params: point.clone(),
@@ -319,8 +424,8 @@ fn synthetic_results(decls: &[Declaration]) -> BTreeMap<String, StoredBenchmark>
                     spec,
                     warmup: d.warmup,
                     repetitions,
-                    discarded: Vec::new(),
-                    schedule: Vec::new(),
+                    discarded,
+                    schedule: schedule.clone(),
                 });
             }
         }
@@ -368,6 +473,19 @@ fn every_flagship_expression_expands_without_errors() {
         diags.is_empty(),
         "expressions of the flagship report that do not expand:\n{diags}"
     );
+    // With enough processes a side every verdict is a verdict, never "too few runs".
+    for page in site
+        .pages
+        .iter()
+        .chain(site.sections.iter().map(|s| &s.index))
+    {
+        assert!(
+            !page.body.contains("too few runs"),
+            "{}: a verdict lacks processes on synthetic results:\n{}",
+            page.source.display(),
+            page.body
+        );
+    }
     // Quizzes whose answers come from results are still valid quizzes once expanded
     // (`correct:` a boolean, quoted text still quoted).
     let mut quiz_diags = benchbook::diagnostics::Diagnostics::new();
