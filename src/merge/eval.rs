@@ -34,7 +34,9 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 23] = [
+const INLINES: [&str; 25] = [
+    "series_min",
+    "series_max",
     "verdicts_by",
     "verdict_changes",
     "claim",
@@ -1232,6 +1234,7 @@ impl<'a> Evaluator<'a> {
             "predictions" | "same_predictions" => self.predictions(c),
             "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
             "claim" => self.claim(c),
+            "series_min" | "series_max" => self.series_extreme(c),
             "info" => self.info(c),
             "measured" => self.measured(c),
             "label" => {
@@ -1910,6 +1913,62 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Text {
             text,
             stale: b.stale,
+        })
+    }
+
+    /// `series_min(bench=..., runner=..., series="val_loss", field="x")`: where a series (the
+    /// median over processes at each x) is lowest: `x` (e.g. the epoch), or `y` (the value).
+    /// `series_max(...)` is where it is highest. For prose such as "validation loss bottoms
+    /// out at epoch N", computed.
+    fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["bench", "runner", "series", "field"],
+            &["bench", "series"],
+        )?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let (name, nspan) = args.string("series")?.unwrap_or_default();
+        let field = args
+            .choice("field", &["x", "y"])?
+            .map_or_else(|| "x".to_string(), |(f, _)| f);
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let Some((xs, ys, unit, _)) = median_series(run, &name) else {
+            return err(
+                nspan.start + 1,
+                format!(
+                    "missing result: runner `{runner}` reported no consistent series `{name}` for benchmark `{}`",
+                    b.id
+                ),
+            );
+        };
+        let pick = |i: usize, j: usize| {
+            if c.name.name == "series_min" {
+                ys[j] < ys[i]
+            } else {
+                ys[j] > ys[i]
+            }
+        };
+        let Some(best) = (0..ys.len()).reduce(|i, j| if pick(i, j) { j } else { i }) else {
+            return err(nspan.start + 1, format!("series `{name}` is empty"));
+        };
+        Ok(if field == "x" {
+            Value::Number {
+                value: xs[best],
+                unit: Unit::Plain,
+                default: Filter::Number,
+                noisy: None,
+                stale: b.stale,
+            }
+        } else {
+            Value::Number {
+                value: ys[best],
+                unit,
+                default: Filter::default_for(unit),
+                noisy: None,
+                stale: b.stale,
+            }
         })
     }
 

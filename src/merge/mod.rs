@@ -77,6 +77,9 @@
 //! - `{{ predictions(bench="cnn_digits[threads=1]") }}` → whether the two runners predicted
 //!   the same classes in every process (computed), or where they differ and McNemar's exact
 //!   test; `same_predictions(...)` → `true` or `false`.
+//! - `{{ series_min(bench="cnn_digits[threads=1]", runner="torch", series="val_loss") }}` → the
+//!   x (e.g. the epoch) where a series, the median over processes at each x, is lowest;
+//!   `field="y"` gives the lowest value. `series_max(...)` is the same for the highest.
 //! - A comparison of two runs whose runners report different timed regions for the metric
 //!   (`region` in the protocol) is an error: they did not time the same work.
 //! - Any two cells: `{{ ratio(a="mlp_synth.torch[batch_size=512,threads=2]",
