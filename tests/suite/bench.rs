@@ -607,3 +607,125 @@ fn one_runner_name_may_mean_different_programs_in_different_declarations() {
     assert_eq!(site.stored("a").runs.len(), 1);
     assert!(site.result_bytes("b").is_none());
 }
+
+/// `(benchmark, runner, params)` of every start the fake runner logged, in order.
+fn started(site: &Site) -> Vec<(String, String, String)> {
+    site.starts()
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f[1].to_string(), f[2].to_string(), f[3].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_runners_of_a_point_run_interleaved_after_their_warm_ups() {
+    let site = Site::new();
+    site.declare(
+        "pair",
+        "
+title: Pair
+runners:
+  - {name: a, command: [FAKE]}
+  - {name: b, command: [FAKE]}
+workload:
+  mode: ok
+  metrics: {step_time: {unit: s, mean: 0.001, spread: 0.1, n: 4, warmup: 1, region: one step}}
+matrix:
+  size: [1, 2]
+repetitions: 3
+warmup: 1
+",
+    );
+    let out = site.run(&["bench"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // One point after the other; at each, the warm-up process of every runner first, then
+    // one measured process of each runner in turn, so that a drift of the machine is shared.
+    let order: Vec<String> = started(&site)
+        .into_iter()
+        .map(|(bench, runner, params)| {
+            assert_eq!(bench, "pair");
+            format!("{runner} {params}")
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for size in [1, 2] {
+        for runner in ["a", "b", "a", "b", "a", "b", "a", "b"] {
+            expected.push(format!("{runner} {{\"size\":{size}}}"));
+        }
+    }
+    assert_eq!(order, expected);
+    assert!(
+        stderr(&out).contains("ran 4 runs (16 processes)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The order is stored with every run: the schedule of its point, and for each process
+    // (measured or discarded) its place in it.
+    let s = site.stored("pair");
+    assert_eq!(s.runs.len(), 4);
+    let schedule = ["warmup a", "warmup b", "a", "b", "a", "b", "a", "b"];
+    for run in &s.runs {
+        assert_eq!(run.schedule, schedule, "{} {:?}", run.runner, run.params);
+        assert_eq!(run.warmup, 1);
+        assert_eq!(run.discarded.len(), 1);
+        assert_eq!(run.repetitions.len(), 3);
+        let first = if run.runner == "a" { 0 } else { 1 };
+        assert_eq!(run.discarded[0].sequence, Some(first));
+        let sequence: Vec<Option<usize>> = run.repetitions.iter().map(|r| r.sequence).collect();
+        assert_eq!(
+            sequence,
+            [Some(first + 2), Some(first + 4), Some(first + 6)],
+            "{}",
+            run.runner
+        );
+        for rep in run.discarded.iter().chain(&run.repetitions) {
+            let entry = &run.schedule[rep.sequence.unwrap()];
+            assert!(
+                entry.ends_with(&run.runner),
+                "{entry} in {:?}",
+                run.schedule
+            );
+            assert!(rep.outside.wall_s > 0.0);
+            // The runner's own marks are stored as it reported them.
+            let m = &rep.result.metrics["step_time"];
+            assert_eq!((m.warmup, m.region.as_deref()), (1, Some("one step")));
+            assert_eq!(m.samples.len(), 4);
+            assert_eq!(m.steady().len(), 3);
+        }
+    }
+}
+
+#[test]
+fn a_failing_runner_leaves_its_partner_measured_in_the_same_order() {
+    let site = Site::new();
+    site.declare(
+        "pair",
+        "
+title: Pair
+runners:
+  - {name: a, command: [FAKE]}
+  - {name: b, command: [FAKE, --sleep-forever]}
+workload: {mode: ok}
+repetitions: 2
+warmup: 1
+timeout: 0.5
+",
+    );
+    let out = site.run(&["bench", "--keep-going"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // `b` hangs in its warm-up process and is killed; `a` goes on alone (`b` never logs: it
+    // sleeps before reading its spec).
+    let runners: Vec<String> = started(&site).into_iter().map(|(_, r, _)| r).collect();
+    assert_eq!(runners, ["a", "a", "a"]);
+    let s = site.stored("pair");
+    assert_eq!(s.runs.len(), 1);
+    let run = &s.runs[0];
+    assert_eq!(run.runner, "a");
+    assert_eq!(run.schedule, ["warmup a", "a", "a"]);
+    assert_eq!(run.discarded[0].sequence, Some(0));
+    let sequence: Vec<Option<usize>> = run.repetitions.iter().map(|r| r.sequence).collect();
+    assert_eq!(sequence, [Some(1), Some(2)]);
+}

@@ -281,7 +281,7 @@ fn three_outcomes_and_too_few_runs() {
     .unwrap();
     assert_eq!(c.outcome, Outcome::TooFew { a: 3, b: 3 });
     assert_eq!(c.winner, None);
-    assert!(MIN_PROCESSES == 5);
+    assert_eq!(MIN_PROCESSES, 5);
 }
 
 #[test]

@@ -7,7 +7,12 @@
 //!   `slow` (sleep `sleep_ms`, then ok);
 //! - `metrics`: `{name: {unit, samples: [...]}}` reported verbatim, or
 //!   `{name: {unit, mean, spread, n}}` drawn deterministically from `seed` (and the name);
-//!   without it, one metric `step_time` (5 samples around 1 ms);
+//!   without it, one metric `step_time` (5 samples around 1 ms). Every runner of a benchmark
+//!   gets the same workload, so `mean` and `region` may also be a mapping from runner name to
+//!   value (`mean: {fast: 0.001, slow: 0.002}`). Optional per metric: `warmup` (the leading
+//!   samples marked as one-off costs) and `region` (what the timer covers), passed through;
+//!   `process_spread` (a fraction): each process scales its drawn samples by its own factor
+//!   within ±that, from its pid, so that processes differ as real ones do;
 //! - `seed`: for the drawn samples (default 0).
 //!
 //! When `BENCHBOOK_FAKE_LOG` names a file, every start appends a line
@@ -149,6 +154,13 @@ fn result(spec: &Spec) -> RunResult {
     let Some(metrics) = metrics.as_object() else {
         fail("`metrics` must be a mapping");
     };
+    // A field of a metric, either one value for every runner or a mapping by runner name.
+    let per_runner = |m: &Value, key: &str| -> Option<Value> {
+        match m.get(key)? {
+            Value::Object(by) => by.get(&spec.runner).cloned(),
+            v => Some(v.clone()),
+        }
+    };
     for (name, m) in metrics {
         let unit: Unit = serde_json::from_value(m.get("unit").cloned().unwrap_or("s".into()))
             .unwrap_or_else(|e| fail(&format!("metric {name}: {e}")));
@@ -156,18 +168,37 @@ fn result(spec: &Spec) -> RunResult {
             serde_json::from_value(s.clone())
                 .unwrap_or_else(|e| fail(&format!("metric {name}: {e}")))
         } else {
-            let mean = m.get("mean").and_then(Value::as_f64).unwrap_or(1.0);
+            let mean = per_runner(m, "mean")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(1.0);
             let spread = m.get("spread").and_then(Value::as_f64).unwrap_or(0.0);
             let n = m.get("n").and_then(Value::as_u64).unwrap_or(1);
+            let process = m
+                .get("process_spread")
+                .and_then(Value::as_f64)
+                .map_or(1.0, |s| {
+                    let u = (mix(u64::from(std::process::id())) >> 11) as f64 / (1u64 << 53) as f64;
+                    1.0 + s * (2.0 * u - 1.0)
+                });
             let base = name.bytes().fold(seed, |h, b| mix(h ^ u64::from(b)));
             (0..n)
                 .map(|i| {
                     let u = (mix(base.wrapping_add(i)) >> 11) as f64 / (1u64 << 53) as f64;
-                    mean * (1.0 + spread * (2.0 * u - 1.0))
+                    process * mean * (1.0 + spread * (2.0 * u - 1.0))
                 })
                 .collect()
         };
-        r.metrics.insert(name.clone(), Metric::new(unit, samples));
+        let mut metric = Metric::new(unit, samples);
+        if let Some(w) = m.get("warmup").and_then(Value::as_u64) {
+            metric = metric.with_warmup(w as usize);
+        }
+        if let Some(region) = per_runner(m, "region") {
+            match region.as_str() {
+                Some(text) => metric = metric.with_region(text),
+                None => fail(&format!("metric {name}: `region` must be text")),
+            }
+        }
+        r.metrics.insert(name.clone(), metric);
     }
     r.info.insert("workload".into(), spec.workload.clone());
     r
