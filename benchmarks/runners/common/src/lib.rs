@@ -10,6 +10,7 @@
 //! - the CNN flattens in (h, w, c) order, so torch must permute NCHW → NHWC before flattening.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,11 +29,23 @@ pub enum Workload {
     Matmul(MatmulSpec),
     /// Deliberately wrong programs, to record each framework's errors.
     Probes(ProbeSpec),
+    /// A fresh process loads a saved model and predicts once (see [`cold`]).
+    ColdStart(ColdStartSpec),
 }
 
 impl Workload {
     pub fn from_spec(spec: &protocol::Spec) -> Result<Workload, String> {
         serde_json::from_value(spec.workload.clone()).map_err(|e| format!("invalid workload: {e}"))
+    }
+
+    /// Intra-op threads the workload asks for.
+    pub fn threads(&self) -> u32 {
+        match self {
+            Workload::Train(t) => t.threads,
+            Workload::Matmul(m) => m.threads,
+            Workload::Probes(p) => p.threads,
+            Workload::ColdStart(c) => c.threads,
+        }
     }
 }
 
@@ -63,6 +76,28 @@ pub struct TrainSpec {
     /// Save the trained model, report its size and time reloading it.
     #[serde(default = "yes")]
     pub save_model: bool,
+    /// TensorFlow only (other runners refuse it): run every `Session::run` in the calling
+    /// thread (`inter_op_parallelism_threads = -1`) instead of handing it to the one-thread
+    /// inter-op pool. Default: the pool.
+    #[serde(default)]
+    pub tf_run_in_caller_thread: Option<bool>,
+    /// TensorFlow only (other runners refuse it): oneDNN custom ops on or off
+    /// (`TF_ENABLE_ONEDNN_OPTS`, set before TensorFlow initialises). Default: TensorFlow's own
+    /// default (on for x86), or the environment's.
+    #[serde(default)]
+    pub tf_onednn: Option<bool>,
+}
+
+impl TrainSpec {
+    /// An error when the spec sets a TensorFlow-only key (for the other runners).
+    pub fn refuse_tensorflow_keys(&self) -> Result<(), String> {
+        if self.tf_run_in_caller_thread.is_some() || self.tf_onednn.is_some() {
+            return Err(
+                "tf_run_in_caller_thread and tf_onednn configure the TensorFlow runner only".into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 fn default_latency_samples() -> usize {
@@ -92,6 +127,20 @@ pub enum DatasetSpec {
     },
     /// Random MNIST-shaped data: `n` examples of 28x28 (784 features), 10 classes.
     Synthetic { n: usize },
+}
+
+impl DatasetSpec {
+    /// Image shape `[h, w, c]` and number of classes, without reading the data.
+    pub fn shape_and_classes(&self) -> ([usize; 3], usize) {
+        match self {
+            DatasetSpec::Digits {
+                one_vs_rest: Some(_),
+                ..
+            } => ([8, 8, 1], 2),
+            DatasetSpec::Digits { .. } => ([8, 8, 1], 10),
+            DatasetSpec::Synthetic { .. } => ([28, 28, 1], 10),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -142,6 +191,46 @@ pub struct ProbeSpec {
     /// Which probes to run; every one of [`PROBES`] when absent.
     #[serde(default)]
     pub probes: Option<Vec<String>>,
+}
+
+/// The `cold_start` task: in a fresh process, load a saved model (the format and code the
+/// `train` task saves and reloads with) and predict once on one fixed input row.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColdStartSpec {
+    /// Gives the input shape and the number of classes only; no data is read.
+    pub dataset: DatasetSpec,
+    /// The model: a model mapping as in `train`, or the name of one in `models` (so that a
+    /// matrix can sweep over short names: `matrix: {model: [cnn, mlp]}`).
+    pub model: ModelRef,
+    #[serde(default)]
+    pub models: BTreeMap<String, ModelSpec>,
+    /// The saved model holds this seed's initial weights (load time does not depend on them).
+    #[serde(default)]
+    pub seed: u64,
+    pub threads: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ModelRef {
+    Spec(ModelSpec),
+    Name(String),
+}
+
+impl ColdStartSpec {
+    /// The model `model` names.
+    pub fn model_spec(&self) -> Result<ModelSpec, String> {
+        match &self.model {
+            ModelRef::Spec(m) => Ok(m.clone()),
+            ModelRef::Name(n) => self.models.get(n).cloned().ok_or_else(|| {
+                format!(
+                    "model `{n}` is not one of `models` ({})",
+                    self.models.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            }),
+        }
+    }
 }
 
 /// The debugging probes every runner implements, with what each does.
@@ -232,6 +321,24 @@ impl Split {
         let b = Split::gather(&self.x, &self.y, features, rows);
         (b.x, b.y)
     }
+    /// The inputs of rows `rows` as one contiguous buffer (what an inference call gathers).
+    pub fn inputs(&self, features: usize, rows: &[usize]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(rows.len() * features);
+        for &r in rows {
+            out.extend_from_slice(&self.x[r * features..(r + 1) * features]);
+        }
+        out
+    }
+}
+
+/// Fraction of `predicted` labels equal to `truth` (counted on the host, after the timer).
+pub fn accuracy(predicted: &[i64], truth: &[u32]) -> f64 {
+    let right = predicted
+        .iter()
+        .zip(truth)
+        .filter(|(p, t)| **p == **t as i64)
+        .count();
+    right as f64 / truth.len().max(1) as f64
 }
 
 #[derive(Debug, Clone)]
@@ -254,20 +361,24 @@ impl Dataset {
     }
 }
 
-/// Where the digits file is: `$BENCHBOOK_DIGITS` (set by benchbook), else the default cache.
-pub fn digits_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("BENCHBOOK_DIGITS") {
-        return PathBuf::from(p);
-    }
-    let cache = std::env::var_os("BENCHBOOK_CACHE")
+/// benchbook's cache: `$BENCHBOOK_CACHE`, else `~/.cache/benchbook`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("BENCHBOOK_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             let home = std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .unwrap_or_default();
             home.join(".cache/benchbook")
-        });
-    cache.join("datasets/digits/digits.csv.gz")
+        })
+}
+
+/// Where the digits file is: `$BENCHBOOK_DIGITS` (set by benchbook), else the default cache.
+pub fn digits_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("BENCHBOOK_DIGITS") {
+        return PathBuf::from(p);
+    }
+    cache_dir().join("datasets/digits/digits.csv.gz")
 }
 
 /// Parse `digits.csv.gz`: 64 pixel columns (0..=16) then the label.
@@ -614,6 +725,242 @@ pub fn dir_size(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+// ---------------------------------------------------------------------------------------
+// What the timers cover, written once for every runner
+
+/// What each timed metric's timer covers, attached to the metric with
+/// `Metric::with_region(...)` by every runner, so that a comparison can check that both sides
+/// timed the same work. A runner that times something else must not report the metric.
+pub mod regions {
+    /// `step_time` (one sample per step; the first step is a warm-up sample, see
+    /// [`super::warmup::STEPS`]) and `first_step_time` (that first step alone).
+    pub const TRAIN_STEP: &str = "one training step: gather the batch's rows into one buffer, \
+        build the input and label tensors, forward, mean cross-entropy, gradients, optimizer \
+        update, argmax of the logits in the framework, then the loss and the predicted labels \
+        copied to the host; accuracy is counted in Rust after the timer";
+    /// `first_step_time`: the first step, one-off costs included.
+    pub const FIRST_STEP: &str = "the first training step alone, the same work as step_time \
+        plus its one-off costs (TensorFlow: pruning and optimising the training graph on the \
+        first Session::run; both: first allocations and kernel selection)";
+    /// `train_time`: the whole loop.
+    pub const TRAIN_LOOP: &str = "the whole training loop: every step of every epoch, the \
+        first one included (one-off costs and all), plus the bookkeeping between steps; \
+        not the per-epoch validation";
+    /// `train_throughput`: examples over time, steady state.
+    pub const TRAIN_STEADY: &str = "steady-state training: the examples of steps 2..N over the \
+        sum of their step_time (the first step and its one-off costs left out)";
+    /// `train_gflops`: 3x forward FLOPs per example, steady state.
+    pub const TRAIN_STEADY_FLOPS: &str = "steady-state training: 3 x forward FLOPs x the \
+        examples of steps 2..N over the sum of their step_time (the first step left out)";
+    /// `time_to_first_step`.
+    pub const TIME_TO_FIRST_STEP: &str = "from before building the model (TensorFlow: graph, \
+        session and variable initialisation; PyTorch: parameter tensors and optimizer state) \
+        to the end of the first training step; loading the data is not included";
+    /// `latency_b1`.
+    pub const LATENCY: &str = "one prediction of one row in the trained model's process: \
+        copy the row into a new input tensor, forward, copy the logits to a host Vec<f32>; \
+        the first calls are warm-up samples (the first includes TensorFlow's optimisation of \
+        the inference subgraph)";
+    /// `infer_throughput` (rows / time of one batch).
+    pub const INFER_BATCH: &str = "one inference batch: gather its rows into one buffer, \
+        build the input tensor, forward, copy the logits to a host Vec<f32>; rows / time; \
+        the first batches are warm-up samples";
+    /// `model_load_time`.
+    pub const MODEL_RELOAD: &str = "warm reload in the same process that trained and saved \
+        the model: load the saved model (files in the OS page cache, framework already \
+        initialised) into a new module / session, then one prediction of one row (input \
+        tensor, forward, logits copied to the host); the first load is a warm-up sample";
+    /// `spawn_to_prediction` (cold_start task).
+    pub const COLD_SPAWN_TO_PREDICTION: &str = "a fresh process (runner and framework \
+        libraries in the OS page cache, not a cold disk): from just before benchbook spawns \
+        the runner (BENCHBOOK_SPAWN_MONOTONIC_NS) to the first prediction's logits on the \
+        host: exec, loading and initialising the shared libraries, reading the spec, loading \
+        the saved model, one prediction";
+    /// `cold_load_time` (cold_start task).
+    pub const COLD_LOAD: &str = "the load call alone, first in a fresh process: the saved \
+        model (OS page cache) into a new module (torch::jit::load) / session \
+        (LoadSessionFromSavedModel, variables restored), with its input and output looked up";
+    /// `cold_predict_time` (cold_start task).
+    pub const COLD_PREDICT: &str = "the first prediction of the freshly loaded model: copy \
+        one fixed row into a new input tensor, forward, copy the logits to a host Vec<f32>";
+}
+
+/// How many leading samples of each metric are one-off costs (`Metric::with_warmup`).
+pub mod warmup {
+    /// `step_time`: the first step.
+    pub const STEPS: usize = 1;
+    /// `latency_b1`: calls before the steady-state samples.
+    pub const LATENCY: usize = 10;
+    /// `infer_throughput`: batches before the steady-state samples.
+    pub const INFER_BATCHES: usize = 2;
+    /// `model_load_time`: the first reload.
+    pub const RELOADS: usize = 1;
+}
+
+/// Reloads of the saved model timed in `model_load_time` (warm-up included).
+pub const RELOADS: usize = 5;
+
+/// Examples per second and FLOP/s of steady-state training (steps after the first `skip`),
+/// from each step's time and examples; `None` with no step past the warm-up.
+pub fn steady_throughput(
+    step_times: &[f64],
+    step_examples: &[usize],
+    skip: usize,
+    flops_per_example: f64,
+) -> Option<(f64, f64)> {
+    let time: f64 = step_times.iter().skip(skip).sum();
+    let examples: usize = step_examples.iter().skip(skip).sum();
+    if step_times.len() <= skip || time <= 0.0 {
+        return None;
+    }
+    let per_second = examples as f64 / time;
+    Some((per_second, 3.0 * flops_per_example * per_second))
+}
+
+/// Replace this process by a fresh run of the same runner binary with the same arguments,
+/// `spec` on its stdin and `env` added to its environment (for settings a framework reads
+/// while its library initialises, before `main`). Returns only on failure, with why.
+pub fn reexec(spec: &protocol::Spec, env: &[(&str, String)]) -> String {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    let text = match serde_json::to_string(spec) {
+        Ok(t) => t,
+        Err(e) => return format!("cannot re-serialise the spec: {e}"),
+    };
+    // The whole spec must fit in the pipe's buffer: nobody reads it before the exec.
+    if text.len() > 32 * 1024 {
+        return format!(
+            "the spec is too long to re-execute with ({} bytes)",
+            text.len()
+        );
+    }
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => return format!("cannot find this runner's binary: {e}"),
+    };
+    let (reader, mut writer) = match std::io::pipe() {
+        Ok(p) => p,
+        Err(e) => return format!("cannot create a pipe: {e}"),
+    };
+    if let Err(e) = writer.write_all(text.as_bytes()) {
+        return format!("cannot write the spec to the pipe: {e}");
+    }
+    drop(writer);
+    let _ = std::io::stderr().flush();
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.args(std::env::args_os().skip(1)).stdin(reader);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let err = cmd.exec();
+    format!("cannot re-execute {}: {err}", exe.display())
+}
+
+// ---------------------------------------------------------------------------------------
+// Cold start
+
+/// What the `cold_start` task shares between runners: the clock it starts from, the input
+/// row, where the saved model is kept, and re-executing the runner after creating it.
+pub mod cold {
+    use super::{cache_dir, stream, ModelSpec};
+    use std::path::PathBuf;
+
+    /// Set by benchbook just before it spawns a runner: `CLOCK_MONOTONIC` in nanoseconds.
+    pub const SPAWN_CLOCK_VAR: &str = "BENCHBOOK_SPAWN_MONOTONIC_NS";
+    /// Set by a runner that created the saved model and re-executed itself: seconds it took.
+    pub const CREATED_VAR: &str = "BENCHBOOK_COLD_START_CREATED_S";
+
+    /// `CLOCK_MONOTONIC` now, in nanoseconds (one clock for every process on the machine).
+    pub fn monotonic_ns() -> u128 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+    }
+
+    /// When the process was spawned, from [`SPAWN_CLOCK_VAR`].
+    pub fn spawn_ns() -> Result<u128, String> {
+        let text = std::env::var(SPAWN_CLOCK_VAR).map_err(|_| {
+            format!(
+                "{SPAWN_CLOCK_VAR} is not set: cold_start measures from the moment the runner \
+                 is spawned, so it must be started by `benchbook bench` (or with that variable \
+                 set to CLOCK_MONOTONIC in nanoseconds, taken just before the spawn)"
+            )
+        })?;
+        let ns: u128 = text.trim().parse().map_err(|_| {
+            format!("{SPAWN_CLOCK_VAR}={text:?} is not CLOCK_MONOTONIC in nanoseconds")
+        })?;
+        if ns > monotonic_ns() {
+            return Err(format!(
+                "{SPAWN_CLOCK_VAR}={ns} lies in the future of CLOCK_MONOTONIC"
+            ));
+        }
+        Ok(ns)
+    }
+
+    /// Seconds from `spawn` (ns) to now.
+    pub fn seconds_since(spawn: u128) -> f64 {
+        monotonic_ns().saturating_sub(spawn) as f64 / 1e9
+    }
+
+    /// The fixed input row of a cold start: uniform pixels in 0..1 from the seed.
+    pub fn input_row(features: usize, seed: u64) -> Vec<f32> {
+        let mut rng = stream(seed, "cold-start-input", 0);
+        (0..features).map(|_| rng.next_f64() as f32).collect()
+    }
+
+    /// A short name of a model for file names: `cnn`, `logreg`, `mlp-128-64`.
+    pub fn model_key(model: &ModelSpec) -> String {
+        match model {
+            ModelSpec::Logreg => "logreg".into(),
+            ModelSpec::Cnn => "cnn".into(),
+            ModelSpec::Mlp { hidden } => std::iter::once("mlp".to_string())
+                .chain(hidden.iter().map(usize::to_string))
+                .collect::<Vec<_>>()
+                .join("-"),
+        }
+    }
+
+    /// Where a runner keeps the saved model of a cold start:
+    /// `<cache>/models/<framework>/<model>-<h>x<w>x<c>-<classes>c-seed<seed>` (a file or a
+    /// directory inside it is the framework's to choose).
+    pub fn model_dir(
+        framework: &str,
+        model: &ModelSpec,
+        shape: [usize; 3],
+        classes: usize,
+        seed: u64,
+    ) -> PathBuf {
+        let [h, w, c] = shape;
+        cache_dir().join("models").join(framework).join(format!(
+            "{}-{h}x{w}x{c}-{classes}c-seed{seed}",
+            model_key(model)
+        ))
+    }
+
+    /// Replace this process by a fresh run of the same runner binary after creating the
+    /// model in `created_s` seconds: [`SPAWN_CLOCK_VAR`] is taken just before the exec and
+    /// [`CREATED_VAR`] says the model was just created. Returns only on failure.
+    pub fn reexec(spec: &crate::protocol::Spec, created_s: f64) -> String {
+        crate::reexec(
+            spec,
+            &[
+                (CREATED_VAR, format!("{created_s}")),
+                (SPAWN_CLOCK_VAR, monotonic_ns().to_string()),
+            ],
+        )
+    }
+
+    /// Seconds the previous process image spent creating the model, when this one was
+    /// re-executed after creating it.
+    pub fn created_before() -> Option<f64> {
+        std::env::var(CREATED_VAR).ok()?.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,6 +995,47 @@ mod tests {
         let limit = (6.0f64 / (9.0 + 144.0)).sqrt() as f32;
         assert!(p[0].weight.iter().all(|w| w.abs() <= limit));
         assert!(p[0].bias.iter().all(|&b| b == 0.0));
+    }
+
+    #[test]
+    fn cold_start_names_a_model() {
+        let w: Workload = serde_json::from_value(serde_json::json!({"task": "cold_start",
+            "dataset": {"name": "digits"}, "model": "mlp", "threads": 1,
+            "models": {"cnn": {"kind": "cnn"}, "mlp": {"kind": "mlp", "hidden": [128, 64]}}}))
+        .unwrap();
+        let Workload::ColdStart(c) = w else {
+            panic!("{w:?}")
+        };
+        assert_eq!(
+            c.model_spec().unwrap(),
+            ModelSpec::Mlp {
+                hidden: vec![128, 64]
+            }
+        );
+        assert_eq!(cold::model_key(&c.model_spec().unwrap()), "mlp-128-64");
+        assert_eq!(c.dataset.shape_and_classes(), ([8, 8, 1], 10));
+        let inline: Workload = serde_json::from_value(serde_json::json!({"task": "cold_start",
+            "dataset": {"name": "digits", "one_vs_rest": 3}, "model": {"kind": "cnn"}, "threads": 2}))
+        .unwrap();
+        let Workload::ColdStart(c) = inline else {
+            panic!()
+        };
+        assert_eq!(c.model_spec().unwrap(), ModelSpec::Cnn);
+        assert_eq!(c.dataset.shape_and_classes(), ([8, 8, 1], 2));
+        let unknown = ColdStartSpec {
+            model: ModelRef::Name("rnn".into()),
+            ..c
+        };
+        assert!(unknown.model_spec().unwrap_err().contains("rnn"));
+        assert_eq!(cold::input_row(64, 0), cold::input_row(64, 0));
+    }
+
+    #[test]
+    fn steady_throughput_leaves_the_first_step_out() {
+        let (ips, flops) = steady_throughput(&[1.0, 0.5, 0.5], &[32, 32, 16], 1, 10.0).unwrap();
+        assert_eq!(ips, 48.0);
+        assert_eq!(flops, 3.0 * 10.0 * 48.0);
+        assert!(steady_throughput(&[1.0], &[32], 1, 10.0).is_none());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `Session` per graph). Reads one spec on stdin, prints one result on stdout
 //! (see /work/notes/RUNNERS.md for what every runner reports).
 
+mod cold;
 mod graph;
 mod matmul;
 mod probes;
@@ -21,18 +22,28 @@ fn main() {
 
 fn run(spec: &protocol::Spec) -> Result<RunResult, String> {
     let workload = Workload::from_spec(spec)?;
-    let threads = match &workload {
-        Workload::Train(t) => t.threads,
-        Workload::Matmul(m) => m.threads,
-        Workload::Probes(p) => p.threads,
-    };
+    let threads = workload.threads();
     if threads == 0 {
         return Err("threads must be at least 1".into());
+    }
+    if let Workload::Train(t) = &workload {
+        // oneDNN is chosen while libtensorflow initialises: set the variable and start again.
+        if let Some(on) = t.tf_onednn {
+            if onednn_on() != on {
+                let value = if on { "1" } else { "0" };
+                return Err(common::reexec(
+                    spec,
+                    &[("TF_ENABLE_ONEDNN_OPTS", value.to_string())],
+                ));
+            }
+        }
+        let _ = CALLER_THREAD.set(t.tf_run_in_caller_thread.unwrap_or(false));
     }
     let mut result = match &workload {
         Workload::Train(t) => train::run(t)?,
         Workload::Matmul(m) => matmul::run(m)?,
         Workload::Probes(p) => probes::run(p)?,
+        Workload::ColdStart(c) => cold::run(spec, c)?,
     };
     // Filled in last, so the libraries mapped by the work itself are listed.
     result.runner = runner_info(threads)?;
@@ -72,15 +83,28 @@ fn runner_info(threads: u32) -> Result<RunnerInfo, String> {
     })
 }
 
+/// Whether oneDNN's custom ops are on: TensorFlow's x86 default unless TF_ENABLE_ONEDNN_OPTS
+/// says 0 or false.
+fn onednn_on() -> bool {
+    let v = std::env::var("TF_ENABLE_ONEDNN_OPTS").unwrap_or_default();
+    v.is_empty() || !(v == "0" || v.eq_ignore_ascii_case("false"))
+}
+
 /// What is known about how this TensorFlow was built and configured.
 fn add_build_facts(result: &mut RunResult) {
     use serde_json::json;
-    let onednn = std::env::var("TF_ENABLE_ONEDNN_OPTS").unwrap_or_default();
-    let onednn_on = onednn.is_empty() || !(onednn == "0" || onednn.eq_ignore_ascii_case("false"));
     result.info.insert("device".into(), json!("cpu"));
     result.info.insert(
+        "session_run".into(),
+        json!(if caller_thread() {
+            "in the caller's thread (inter_op_parallelism_threads = -1, tf_run_in_caller_thread)"
+        } else {
+            "handed to a one-thread inter-op pool (inter_op_parallelism_threads = 1)"
+        }),
+    );
+    result.info.insert(
         "onednn".into(),
-        json!(if onednn_on {
+        json!(if onednn_on() {
             "on (TensorFlow's x86 default; oneDNN is linked into libtensorflow_cc)"
         } else {
             "off (TF_ENABLE_ONEDNN_OPTS=0)"
@@ -92,12 +116,7 @@ fn add_build_facts(result: &mut RunResult) {
     );
 }
 
-/// A serialized `tensorflow.ConfigProto` with `intra_op_parallelism_threads = intra`
-/// (field 2) and `inter_op_parallelism_threads = 1` (field 5). The crate keeps its
-/// ConfigProto type private, so the two varint fields are written by hand.
-pub(crate) fn thread_config(intra: u32) -> Vec<u8> {
-    let mut out = vec![0x10];
-    let mut v = intra;
+fn varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -107,14 +126,34 @@ pub(crate) fn thread_config(intra: u32) -> Vec<u8> {
         }
         out.push(byte | 0x80);
     }
-    out.extend_from_slice(&[0x28, 1]);
+}
+
+/// A serialized `tensorflow.ConfigProto` with `intra_op_parallelism_threads = intra`
+/// (field 2) and `inter_op_parallelism_threads` (field 5) 1, or -1 to run every
+/// `Session::run` in the caller's thread. The crate keeps its ConfigProto type private, so
+/// the fields are written by hand.
+pub(crate) fn thread_config(intra: u32, caller_thread: bool) -> Vec<u8> {
+    let mut out = vec![0x10];
+    varint(&mut out, intra as u64);
+    out.push(0x28);
+    // int32 fields are sign-extended to 64 bits on the wire.
+    varint(&mut out, if caller_thread { -1i64 as u64 } else { 1 });
     out
 }
 
-/// Session options with the thread settings every runner uses (intra-op n, inter-op 1).
+/// Whether sessions run in the caller's thread (`tf_run_in_caller_thread`), set once from
+/// the workload before any session exists.
+static CALLER_THREAD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+fn caller_thread() -> bool {
+    CALLER_THREAD.get().copied().unwrap_or(false)
+}
+
+/// Session options with the thread settings every runner uses (intra-op n, inter-op 1, or
+/// the caller's thread when the workload asks for it).
 pub(crate) fn session_options(intra: u32) -> Result<tensorflow::SessionOptions, String> {
     let mut opts = tensorflow::SessionOptions::new();
-    opts.set_config(&thread_config(intra))
+    opts.set_config(&thread_config(intra, caller_thread()))
         .map_err(|e| format!("cannot set the thread config: {e}"))?;
     Ok(opts)
 }
@@ -136,8 +175,12 @@ mod tests {
 
     #[test]
     fn thread_config_encodes_varints() {
-        assert_eq!(thread_config(1), vec![0x10, 1, 0x28, 1]);
-        assert_eq!(thread_config(127), vec![0x10, 127, 0x28, 1]);
-        assert_eq!(thread_config(300), vec![0x10, 0xac, 0x02, 0x28, 1]);
+        assert_eq!(thread_config(1, false), vec![0x10, 1, 0x28, 1]);
+        assert_eq!(thread_config(127, false), vec![0x10, 127, 0x28, 1]);
+        assert_eq!(thread_config(300, false), vec![0x10, 0xac, 0x02, 0x28, 1]);
+        let mut minus_one = vec![0x10, 1, 0x28];
+        minus_one.extend_from_slice(&[0xff; 9]);
+        minus_one.push(0x01);
+        assert_eq!(thread_config(1, true), minus_one);
     }
 }

@@ -4,7 +4,7 @@
 use crate::graph::{self, TrainGraph};
 use crate::{new_result, session_options, Context};
 use benchbook_runner_common::{
-    self as common, protocol, DatasetSpec, OptimizerSpec, Split, TrainSpec,
+    self as common, protocol, regions, warmup, DatasetSpec, OptimizerSpec, Split, TrainSpec,
 };
 use protocol::{BinaryScores, Classification, Metric, RunResult, Series, Unit};
 use serde_json::json;
@@ -93,15 +93,6 @@ fn evaluate(
     })
 }
 
-fn accuracy(predicted: &[i64], truth: &[u32]) -> f64 {
-    let right = predicted
-        .iter()
-        .zip(truth)
-        .filter(|(p, t)| **p == **t as i64)
-        .count();
-    right as f64 / truth.len().max(1) as f64
-}
-
 /// Logits of the model for `x` (`rows` examples).
 fn logits(
     session: &Session,
@@ -114,6 +105,19 @@ fn logits(
     let token = args.request_fetch(&output.operation, output.index);
     session.run(&mut args).ctx("inference")?;
     args.fetch::<f32>(token).ctx("fetching logits")
+}
+
+/// One prediction: copy `x` (whole rows) into a new input tensor, run the model, copy the
+/// logits to the host. The work every timed inference region covers.
+pub(crate) fn predict(
+    session: &Session,
+    input: &tensorflow::Operation,
+    output: &tensorflow::Output,
+    x: &[f32],
+    features: usize,
+) -> Result<Vec<f32>, String> {
+    let x = graph::tensor_f32(&[x.len() / features.max(1), features], x).ctx("input tensor")?;
+    Ok(logits(session, input, output, &x)?.to_vec())
 }
 
 fn one(unit: Unit, value: f64) -> Metric {
@@ -149,10 +153,9 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
         .ctx("initialising the variables")?;
     let initialised = start.elapsed().as_secs_f64();
 
-    let mut step_times = Vec::new();
+    let (mut step_times, mut step_examples) = (Vec::new(), Vec::new());
     let mut time_to_first_step = None;
     let mut train_seconds = 0.0;
-    let mut examples = 0usize;
     let mut t = 0i32;
     let (mut train_loss, mut train_acc, mut val_loss, mut val_acc) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -164,27 +167,27 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
         let epoch_start = Instant::now();
         let (mut loss_sum, mut acc_sum) = (0.0, 0.0);
         for rows in &batches {
+            // regions::TRAIN_STEP
             let step_start = Instant::now();
             let (xb, yb) = data.train.batch(features, rows);
             let x = graph::tensor_f32(&[rows.len(), features], &xb).ctx("batch tensor")?;
             let y = graph::labels_tensor(&yb).ctx("label tensor")?;
             t += 1;
             let out = train_step(&session, &g, &x, &y, t, &spec.optimizer)?;
-            let seconds = step_start.elapsed().as_secs_f64();
-            step_times.push(seconds);
+            step_times.push(step_start.elapsed().as_secs_f64());
             if time_to_first_step.is_none() {
                 time_to_first_step = Some(start.elapsed().as_secs_f64());
             }
             loss_sum += out.loss as f64;
-            acc_sum += accuracy(&out.predicted, &yb);
-            examples += rows.len();
+            acc_sum += common::accuracy(&out.predicted, &yb);
+            step_examples.push(rows.len());
         }
         train_seconds += epoch_start.elapsed().as_secs_f64();
         train_loss.push(loss_sum / batches.len() as f64);
         train_acc.push(acc_sum / batches.len() as f64);
         let val = evaluate(&session, &g, &data.val, features, false)?;
         val_loss.push(val.loss as f64);
-        val_acc.push(accuracy(&val.predicted, &data.val.y));
+        val_acc.push(common::accuracy(&val.predicted, &data.val.y));
         eprintln!(
             "epoch {}: train loss {:.4} acc {:.4}, val loss {:.4} acc {:.4}",
             epoch + 1,
@@ -203,25 +206,51 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
                    "initialise_variables": initialised - created, "first_step": first - initialised}),
         );
     }
+    let timed = |unit, samples, region| Metric::new(unit, samples).with_region(region);
     let m = &mut result.metrics;
     m.insert(
         "time_to_first_step".into(),
-        one(Unit::Seconds, time_to_first_step.unwrap_or_default()),
-    );
-    m.insert("step_time".into(), Metric::new(Unit::Seconds, step_times));
-    m.insert("train_time".into(), one(Unit::Seconds, train_seconds));
-    m.insert(
-        "train_throughput".into(),
-        one(Unit::ItemsPerSecond, examples as f64 / train_seconds),
-    );
-    let flops = common::forward_flops(&layers, data.shape);
-    m.insert(
-        "train_gflops".into(),
-        one(
-            Unit::FlopsPerSecond,
-            3.0 * flops * examples as f64 / train_seconds,
+        timed(
+            Unit::Seconds,
+            vec![time_to_first_step.unwrap_or_default()],
+            regions::TIME_TO_FIRST_STEP,
         ),
     );
+    if let Some(&first) = step_times.first() {
+        m.insert(
+            "first_step_time".into(),
+            timed(Unit::Seconds, vec![first], regions::FIRST_STEP),
+        );
+    }
+    m.insert(
+        "step_time".into(),
+        timed(Unit::Seconds, step_times.clone(), regions::TRAIN_STEP).with_warmup(warmup::STEPS),
+    );
+    m.insert(
+        "train_time".into(),
+        timed(Unit::Seconds, vec![train_seconds], regions::TRAIN_LOOP),
+    );
+    let flops = common::forward_flops(&layers, data.shape);
+    if let Some((per_second, flop_rate)) =
+        common::steady_throughput(&step_times, &step_examples, warmup::STEPS, flops)
+    {
+        m.insert(
+            "train_throughput".into(),
+            timed(
+                Unit::ItemsPerSecond,
+                vec![per_second],
+                regions::TRAIN_STEADY,
+            ),
+        );
+        m.insert(
+            "train_gflops".into(),
+            timed(
+                Unit::FlopsPerSecond,
+                vec![flop_rate],
+                regions::TRAIN_STEADY_FLOPS,
+            ),
+        );
+    }
     m.insert(
         "parameters".into(),
         one(Unit::Count, common::parameter_count(&layers) as f64),
@@ -250,7 +279,10 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
     let m = &mut result.metrics;
     m.insert(
         "test_accuracy".into(),
-        one(Unit::Fraction, accuracy(&test.predicted, &data.test.y)),
+        one(
+            Unit::Fraction,
+            common::accuracy(&test.predicted, &data.test.y),
+        ),
     );
     m.insert("test_loss".into(), one(Unit::Plain, test.loss as f64));
     result.classifications.insert(
@@ -284,48 +316,44 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
 
     // Inference: single examples (latency), then one large batch (throughput).
     if spec.latency_samples > 0 {
-        let mut samples = Vec::with_capacity(spec.latency_samples);
-        for i in 0..spec.latency_samples + 10 {
-            let row = i % data.test.n;
-            let x = graph::tensor_f32(
-                &[1, features],
-                &data.test.x[row * features..(row + 1) * features],
-            )
-            .ctx("input tensor")?;
+        let mut samples = Vec::with_capacity(warmup::LATENCY + spec.latency_samples);
+        for i in 0..warmup::LATENCY + spec.latency_samples {
+            // regions::LATENCY
             let begin = Instant::now();
-            logits(&session, &g.x, &g.logits, &x)?;
-            if i >= 10 {
-                samples.push(begin.elapsed().as_secs_f64());
-            }
+            let x = data.test.inputs(features, &[i % data.test.n]);
+            predict(&session, &g.x, &g.logits, &x, features)?;
+            samples.push(begin.elapsed().as_secs_f64());
         }
-        result
-            .metrics
-            .insert("latency_b1".into(), Metric::new(Unit::Seconds, samples));
+        result.metrics.insert(
+            "latency_b1".into(),
+            Metric::new(Unit::Seconds, samples)
+                .with_warmup(warmup::LATENCY)
+                .with_region(regions::LATENCY),
+        );
     }
     if spec.throughput_batch > 0 && spec.throughput_reps > 0 {
         let rows: Vec<usize> = (0..spec.throughput_batch)
             .map(|i| i % data.test.n)
             .collect();
-        let (xb, _) = data.test.batch(features, &rows);
-        let x = graph::tensor_f32(&[rows.len(), features], &xb).ctx("input tensor")?;
-        let mut samples = Vec::with_capacity(spec.throughput_reps);
-        for i in 0..spec.throughput_reps + 2 {
+        let mut samples = Vec::with_capacity(warmup::INFER_BATCHES + spec.throughput_reps);
+        for _ in 0..warmup::INFER_BATCHES + spec.throughput_reps {
+            // regions::INFER_BATCH
             let begin = Instant::now();
-            logits(&session, &g.x, &g.logits, &x)?;
-            if i >= 2 {
-                samples.push(rows.len() as f64 / begin.elapsed().as_secs_f64());
-            }
+            let x = data.test.inputs(features, &rows);
+            predict(&session, &g.x, &g.logits, &x, features)?;
+            samples.push(rows.len() as f64 / begin.elapsed().as_secs_f64());
         }
         result.metrics.insert(
             "infer_throughput".into(),
-            Metric::new(Unit::ItemsPerSecond, samples),
+            Metric::new(Unit::ItemsPerSecond, samples)
+                .with_warmup(warmup::INFER_BATCHES)
+                .with_region(regions::INFER_BATCH),
         );
     }
 
     if spec.save_model {
-        let first_row =
-            graph::tensor_f32(&[1, features], &data.test.x[..features]).ctx("input tensor")?;
-        let expected = logits(&session, &g.x, &g.logits, &first_row)?.to_vec();
+        let row = data.test.inputs(features, &[0]);
+        let expected = predict(&session, &g.x, &g.logits, &row, features)?;
         let dir = TempDir::new()?;
         let model_dir = dir.0.join("model");
         save_model(
@@ -341,10 +369,12 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             "model_size".into(),
             one(Unit::Bytes, common::dir_size(&model_dir) as f64),
         );
-        let mut loads = Vec::new();
-        for _ in 0..5 {
+        let mut loads = Vec::with_capacity(common::RELOADS);
+        for _ in 0..common::RELOADS {
+            // regions::MODEL_RELOAD
             let begin = Instant::now();
-            let got = load_and_predict(&model_dir, spec.threads, &first_row)?;
+            let loaded = Loaded::load(&model_dir, spec.threads)?;
+            let got = loaded.predict(&row, features)?;
             loads.push(begin.elapsed().as_secs_f64());
             if got
                 .iter()
@@ -356,13 +386,15 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
                 ));
             }
         }
-        result
-            .metrics
-            .insert("model_load_time".into(), Metric::new(Unit::Seconds, loads));
-        result.info.insert(
-            "model_format".into(),
-            json!("TensorFlow SavedModel (inference graph + variables checkpoint, tag \"serve\", signature \"serving_default\")"),
+        result.metrics.insert(
+            "model_load_time".into(),
+            Metric::new(Unit::Seconds, loads)
+                .with_warmup(warmup::RELOADS)
+                .with_region(regions::MODEL_RELOAD),
         );
+        result
+            .info
+            .insert("model_format".into(), json!(MODEL_FORMAT));
     }
 
     result.info.insert("dataset".into(), json!(data.source));
@@ -376,8 +408,11 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
     Ok(result)
 }
 
+/// How the model is saved (train and cold_start).
+pub(crate) const MODEL_FORMAT: &str = "TensorFlow SavedModel (inference graph + variables checkpoint, tag \"serve\", signature \"serving_default\")";
+
 /// Save the trained weights as a SavedModel holding only the inference graph.
-fn save_model(
+pub(crate) fn save_model(
     session: &Session,
     g: &TrainGraph,
     layers: &[common::Layer],
@@ -451,28 +486,48 @@ fn save_model(
     saved.map_err(|e| format!("saving the model to {}: {e}", dir.display()))
 }
 
-/// Load a SavedModel into a fresh graph and session and predict one example.
-fn load_and_predict(dir: &Path, threads: u32, x: &Tensor<f32>) -> Result<Vec<f32>, String> {
-    let mut graph = tensorflow::Graph::new();
-    let bundle = SavedModelBundle::load(&session_options(threads)?, ["serve"], &mut graph, dir)
-        .ctx("loading the saved model")?;
-    let signature = bundle
-        .meta_graph_def()
-        .get_signature("serving_default")
-        .ctx("saved model signature")?;
-    let input = signature.get_input("x").ctx("saved model input")?;
-    let output = signature.get_output("logits").ctx("saved model output")?;
-    let input_op = graph
-        .operation_by_name_required(&input.name().name)
-        .ctx("saved model input")?;
-    let output_op = graph
-        .operation_by_name_required(&output.name().name)
-        .ctx("saved model output")?;
-    let out = tensorflow::Output {
-        operation: output_op,
-        index: output.name().index,
-    };
-    Ok(logits(&bundle.session, &input_op, &out, x)?.to_vec())
+/// A SavedModel loaded into a fresh graph and session, its input and output looked up.
+pub(crate) struct Loaded {
+    // Dropped before the graph it runs.
+    bundle: SavedModelBundle,
+    _graph: tensorflow::Graph,
+    input: tensorflow::Operation,
+    output: tensorflow::Output,
+}
+
+impl Loaded {
+    /// The load timed in model_load_time and cold_load_time.
+    pub(crate) fn load(dir: &Path, threads: u32) -> Result<Loaded, String> {
+        let mut graph = tensorflow::Graph::new();
+        let bundle = SavedModelBundle::load(&session_options(threads)?, ["serve"], &mut graph, dir)
+            .ctx("loading the saved model")?;
+        let signature = bundle
+            .meta_graph_def()
+            .get_signature("serving_default")
+            .ctx("saved model signature")?;
+        let input = signature.get_input("x").ctx("saved model input")?;
+        let output = signature.get_output("logits").ctx("saved model output")?;
+        let input = graph
+            .operation_by_name_required(&input.name().name)
+            .ctx("saved model input")?;
+        let output = tensorflow::Output {
+            operation: graph
+                .operation_by_name_required(&output.name().name)
+                .ctx("saved model output")?,
+            index: output.name().index,
+        };
+        Ok(Loaded {
+            bundle,
+            _graph: graph,
+            input,
+            output,
+        })
+    }
+
+    /// One prediction of `x` (whole rows), as [`predict`].
+    pub(crate) fn predict(&self, x: &[f32], features: usize) -> Result<Vec<f32>, String> {
+        predict(&self.bundle.session, &self.input, &self.output, x, features)
+    }
 }
 
 /// A directory under the system temp dir, removed when dropped.

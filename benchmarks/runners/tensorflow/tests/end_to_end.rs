@@ -73,6 +73,7 @@ fn check_train(r: &RunResult, steps: usize, epochs: usize) {
     for (name, unit) in [
         ("time_to_first_step", Unit::Seconds),
         ("step_time", Unit::Seconds),
+        ("first_step_time", Unit::Seconds),
         ("train_time", Unit::Seconds),
         ("train_throughput", Unit::ItemsPerSecond),
         ("test_accuracy", Unit::Fraction),
@@ -96,7 +97,26 @@ fn check_train(r: &RunResult, steps: usize, epochs: usize) {
         );
     }
     assert_eq!(r.metrics["step_time"].samples.len(), steps);
+    assert_eq!(r.metrics["step_time"].warmup, common::warmup::STEPS);
+    assert_eq!(
+        r.metrics["first_step_time"].samples,
+        r.metrics["step_time"].samples[..1]
+    );
     assert_eq!(r.metrics["model_load_time"].samples.len(), 5);
+    assert_eq!(r.metrics["model_load_time"].warmup, common::warmup::RELOADS);
+    for (name, region) in [
+        ("step_time", common::regions::TRAIN_STEP),
+        ("first_step_time", common::regions::FIRST_STEP),
+        ("train_time", common::regions::TRAIN_LOOP),
+        ("train_throughput", common::regions::TRAIN_STEADY),
+        ("train_gflops", common::regions::TRAIN_STEADY_FLOPS),
+        ("time_to_first_step", common::regions::TIME_TO_FIRST_STEP),
+        ("latency_b1", common::regions::LATENCY),
+        ("infer_throughput", common::regions::INFER_BATCH),
+        ("model_load_time", common::regions::MODEL_RELOAD),
+    ] {
+        assert_eq!(r.metrics[name].region.as_deref(), Some(region), "{name}");
+    }
     assert!(r.metrics["model_size"].samples[0] > 0.0);
     for name in ["train_loss", "val_loss", "train_accuracy", "val_accuracy"] {
         let s = &r.series[name];
@@ -118,11 +138,17 @@ fn tiny_mlp_on_digits() {
         "latency_samples": 5, "throughput_batch": 64, "throughput_reps": 2}),
     );
     check_train(&r, 8, 2);
+    // Throughput over steps 2..8 only (7 full batches of 32), not over the whole loop.
+    let steady: f64 = r.metrics["step_time"].samples[1..].iter().sum();
+    let examples = r.metrics["train_throughput"].samples[0] * steady;
+    assert!((examples - 224.0).abs() < 1e-6, "{examples}");
     assert_eq!(
         r.metrics["parameters"].samples[0],
         (64 * 32 + 32 + 32 * 10 + 10) as f64
     );
-    assert_eq!(r.metrics["latency_b1"].samples.len(), 5);
+    assert_eq!(r.metrics["latency_b1"].steady().len(), 5);
+    assert_eq!(r.metrics["latency_b1"].warmup, common::warmup::LATENCY);
+    assert_eq!(r.metrics["infer_throughput"].steady().len(), 2);
     assert_eq!(r.classifications["test"].classes.len(), 10);
     assert_eq!(r.classifications["test"].truth, digits().test.y);
     assert!(r.scores.is_empty());

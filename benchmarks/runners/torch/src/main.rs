@@ -1,9 +1,10 @@
 //! benchbook's PyTorch runner: libtorch 2.13.0 through `tch`, one process per run.
 //!
-//! Reads one spec on stdin, runs its workload (train, matmul or probes) exactly as the
+//! Reads one spec on stdin, runs its workload (train, matmul, probes or cold_start) exactly as the
 //! TensorFlow runner does (same data, batches, initial weights and optimizer arithmetic,
 //! all from `benchbook-runner-common`), prints one result on stdout. See notes/RUNNERS.md.
 
+mod cold;
 mod facts;
 mod matmul;
 mod model;
@@ -24,16 +25,12 @@ fn main() {
 
 fn run(spec: &Spec) -> Result<RunResult, String> {
     let workload = Workload::from_spec(spec)?;
-    let threads = match &workload {
-        Workload::Train(t) => t.threads,
-        Workload::Matmul(m) => m.threads,
-        Workload::Probes(p) => p.threads,
-    };
-    set_threads(threads)?;
+    set_threads(workload.threads())?;
     let mut result = match &workload {
         Workload::Train(t) => train::run(t)?,
         Workload::Matmul(m) => matmul::run(m)?,
         Workload::Probes(p) => probes::run(p)?,
+        Workload::ColdStart(c) => cold::run(spec, c)?,
     };
     // Libraries are read last so that everything the workload made torch load is listed.
     let library_paths = common::loaded_libraries("/lib");

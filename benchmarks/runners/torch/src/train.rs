@@ -5,17 +5,10 @@ use crate::optim::Optimizer;
 use crate::{err, pending_info};
 use benchbook_runner_common as common;
 use common::protocol::{BinaryScores, Classification, Metric, RunResult, Series, Unit};
-use common::{DatasetSpec, Split, TrainSpec};
+use common::{regions, warmup, DatasetSpec, Split, TrainSpec};
 use std::path::Path;
 use std::time::Instant;
 use tch::{Kind, Tensor};
-
-/// Untimed single-example passes before the latency samples.
-const LATENCY_WARMUP: usize = 10;
-/// Untimed large-batch passes before the throughput samples.
-const THROUGHPUT_WARMUP: usize = 2;
-/// Reload-and-predict repetitions of the saved model.
-const LOAD_REPS: usize = 5;
 
 fn batch_tensors(split: &Split, features: usize, rows: &[usize]) -> (Tensor, Tensor) {
     let (x, y) = split.batch(features, rows);
@@ -24,6 +17,34 @@ fn batch_tensors(split: &Split, features: usize, rows: &[usize]) -> (Tensor, Ten
         Tensor::from_slice(&x).view([rows.len() as i64, features as i64]),
         Tensor::from_slice(&y),
     )
+}
+
+/// The input tensor `[rows, features]` of `x` (a buffer of whole rows).
+fn input_tensor(x: &[f32], features: usize) -> Tensor {
+    Tensor::from_slice(x).view([(x.len() / features.max(1)) as i64, features as i64])
+}
+
+/// One prediction: copy `x` (whole rows) into a new input tensor, run `forward`, copy the
+/// logits to the host. The work every timed inference region covers.
+pub fn predict(
+    x: &[f32],
+    features: usize,
+    forward: impl FnOnce(&Tensor) -> Result<Tensor, String>,
+) -> Result<Vec<f32>, String> {
+    let logits = forward(&input_tensor(x, features))?;
+    Vec::<f32>::try_from(logits.flatten(0, -1)).map_err(err("copying the logits to the host"))
+}
+
+/// Load a saved TorchScript model (the load timed in model_load_time and cold_load_time).
+pub fn load_model(path: &Path) -> Result<tch::CModule, String> {
+    tch::CModule::load(path).map_err(err("loading the saved model"))
+}
+
+/// Run a loaded model on an input tensor.
+pub fn run_loaded(module: &tch::CModule, x: &Tensor) -> Result<Tensor, String> {
+    module
+        .forward_ts(&[x])
+        .map_err(err("running the reloaded model"))
 }
 
 fn all_rows(split: &Split, features: usize) -> (Tensor, Tensor) {
@@ -46,7 +67,7 @@ fn evaluate(net: &Net, split: &Split, features: usize) -> Result<(f64, f64, Tens
     Ok((loss, correct as f64 / split.n.max(1) as f64, logits))
 }
 
-fn seconds(t: Instant) -> f64 {
+pub fn seconds(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
@@ -73,6 +94,7 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
     if spec.batch_size == 0 || spec.epochs == 0 {
         return Err("batch_size and epochs must be at least 1".into());
     }
+    spec.refuse_tensorflow_keys()?;
     let data = common::load_dataset(&spec.dataset, spec.seed)?;
     let features = data.features();
     let layers = common::layers(&spec.model, data.shape, data.classes.len());
@@ -84,7 +106,7 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
     let mut net = Net::new(&layers, &init, data.shape)?;
     let mut opt = Optimizer::new(&spec.optimizer, &net.params).map_err(err("optimizer state"))?;
     let mut time_to_first_step = None;
-    let (mut step_times, mut train_time, mut examples) = (Vec::new(), 0.0, 0usize);
+    let (mut step_times, mut step_examples, mut train_time) = (Vec::new(), Vec::new(), 0.0);
     let (mut train_loss, mut train_acc, mut val_loss, mut val_acc) =
         (vec![], vec![], vec![], vec![]);
     for epoch in 0..spec.epochs {
@@ -96,23 +118,24 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
         let (mut loss_sum, mut acc_sum) = (0.0, 0.0);
         let epoch_start = Instant::now();
         for rows in &batches[..steps] {
+            // regions::TRAIN_STEP
             let step_start = Instant::now();
-            let (x, y) = batch_tensors(&data.train, features, rows);
+            let (xb, yb) = data.train.batch(features, rows);
+            let x = input_tensor(&xb, features);
+            let y = Tensor::from_slice(&yb.iter().map(|&l| i64::from(l)).collect::<Vec<_>>());
             let logits = net.forward(&x);
             let loss = cross_entropy(&logits, &y).map_err(err("training loss"))?;
             let grad = net.gradients(&loss).map_err(err("backward"))?;
             opt.step(&mut net.params, &grad)
                 .map_err(err("optimizer step"))?;
-            loss_sum += loss.double_value(&[]);
-            let correct = logits
-                .argmax(-1, false)
-                .eq_tensor(&y)
-                .sum(Kind::Int64)
-                .int64_value(&[]);
-            acc_sum += correct as f64 / rows.len() as f64;
+            let predicted =
+                Vec::<i64>::try_from(logits.argmax(-1, false)).map_err(err("predictions"))?;
+            let loss = loss.double_value(&[]);
             step_times.push(seconds(step_start));
             time_to_first_step.get_or_insert_with(|| seconds(start));
-            examples += rows.len();
+            loss_sum += loss;
+            acc_sum += common::accuracy(&predicted, &yb);
+            step_examples.push(rows.len());
         }
         train_time += seconds(epoch_start);
         train_loss.push(loss_sum / steps.max(1) as f64);
@@ -127,27 +150,51 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             train_acc[epoch]
         );
     }
-    metric(
-        &mut result,
-        "time_to_first_step",
-        Unit::Seconds,
-        vec![time_to_first_step.unwrap_or(0.0)],
+    let timed = |unit, samples, region| Metric::new(unit, samples).with_region(region);
+    let m = &mut result.metrics;
+    m.insert(
+        "time_to_first_step".into(),
+        timed(
+            Unit::Seconds,
+            vec![time_to_first_step.unwrap_or(0.0)],
+            regions::TIME_TO_FIRST_STEP,
+        ),
     );
-    metric(&mut result, "step_time", Unit::Seconds, step_times);
-    metric(&mut result, "train_time", Unit::Seconds, vec![train_time]);
-    metric(
-        &mut result,
-        "train_throughput",
-        Unit::ItemsPerSecond,
-        vec![examples as f64 / train_time],
+    if let Some(&first) = step_times.first() {
+        m.insert(
+            "first_step_time".into(),
+            timed(Unit::Seconds, vec![first], regions::FIRST_STEP),
+        );
+    }
+    m.insert(
+        "step_time".into(),
+        timed(Unit::Seconds, step_times.clone(), regions::TRAIN_STEP).with_warmup(warmup::STEPS),
     );
-    let flops = 3.0 * common::forward_flops(&layers, data.shape) * examples as f64 / train_time;
-    metric(
-        &mut result,
-        "train_gflops",
-        Unit::FlopsPerSecond,
-        vec![flops],
+    m.insert(
+        "train_time".into(),
+        timed(Unit::Seconds, vec![train_time], regions::TRAIN_LOOP),
     );
+    let flops = common::forward_flops(&layers, data.shape);
+    if let Some((per_second, flop_rate)) =
+        common::steady_throughput(&step_times, &step_examples, warmup::STEPS, flops)
+    {
+        m.insert(
+            "train_throughput".into(),
+            timed(
+                Unit::ItemsPerSecond,
+                vec![per_second],
+                regions::TRAIN_STEADY,
+            ),
+        );
+        m.insert(
+            "train_gflops".into(),
+            timed(
+                Unit::FlopsPerSecond,
+                vec![flop_rate],
+                regions::TRAIN_STEADY_FLOPS,
+            ),
+        );
+    }
     metric(
         &mut result,
         "parameters",
@@ -193,38 +240,40 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
 
     // ---- inference
     let _guard = tch::no_grad_guard();
-    let infer = |rows: &[usize]| -> Result<Vec<f32>, String> {
-        let (x, _) = batch_tensors(&data.test, features, rows);
-        Vec::<f32>::try_from(net.forward(&x).flatten(0, -1)).map_err(err("inference"))
-    };
+    let forward = |x: &Tensor| Ok(net.forward(x));
     if spec.latency_samples > 0 {
-        let mut samples = Vec::with_capacity(spec.latency_samples);
-        for i in 0..LATENCY_WARMUP + spec.latency_samples {
+        let mut samples = Vec::with_capacity(warmup::LATENCY + spec.latency_samples);
+        for i in 0..warmup::LATENCY + spec.latency_samples {
+            // regions::LATENCY
             let t = Instant::now();
-            infer(&[i % data.test.n])?;
-            if i >= LATENCY_WARMUP {
-                samples.push(seconds(t));
-            }
+            let x = data.test.inputs(features, &[i % data.test.n]);
+            predict(&x, features, forward)?;
+            samples.push(seconds(t));
         }
-        metric(&mut result, "latency_b1", Unit::Seconds, samples);
+        result.metrics.insert(
+            "latency_b1".into(),
+            Metric::new(Unit::Seconds, samples)
+                .with_warmup(warmup::LATENCY)
+                .with_region(regions::LATENCY),
+        );
     }
     if spec.throughput_batch > 0 && spec.throughput_reps > 0 {
         let rows: Vec<usize> = (0..spec.throughput_batch)
             .map(|i| i % data.test.n)
             .collect();
-        let mut samples = Vec::with_capacity(spec.throughput_reps);
-        for i in 0..THROUGHPUT_WARMUP + spec.throughput_reps {
+        let mut samples = Vec::with_capacity(warmup::INFER_BATCHES + spec.throughput_reps);
+        for _ in 0..warmup::INFER_BATCHES + spec.throughput_reps {
+            // regions::INFER_BATCH
             let t = Instant::now();
-            infer(&rows)?;
-            if i >= THROUGHPUT_WARMUP {
-                samples.push(rows.len() as f64 / seconds(t));
-            }
+            let x = data.test.inputs(features, &rows);
+            predict(&x, features, forward)?;
+            samples.push(rows.len() as f64 / seconds(t));
         }
-        metric(
-            &mut result,
-            "infer_throughput",
-            Unit::ItemsPerSecond,
-            samples,
+        result.metrics.insert(
+            "infer_throughput".into(),
+            Metric::new(Unit::ItemsPerSecond, samples)
+                .with_warmup(warmup::INFER_BATCHES)
+                .with_region(regions::INFER_BATCH),
         );
     }
 
@@ -235,23 +284,19 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             .tempdir()
             .map_err(|e| format!("temporary directory: {e}"))?;
         let path = dir.path().join("model.pt");
-        let example = batch_tensors(&data.test, features, &[0]).0;
-        let expected =
-            Vec::<f32>::try_from(net.forward(&example).flatten(0, -1)).map_err(err("inference"))?;
-        save_torchscript(&net, &example, &path)?;
+        let row = data.test.inputs(features, &[0]);
+        let expected = predict(&row, features, forward)?;
+        save_torchscript(&net, &input_tensor(&row, features), &path)?;
         let size = std::fs::metadata(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?
             .len();
         metric(&mut result, "model_size", Unit::Bytes, vec![size as f64]);
-        let mut samples = Vec::with_capacity(LOAD_REPS);
-        for _ in 0..LOAD_REPS {
+        let mut samples = Vec::with_capacity(common::RELOADS);
+        for _ in 0..common::RELOADS {
+            // regions::MODEL_RELOAD
             let t = Instant::now();
-            let module = tch::CModule::load(&path).map_err(err("loading the saved model"))?;
-            let out = module
-                .forward_ts(&[&example])
-                .map_err(err("running the reloaded model"))?;
-            let got =
-                Vec::<f32>::try_from(out.flatten(0, -1)).map_err(err("reloaded prediction"))?;
+            let module = load_model(&path)?;
+            let got = predict(&row, features, |x| run_loaded(&module, x))?;
             samples.push(seconds(t));
             let worst = got
                 .iter()
@@ -264,11 +309,15 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
                 ));
             }
         }
-        metric(&mut result, "model_load_time", Unit::Seconds, samples);
-        result.info.insert(
-            "model_format".into(),
-            "TorchScript (traced forward, parameters as constants; torch.jit.save zip)".into(),
+        result.metrics.insert(
+            "model_load_time".into(),
+            Metric::new(Unit::Seconds, samples)
+                .with_warmup(warmup::RELOADS)
+                .with_region(regions::MODEL_RELOAD),
         );
+        result
+            .info
+            .insert("model_format".into(), MODEL_FORMAT.into());
     }
 
     result
@@ -276,19 +325,20 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
         .insert("dataset".into(), data.source.clone().into());
     result.info.insert(
         "optimizer_arithmetic".into(),
-        "TensorFlow's ApplyAdam / ApplyMomentum, written with libtorch tensor ops (eps outside the bias correction)"
-            .into(),
-    );
-    result.info.insert(
-        "step_time_covers".into(),
-        "batch gather and tensor creation, forward, loss, backward (torch.autograd.grad), update, loss and accuracy read-out"
+        "TensorFlow's ApplyAdam / ApplyMomentum, run by ATen's fused CPU kernels \
+         (_fused_adam_ / _fused_sgd_, as torch.optim.Adam(fused=True) / SGD(fused=True)); \
+         Adam's eps passed as eps/sqrt(1-beta2^t) so that it sits outside the bias correction"
             .into(),
     );
     Ok(result)
 }
 
+/// How the model is saved (train and cold_start).
+pub const MODEL_FORMAT: &str =
+    "TorchScript (traced forward, parameters as constants; torch.jit.save zip)";
+
 /// Trace `net` on `example` and save it as TorchScript.
-fn save_torchscript(net: &Net, example: &Tensor, path: &Path) -> Result<(), String> {
+pub fn save_torchscript(net: &Net, example: &Tensor, path: &Path) -> Result<(), String> {
     // The tracer refuses constants that require grad: trace a detached view of the weights.
     let frozen = net.detached();
     let module = tch::CModule::create_by_tracing(

@@ -2,7 +2,7 @@
 //! Needs the digits data (`benchbook setup`) and libtorch (linked with an rpath at build time).
 
 use benchbook_runner_common::protocol::{parse_result, RunResult, Stage, Unit};
-use benchbook_runner_common::{load_dataset, DatasetSpec};
+use benchbook_runner_common::{load_dataset, regions, warmup, DatasetSpec};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -68,6 +68,7 @@ fn check_train(r: &RunResult, steps: usize, epochs: usize, test_rows: usize) {
     let expect = [
         ("time_to_first_step", Unit::Seconds, 1),
         ("step_time", Unit::Seconds, steps),
+        ("first_step_time", Unit::Seconds, 1),
         ("train_time", Unit::Seconds, 1),
         ("train_throughput", Unit::ItemsPerSecond, 1),
         ("test_accuracy", Unit::Fraction, 1),
@@ -92,6 +93,24 @@ fn check_train(r: &RunResult, steps: usize, epochs: usize, test_rows: usize) {
         );
     }
     assert!(r.metrics["step_time"].samples.iter().all(|&s| s > 0.0));
+    // One-off costs apart: the first step is a warm-up sample and a metric of its own.
+    assert_eq!(r.metrics["step_time"].warmup, warmup::STEPS);
+    assert_eq!(
+        r.metrics["first_step_time"].samples,
+        r.metrics["step_time"].samples[..1]
+    );
+    assert_eq!(r.metrics["model_load_time"].warmup, warmup::RELOADS);
+    for (name, region) in [
+        ("step_time", regions::TRAIN_STEP),
+        ("first_step_time", regions::FIRST_STEP),
+        ("train_time", regions::TRAIN_LOOP),
+        ("train_throughput", regions::TRAIN_STEADY),
+        ("train_gflops", regions::TRAIN_STEADY_FLOPS),
+        ("time_to_first_step", regions::TIME_TO_FIRST_STEP),
+        ("model_load_time", regions::MODEL_RELOAD),
+    ] {
+        assert_eq!(r.metrics[name].region.as_deref(), Some(region), "{name}");
+    }
     for (name, unit) in [
         ("train_loss", Unit::Plain),
         ("val_loss", Unit::Plain),
@@ -120,8 +139,14 @@ fn tiny_mlp_on_digits_reports_everything() {
         adam(),
     ));
     check_train(&r, 6, 2, digits_rows().1);
-    assert_eq!(r.metrics["latency_b1"].samples.len(), 4);
-    assert_eq!(r.metrics["infer_throughput"].samples.len(), 2);
+    // Throughput over steps 2..6 only (5 full batches of 16), not over the whole loop.
+    let steady: f64 = r.metrics["step_time"].samples[1..].iter().sum();
+    let examples = r.metrics["train_throughput"].samples[0] * steady;
+    assert!((examples - 80.0).abs() < 1e-6, "{examples}");
+    assert_eq!(r.metrics["latency_b1"].steady().len(), 4);
+    assert_eq!(r.metrics["latency_b1"].warmup, warmup::LATENCY);
+    assert_eq!(r.metrics["infer_throughput"].steady().len(), 2);
+    assert_eq!(r.metrics["infer_throughput"].warmup, warmup::INFER_BATCHES);
     assert_eq!(
         r.metrics["parameters"].samples[0],
         (64.0 * 32.0 + 32.0) + (32.0 * 10.0 + 10.0)
@@ -281,6 +306,6 @@ fn mlp_digits_reaches_ninety_percent() {
     assert!(acc >= 0.9, "test accuracy {acc}");
     let (train_rows, test_rows) = digits_rows();
     check_train(&r, 30 * train_rows.div_ceil(32), 30, test_rows);
-    assert_eq!(r.metrics["latency_b1"].samples.len(), 200);
-    assert_eq!(r.metrics["infer_throughput"].samples.len(), 20);
+    assert_eq!(r.metrics["latency_b1"].steady().len(), 200);
+    assert_eq!(r.metrics["infer_throughput"].steady().len(), 20);
 }
