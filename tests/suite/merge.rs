@@ -1354,3 +1354,652 @@ choices:
         Some("    correct: measurement failed (probes)")
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Verdicts over processes: outcomes, margins, timed regions, claims, sweeps, Holm
+
+/// Give `runner`'s runs of `bench` one process per value of `metric` (its other metrics
+/// copied from the first process when processes are added): three samples per process with
+/// the value in the middle, so that each process's median is exactly that value.
+fn set_processes(ctx: &mut MergeContext, bench: &str, runner: &str, metric: &str, values: &[f64]) {
+    let runs = &mut ctx.results.get_mut(bench).unwrap().runs;
+    for run in runs.iter_mut().filter(|r| r.runner == runner) {
+        let first = run.repetitions[0].clone();
+        run.repetitions.resize(values.len(), first);
+        for (rep, &v) in run.repetitions.iter_mut().zip(values) {
+            let m = rep.result.metrics.get_mut(metric).unwrap();
+            m.samples = vec![v * 0.99, v, v * 1.01];
+            m.warmup = 0;
+        }
+    }
+}
+
+/// Milliseconds as seconds.
+fn ms(values: &[f64]) -> Vec<f64> {
+    values.iter().map(|v| v / 1000.0).collect()
+}
+
+/// The text of every verdict (inline, or a block alone on its line) of an expanded body.
+fn inline_verdicts(out: &str) -> Vec<String> {
+    Html::parse_fragment(out)
+        .select(&sel("span.bb-verdict-inline, p.bb-verdict"))
+        .map(text)
+        .collect()
+}
+
+/// The same results and declarations in a new context: a context computes each summary and
+/// comparison once, so a test that edits them after a first expansion starts afresh.
+fn fresh(ctx: MergeContext) -> MergeContext {
+    let mut new = MergeContext::new(ctx.results, ctx.declared);
+    new.failed = ctx.failed;
+    new.stale = ctx.stale;
+    new.result_files = ctx.result_files;
+    new.runner_labels = ctx.runner_labels;
+    new
+}
+
+/// The fixtures with cnn_digits replaced by the result stored before benchbook interleaved
+/// runners (tests/fixtures/merge/legacy/): three processes per runner.
+fn legacy_context() -> MergeContext {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/merge/legacy/cnn_digits.json");
+    let stored = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut ctx = context();
+    ctx.results.insert("cnn_digits".into(), stored);
+    ctx
+}
+
+#[test]
+fn too_few_processes_give_no_verdict_and_say_how_many() {
+    // The old result has 3 processes a side: however clear the difference (10.4 against
+    // 7.10 ms), no winner is named, and the text says why.
+    let ctx = legacy_context();
+    let out = ok_with(
+        &ctx,
+        "{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ faster(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ is_faster(bench=\"cnn_digits\", metric=\"step_time\", runner=\"tensorflow\") }} / {{ no_difference(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ no_practical_difference(bench=\"cnn_digits\", metric=\"step_time\") }} / {{ inconclusive(bench=\"cnn_digits\", metric=\"step_time\") }}\n",
+    );
+    assert_eq!(
+        inline_verdicts(&out),
+        ["too few runs for a verdict (3 and 3 processes; 5 a side needed)"]
+    );
+    assert!(
+        out.ends_with(" / too few runs for a verdict / false / true / false / true\n"),
+        "{out}"
+    );
+    // The same in a table: nobody is marked better.
+    let table = ok_with(
+        &ctx,
+        "{{ table(bench=\"cnn_digits\", metrics=[\"step_time\"]) }}\n",
+    );
+    let html = Html::parse_fragment(&table);
+    let row = html.select(&sel("tbody tr")).next().unwrap();
+    let c = cells(&row);
+    assert_eq!(
+        text(c[2]),
+        "too few runs for a verdict (3 and 3 processes; 5 a side needed)"
+    );
+    assert!(html.select(&sel("td.bb-better")).next().is_none());
+    // Five a side is enough: the first five processes of today's fixture give a verdict.
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        run.repetitions.truncate(5);
+    }
+    let out = ok_with(
+        &ctx,
+        "{{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}\n",
+    );
+    assert_eq!(out, "TensorFlow\n");
+    run_with_four(&mut ctx);
+}
+
+/// Four processes on one side and five on the other: still too few.
+fn run_with_four(ctx: &mut MergeContext) {
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == "torch" {
+            run.repetitions.truncate(4);
+        }
+    }
+    let ctx = fresh(std::mem::take(ctx));
+    let out = ok_with(
+        &ctx,
+        "{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }}\n",
+    );
+    assert_eq!(
+        inline_verdicts(&out),
+        ["too few runs for a verdict (4 and 5 processes; 5 a side needed)"]
+    );
+}
+
+#[test]
+fn values_every_process_measured_alike_compare_exactly() {
+    // library_size: 500e6 B in every PyTorch process, 400e6 B in every TensorFlow one.
+    let out = ok("{{ verdict(bench=\"cnn_digits\", metric=\"library_size\") }} / {{ faster(bench=\"cnn_digits\", metric=\"library_size\") }} / {{ ratio(bench=\"cnn_digits\", metric=\"library_size\") }}\n");
+    assert_eq!(
+        inline_verdicts(&out),
+        ["TensorFlow 1.25x smaller (exact: every process measured the same value)"]
+    );
+    assert!(out.ends_with(" / TensorFlow / 1.25x\n"), "{out}");
+    // Exact and fewer than 5 processes a side: an exact ratio needs no interval, so the
+    // 3 processes of the old result still give a verdict.
+    let out = ok_with(
+        &legacy_context(),
+        "{{ verdict(bench=\"cnn_digits\", metric=\"library_size\") }}\n",
+    );
+    assert_eq!(
+        inline_verdicts(&out),
+        ["TensorFlow 1.25x smaller (exact: every process measured the same value)"]
+    );
+    // Within the margin, an exact ratio is no practical difference, and says it is exact.
+    let mut ctx = context();
+    set_processes(
+        &mut ctx,
+        "cnn_digits",
+        "tensorflow",
+        "library_size",
+        &[4.96e8; 6],
+    );
+    set_processes(&mut ctx, "cnn_digits", "torch", "library_size", &[5.0e8; 6]);
+    let out = ok_with(
+        &ctx,
+        "{{ verdict(bench=\"cnn_digits\", metric=\"library_size\") }} {{ no_practical_difference(bench=\"cnn_digits\", metric=\"library_size\") }}\n",
+    );
+    assert_eq!(
+        inline_verdicts(&out),
+        ["no practical difference (PyTorch / TensorFlow = 1.01x exactly, within ±5%)"]
+    );
+    assert!(out.ends_with(" true\n"), "{out}");
+    // A narrower margin for this metric (`margin: {library_size: 0.005}` in the declaration)
+    // makes the same 0.8% a difference.
+    ctx.declared
+        .get_mut("cnn_digits")
+        .unwrap()
+        .margins
+        .insert("library_size".into(), 0.005);
+    let ctx = fresh(ctx);
+    let out = ok_with(
+        &ctx,
+        "{{ verdict(bench=\"cnn_digits\", metric=\"library_size\") }}\n",
+    );
+    assert_eq!(
+        inline_verdicts(&out),
+        ["TensorFlow 1.01x smaller (exact: every process measured the same value)"]
+    );
+}
+
+#[test]
+fn the_margin_decides_between_no_practical_difference_and_inconclusive() {
+    // PyTorch 3% slower, every process within ±1% of its runner's level: the interval
+    // lies inside ±5%, so no practical difference; with a ±2% margin it lies beyond it.
+    let mut ctx = context();
+    let tf = [10.0, 10.1, 9.9, 10.05, 9.95, 10.0];
+    set_processes(&mut ctx, "cnn_digits", "tensorflow", "step_time", &ms(&tf));
+    let torch: Vec<f64> = tf.iter().map(|v| v * 1.03).collect();
+    set_processes(&mut ctx, "cnn_digits", "torch", "step_time", &ms(&torch));
+    let body = "{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} {{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}\n";
+    let out = ok_with(&ctx, body);
+    let v = inline_verdicts(&out);
+    assert!(
+        v[0].starts_with("no practical difference (PyTorch / TensorFlow 1.0")
+            && v[0].ends_with(", within ±5%)"),
+        "{}",
+        v[0]
+    );
+    assert!(out.ends_with(" no practical difference\n"), "{out}");
+    ctx.declared.get_mut("cnn_digits").unwrap().margin = 0.02;
+    let mut ctx = fresh(ctx);
+    let out = ok_with(&ctx, body);
+    assert!(
+        inline_verdicts(&out)[0].starts_with("TensorFlow 1.03x faster ("),
+        "{out}"
+    );
+    // A margin between the interval's ends: inconclusive, and `faster` names nobody.
+    ctx.declared.get_mut("cnn_digits").unwrap().margin = 0.03;
+    let ctx = fresh(ctx);
+    let out = ok_with(
+        &ctx,
+        "{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }} {{ faster(bench=\"cnn_digits\", metric=\"step_time\") }} {{ inconclusive(bench=\"cnn_digits\", metric=\"step_time\") }} {{ no_difference(bench=\"cnn_digits\", metric=\"step_time\") }}\n",
+    );
+    let v = inline_verdicts(&out);
+    assert!(
+        v[0].starts_with("inconclusive (PyTorch / TensorFlow 1.0")
+            && v[0].ends_with(", across the ±3% margin)"),
+        "{}",
+        v[0]
+    );
+    assert!(out.ends_with(" no clear winner true true\n"), "{out}");
+}
+
+#[test]
+fn a_verdict_refuses_two_runs_that_timed_different_regions() {
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == "tensorflow" {
+            for rep in &mut run.repetitions {
+                rep.result.metrics.get_mut("step_time").unwrap().region =
+                    Some("the forward pass only".into());
+            }
+        }
+    }
+    let body = "A verdict: {{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }}.\n\
+                {{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"tensorflow\", text=\"TensorFlow is faster\") }}\n\
+                \n\
+                {{ table(bench=\"cnn_digits\", metrics=[\"test_accuracy\", \"step_time\"]) }}\n\
+                \n\
+                Values are fine: {{ bench.cnn_digits.tensorflow.step_time.median }}; so are other metrics: {{ faster(bench=\"cnn_digits\", metric=\"test_accuracy\") }}.\n";
+    let f = "content/training/speed.md";
+    let why = "cannot compare `step_time`: the two runs timed different regions (\"one optimizer step: forward, loss, backward and update of one batch\" against \"the forward pass only\"); expected both runners to time the same region";
+    assert_eq!(
+        errors_with(&ctx, body),
+        [
+            format!("{f}:5:51: {why}"),
+            format!("{f}:6:38: {why}"),
+            // The table points at the metric in its list.
+            format!("{f}:8:57: {why}"),
+        ]
+    );
+    // A region reported on one side only (an older result, a runner that does not say) is
+    // not a disagreement.
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == "torch" {
+            for rep in &mut run.repetitions {
+                rep.result.metrics.get_mut("step_time").unwrap().region = None;
+            }
+        }
+    }
+    let ctx = fresh(ctx);
+    let out = ok_with(
+        &ctx,
+        "{{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}\n",
+    );
+    assert_eq!(out, "TensorFlow\n");
+}
+
+#[test]
+fn a_claim_writes_its_text_only_while_the_results_agree() {
+    let body = "Measured: {{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"tensorflow\", text=\"TensorFlow trains this CNN faster\") }}; \
+                {{ claim(bench=\"cnn_digits\", metric=\"test_accuracy\", expect=\"no_practical_difference\", text=\"both are as accurate\") }}.\n";
+    assert_eq!(
+        ok(body),
+        "Measured: TensorFlow trains this CNN faster; both are as accurate.\n"
+    );
+    // Too few processes are inconclusive, and a claim may say so.
+    let out = ok_with(
+        &legacy_context(),
+        "{{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"inconclusive\", text=\"not enough runs yet\") }}\n",
+    );
+    assert_eq!(out, "not enough runs yet\n");
+    // When the stored results say otherwise the page fails at the claim, quoting them.
+    let f = "content/training/speed.md";
+    assert_eq!(
+        errors("Text.\nWe found that {{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"torch\", text=\"PyTorch is faster\") }}.\n{{ claim(bench=\"cnn_digits\", metric=\"test_accuracy\", expect=\"tensorflow\", text=\"TensorFlow is more accurate\") }}\n"),
+        [
+            format!("{f}:6:18: this claim no longer holds: it expects `torch`, but the stored results of `cnn_digits` say: TensorFlow 1.54x faster (1.35x–1.75x); expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)"),
+            format!("{f}:7:4: this claim no longer holds: it expects `tensorflow`, but the stored results of `cnn_digits` say: no practical difference (PyTorch / TensorFlow 0.997x–1.01x, within ±5%); expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)"),
+        ]
+    );
+    let errs = errors(
+        "{{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"faster\", text=\"x\") }}\n{{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"torch\") }}\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            format!("{f}:5:58: `expect` is `faster`; expected one of: torch, tensorflow, no_practical_difference, inconclusive"),
+            format!("{f}:6:4: `claim` needs the argument `text`; its arguments: bench, metric, runners, expect, text"),
+        ]
+    );
+    // A claim reads the data behind it as a verdict does: a changed result breaks the build.
+    let mut ctx = context();
+    set_processes(
+        &mut ctx,
+        "cnn_digits",
+        "torch",
+        "step_time",
+        &ms(&[6.0, 6.1, 5.9, 6.05, 5.95, 6.0]),
+    );
+    let errs = errors_with(
+        &ctx,
+        "{{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"tensorflow\", text=\"TensorFlow is faster\") }}\n",
+    );
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs[0].starts_with(&format!("{f}:5:4: this claim no longer holds: it expects `tensorflow`, but the stored results of `cnn_digits` say: PyTorch 1.18x faster (")),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
+fn verdicts_along_a_sweep_are_computed() {
+    // mlp_synth: TensorFlow 1.2x PyTorch's step time at batch 1 and 32; at 128 0.88 against
+    // 0.90 ms, within the margin.
+    let out = ok(
+        "{{ verdicts_by(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }}. Changes: {{ verdict_changes(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }}\n",
+    );
+    assert_eq!(
+        out,
+        "batch size 1: PyTorch 1.20x faster; 32: PyTorch 1.20x faster; 128: no practical difference. Changes: true\n"
+    );
+    // The other runner first: the same verdicts, named from its side.
+    assert_eq!(
+        ok("{{ verdicts_by(bench=\"mlp_synth[threads=1]\", metric=\"step_time\", by=\"batch_size\", runners=[\"tensorflow\", \"torch\"]) }}\n"),
+        "batch size 1: PyTorch 1.20x faster; 32: PyTorch 1.20x faster; 128: no practical difference\n"
+    );
+    // TensorFlow 1.2x slower at 128 too: the same winner everywhere.
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("mlp_synth").unwrap().runs {
+        if run.runner == "tensorflow" && run.params["batch_size"] == 128 {
+            for rep in &mut run.repetitions {
+                for v in &mut rep.result.metrics.get_mut("step_time").unwrap().samples {
+                    *v *= 1.08 / 0.88;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        ok_with(
+            &ctx,
+            "{{ verdicts_by(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }} / {{ verdict_changes(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }}\n"
+        ),
+        "batch size 1: PyTorch 1.20x faster; 32: PyTorch 1.20x faster; 128: PyTorch 1.20x faster / false\n"
+    );
+    // In a quiz, plain text and a boolean.
+    let quiz = ok("```quiz\nquestion: \"{{ verdicts_by(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }}?\"\nanswer: \"{{ verdict_changes(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch_size\") }}\"\n```\n");
+    assert_eq!(quiz.lines().nth(2), Some("answer: \"true\""), "{quiz}");
+    let f = "content/training/speed.md";
+    assert_eq!(
+        errors("{{ verdicts_by(bench=\"mlp_synth\", metric=\"step_time\", by=\"batch\") }}\n{{ verdict_changes(bench=\"mlp_synth\", metric=\"step_time\") }}\n"),
+        [
+            format!("{f}:5:59: benchmark `mlp_synth` has no matrix parameter `batch`; its parameters: `batch_size`, `threads`"),
+            format!("{f}:6:4: `verdict_changes` needs the argument `by`; its arguments: bench, metric, by, runners"),
+        ]
+    );
+}
+
+/// A classification of 359 examples (classes 0..9) with `wrong` of them mispredicted.
+fn classification(wrong: &[usize]) -> benchbook_protocol::Classification {
+    let truth: Vec<u32> = (0..359u32).map(|i| i % 10).collect();
+    let mut predicted = truth.clone();
+    for &i in wrong {
+        predicted[i] = (predicted[i] + 1) % 10;
+    }
+    benchbook_protocol::Classification {
+        classes: (0..10).map(|d| d.to_string()).collect(),
+        truth,
+        predicted,
+    }
+}
+
+fn set_classification(
+    ctx: &mut MergeContext,
+    runner: &str,
+    process: Option<usize>,
+    c: &benchbook_protocol::Classification,
+) {
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == runner {
+            for (i, rep) in run.repetitions.iter_mut().enumerate() {
+                if process.is_none_or(|p| p == i) {
+                    rep.result.classifications.insert("test".into(), c.clone());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn accuracy_has_its_wilson_interval_and_counts() {
+    // 354 of 359: R's prop.test(354, 359, correct = FALSE) gives 96.78%–99.40%.
+    let mut ctx = context();
+    set_classification(
+        &mut ctx,
+        "torch",
+        None,
+        &classification(&[3, 50, 100, 200, 300]),
+    );
+    assert_eq!(
+        ok_with(
+            &ctx,
+            "{{ accuracy(bench=\"cnn_digits\", runner=\"torch\") }}\n"
+        ),
+        "98.6% (95% interval 96.8%–99.4%, 354 of 359 correct, the same in all 6 processes)\n"
+    );
+    // One process predicted differently: the first is quoted, and the text says so.
+    set_classification(&mut ctx, "torch", Some(3), &classification(&[3, 50]));
+    assert_eq!(
+        ok_with(&ctx, "{{ accuracy(bench=\"cnn_digits\", runner=\"torch\", name=\"test\") }}\n"),
+        "98.6% (95% interval 96.8%–99.4%, 354 of 359 correct; the first of 6 processes, whose predictions differ)\n"
+    );
+    // The fixture's own: 7 of 10 for PyTorch, 9 of 10 for TensorFlow.
+    assert_eq!(
+        ok("{{ accuracy(bench=\"cnn_digits\", runner=\"torch\") }} / {{ accuracy(bench=\"cnn_digits\", runner=\"tensorflow\") }}\n"),
+        "70.0% (95% interval 39.7%–89.2%, 7 of 10 correct, the same in all 6 processes) / 90.0% (95% interval 59.6%–98.2%, 9 of 10 correct, the same in all 6 processes)\n"
+    );
+    let f = "content/training/speed.md";
+    assert_eq!(
+        errors("{{ accuracy(bench=\"cnn_digits\") }}\n{{ accuracy(bench=\"cnn_digits\", runner=\"torch\", name=\"val\") }}\n{{ accuracy(bench=\"mlp_synth[batch_size=1]\", runner=\"torch\") }}\n"),
+        [
+            format!("{f}:5:4: `accuracy` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
+            format!("{f}:6:55: missing result: runner `torch` reported no classification `val` for benchmark `cnn_digits`"),
+            format!("{f}:7:4: missing result: runner `torch` reported no classification `test` for benchmark `mlp_synth`"),
+        ]
+    );
+}
+
+#[test]
+fn predictions_are_compared_over_every_process() {
+    // The fixture: PyTorch wrong on examples 4, 7, 10; TensorFlow on 10 (with another
+    // class): they differ on 3, only TensorFlow right on 2 → McNemar p = 2 × 0.25 = 0.5.
+    assert_eq!(
+        ok("{{ predictions(bench=\"cnn_digits\") }} / {{ same_predictions(bench=\"cnn_digits\") }}\n"),
+        "different on 3 of 10 examples (first processes): only PyTorch right on 0, only TensorFlow on 2; McNemar&#39;s exact test p = 0.500, no evidence that either is more accurate / false\n"
+    );
+    // The same classes everywhere (as with fixed seeds and deterministic kernels).
+    let mut ctx = context();
+    let c = classification(&[3, 50, 100]);
+    set_classification(&mut ctx, "torch", None, &c);
+    set_classification(&mut ctx, "tensorflow", None, &c);
+    assert_eq!(
+        ok_with(&ctx, "{{ predictions(bench=\"cnn_digits\", runners=[\"torch\", \"tensorflow\"], name=\"test\") }} / {{ same_predictions(bench=\"cnn_digits\") }}\n"),
+        "identical: PyTorch and TensorFlow predicted the same class for all 359 examples, in all 12 processes / true\n"
+    );
+    // One later process of one runner differs: no longer identical.
+    set_classification(&mut ctx, "tensorflow", Some(4), &classification(&[3, 50]));
+    assert_eq!(
+        ok_with(&ctx, "{{ same_predictions(bench=\"cnn_digits\") }}\n"),
+        "false\n"
+    );
+    // A clear difference in accuracy: PyTorch wrong on 12 examples TensorFlow gets right.
+    let wrong: Vec<usize> = (0..12).map(|i| i * 29).collect();
+    set_classification(&mut ctx, "torch", None, &classification(&wrong));
+    set_classification(&mut ctx, "tensorflow", None, &classification(&[]));
+    assert_eq!(
+        ok_with(&ctx, "{{ predictions(bench=\"cnn_digits\") }}\n"),
+        "different on 12 of 359 examples (first processes): only PyTorch right on 0, only TensorFlow on 12; McNemar&#39;s exact test p = 0, a real difference in accuracy\n"
+    );
+    // Different test sets cannot be compared example by example.
+    let mut other = classification(&[]);
+    other.truth.swap(0, 1);
+    set_classification(&mut ctx, "tensorflow", None, &other);
+    assert_eq!(
+        errors_with(&ctx, "{{ predictions(bench=\"cnn_digits\") }}\n"),
+        ["content/training/speed.md:5:4: `torch` and `tensorflow` classified different test sets `test` in `cnn_digits`; expected the same examples in the same order"]
+    );
+}
+
+#[test]
+fn several_verdicts_on_a_page_are_corrected_together() {
+    // Step time: PyTorch about 9% slower, processes within ±2%: the interval 1.05x–1.12x
+    // just clears the ±5% margin (p ≈ 0.03). Model load: no clear difference (p ≈ 0.13).
+    let mut ctx = context();
+    let tf = [10.0, 10.2, 9.8, 10.1, 9.9, 10.0];
+    set_processes(&mut ctx, "cnn_digits", "tensorflow", "step_time", &ms(&tf));
+    set_processes(
+        &mut ctx,
+        "cnn_digits",
+        "torch",
+        "step_time",
+        &ms(&[10.88, 11.32, 10.44, 11.10, 10.66, 10.88]),
+    );
+    set_processes(
+        &mut ctx,
+        "cnn_digits",
+        "tensorflow",
+        "model_load_time",
+        &ms(&tf),
+    );
+    set_processes(
+        &mut ctx,
+        "cnn_digits",
+        "torch",
+        "model_load_time",
+        &ms(&[10.0, 10.8, 9.4, 10.5, 9.6, 10.3]),
+    );
+    let step = "{{ verdict(bench=\"cnn_digits\", metric=\"step_time\") }}";
+    let load = "{{ verdict(bench=\"cnn_digits\", metric=\"model_load_time\") }}";
+    let claim = "{{ claim(bench=\"cnn_digits\", metric=\"step_time\", expect=\"tensorflow\", text=\"TensorFlow is faster\") }}";
+
+    // Alone on its page, the claim stands.
+    let alone = ok_with(&ctx, &format!("{step} / {claim}\n"));
+    assert_eq!(
+        inline_verdicts(&alone),
+        ["TensorFlow 1.09x faster (1.05x–1.12x)"]
+    );
+    assert!(alone.ends_with(" / TensorFlow is faster\n"), "{alone}");
+    let load_alone = ok_with(&ctx, &format!("{load}\n"));
+    assert_eq!(
+        inline_verdicts(&load_alone),
+        ["inconclusive (PyTorch / TensorFlow 0.954x–1.07x, across the ±5% margin)"]
+    );
+
+    // With the second verdict on the page, Holm's correction over the two (0.03 > 0.05 / 2)
+    // leaves the first without its claim, and the text says why.
+    let both = ok_with(
+        &ctx,
+        &format!(
+            "{step} / {load} / {{{{ faster(bench=\"cnn_digits\", metric=\"step_time\") }}}}\n"
+        ),
+    );
+    assert_eq!(
+        inline_verdicts(&both),
+        [
+            "inconclusive (PyTorch / TensorFlow 1.05x–1.12x; not clear once the 2 verdicts of this page are corrected for together)",
+            "inconclusive (PyTorch / TensorFlow 0.954x–1.07x, across the ±5% margin)",
+        ]
+    );
+    assert!(both.ends_with(" / no clear winner\n"), "{both}");
+    // ...and a claim of it fails the build, anywhere on the page (here in a later paragraph).
+    let errs = errors_with(&ctx, &format!("{claim}\n\nLater: {load}.\n"));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("content/training/speed.md:5:4: this claim no longer holds: it expects `tensorflow`, but the stored results of `cnn_digits` say: inconclusive (PyTorch / TensorFlow 1.05x–1.12x; not clear once the 2 verdicts of this page are corrected for together)"),
+        "{}",
+        errs[0]
+    );
+
+    // Holm steps down: next to a clear verdict (accuracy: p ≈ 1e-9) the borderline one
+    // keeps its claim (0.03 ≤ 0.05 / 1 once the first is rejected).
+    let with_clear = ok_with(
+        &ctx,
+        &format!("{step} / {{{{ verdict(bench=\"cnn_digits\", metric=\"test_accuracy\") }}}}\n"),
+    );
+    assert_eq!(
+        inline_verdicts(&with_clear),
+        [
+            "TensorFlow 1.09x faster (1.05x–1.12x)",
+            "no practical difference (PyTorch / TensorFlow 0.997x–1.01x, within ±5%)",
+        ]
+    );
+    // The same verdict twice is one test, not two; exact verdicts are not tested at all.
+    let twice = ok_with(
+        &ctx,
+        &format!(
+            "{step} / {step} / {{{{ verdict(bench=\"cnn_digits\", metric=\"library_size\") }}}}\n"
+        ),
+    );
+    assert_eq!(
+        inline_verdicts(&twice)[..2],
+        [
+            "TensorFlow 1.09x faster (1.05x–1.12x)",
+            "TensorFlow 1.09x faster (1.05x–1.12x)",
+        ]
+    );
+    // A results table's verdicts count too: its rows are verdicts of the page.
+    let table = ok_with(
+        &ctx,
+        &format!("{step}\n\n{{{{ table(bench=\"cnn_digits\", metrics=[\"step_time\", \"model_load_time\"]) }}}}\n"),
+    );
+    assert!(
+        table.starts_with("<p class=\"bb-verdict\"><strong>inconclusive</strong> (PyTorch / TensorFlow 1.05x–1.12x; not clear once the 2 verdicts of this page are corrected for together)</p>"),
+        "{table}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A result stored before the process model
+
+#[test]
+fn a_result_stored_before_interleaving_still_loads_and_renders() {
+    // Through the bench stage's own loader, from a site's benchmarks/results/.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("benchmarks/results")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/merge/legacy/cnn_digits.json"),
+        dir.path().join("benchmarks/results/cnn_digits.json"),
+    )
+    .unwrap();
+    let stored = benchbook::bench::store::load(dir.path(), "cnn_digits")
+        .unwrap()
+        .expect("the stored result");
+    for run in &stored.runs {
+        assert!(run.schedule.is_empty() && run.discarded.is_empty());
+        assert_eq!(run.repetitions.len(), 3);
+        for rep in &run.repetitions {
+            assert_eq!(rep.sequence, None);
+            for m in rep.result.metrics.values() {
+                assert_eq!((m.warmup, &m.region), (0, &None));
+            }
+        }
+    }
+    let mut ctx = context();
+    ctx.results.insert("cnn_digits".into(), stored);
+    // Every sample counts (no warm-up marks): torch's per-process medians 10.3, 10.35,
+    // 10.65 ms → 10.35 ms; the 50 ms step is still the max.
+    let out = ok_with(
+        &ctx,
+        "{{ bench.cnn_digits.torch.step_time.median }} n {{ bench.cnn_digits.torch.step_time.n }} samples {{ bench.cnn_digits.torch.step_time.samples }} max {{ bench.cnn_digits.torch.step_time.max }}\n",
+    );
+    assert_eq!(
+        out,
+        format!(
+            "{} n 3 samples 12 max {}\n",
+            nbsp("10.3 ms"),
+            nbsp("50.0 ms")
+        )
+    );
+    let body = "{{ table(bench=\"cnn_digits\") }}\n\n{{ environment(bench=\"cnn_digits\") }}\n\n{{ bar_chart(bench=\"cnn_digits\", metric=\"step_time\") }}\n\n{{ line_chart(bench=\"cnn_digits\", series=[\"train_loss\"]) }}\n";
+    let out = ok_with(&ctx, body);
+    let html = Html::parse_fragment(&out);
+    let rows: Vec<ElementRef> = html.select(&sel("table.bb-results tbody tr")).collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        cells(&rows[0])[0].value().attr("title"),
+        Some("3 processes, 12 samples")
+    );
+    assert_eq!(
+        text(cells(&rows[0])[2]),
+        "too few runs for a verdict (3 and 3 processes; 5 a side needed)"
+    );
+    assert_eq!(
+        text(cells(&rows[2])[2]),
+        "TensorFlow 1.25x smaller (exact: every process measured the same value)"
+    );
+    let env = text(html.select(&sel("aside.bb-env")).next().unwrap());
+    for needle in [
+        "2026-11-20T10:00:00Z to 2026-11-20T10:05:00Z; 3 separate processes per runner and point, after 1 discarded warmup run",
+        "Ordereach runner's processes one after another (measured before benchbook interleaved runners)",
+    ] {
+        assert!(env.contains(needle), "missing {needle:?} in {env}");
+    }
+    assert!(!env.contains("What each timer covers"), "{env}");
+    assert_eq!(html.select(&sel("figure.bb-chart")).count(), 2);
+}
