@@ -250,3 +250,109 @@ fn external_links_are_checked_only_when_asked_and_cached() {
         stdout(&out)
     );
 }
+
+/// The measured fixture plus a benchmark of two fake runners, `fast` and `slow` (1.5 times its step time,
+/// each process a little off its runner's level), and a page `content/pair.md` with `body`.
+fn pair(body: &str) -> Site {
+    let site = measured("{mode: ok}");
+    site.write(
+        "benchmarks/pair.yaml",
+        &format!(
+            "title: Pair
+runners:
+  - {{name: fast, command: [{FAKE}]}}
+  - {{name: slow, command: [{FAKE}]}}
+workload:
+  mode: ok
+  frameworks: {{fast: Fast, slow: Slow}}
+  metrics:
+    step_time: {{unit: s, mean: {{fast: 0.001, slow: 0.0015}}, spread: 0.05, n: 6, warmup: 1, process_spread: 0.02, region: one step}}
+    load_time: {{unit: s, mean: 0.01, spread: 0.05, n: 3, process_spread: 0.02, region: {{fast: load and predict once, slow: load only}}}}
+repetitions: 5
+"
+        ),
+    );
+    write_pair_page(&site, body);
+    site
+}
+
+fn write_pair_page(site: &Site, body: &str) {
+    site.write(
+        "content/pair.md",
+        &format!("---\ntitle: Pair\nbenchmarks: [pair]\n---\n{body}"),
+    );
+}
+
+#[test]
+fn claims_and_timed_regions_are_checked_against_the_measurements() {
+    let site = pair(
+        "Step: {{ claim(bench=\"pair\", metric=\"step_time\", expect=\"fast\", text=\"the fast runner takes less time per step\") }}.\n",
+    );
+    let build = run(&site, &["build", "-q"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    // 2 runners × (1 warm-up + 5 measured processes), interleaved.
+    assert_eq!(starts(&site), 12 + starts_of_speed(&site));
+    let html = std::fs::read_to_string(site.public().join("pair.html")).unwrap();
+    assert!(
+        html.contains("Step: the fast runner takes less time per step."),
+        "{html}"
+    );
+
+    // The prose says the opposite of the stored results: build and check fail at the claim.
+    write_pair_page(
+        &site,
+        "Text.\n\nStep: {{ claim(bench=\"pair\", metric=\"step_time\", expect=\"slow\", text=\"the slow runner is faster\") }}.\n",
+    );
+    for cmd in ["build", "check"] {
+        let out = run(&site, &[cmd]);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {}", stdout(&out));
+        let err = stderr(&out);
+        // Fast is about 1.5x faster (each process drifts by up to 2%, by its pid).
+        let says = err
+            .split("content/pair.md:7:10: this claim no longer holds: it expects `slow`, but the stored results of `pair` say: Fast 1.")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{cmd}: {err}"));
+        assert!(
+            says[..2]
+                .parse::<u32>()
+                .is_ok_and(|r| (45..=55).contains(&r))
+                && says[2..].starts_with("x faster ("),
+            "{cmd}: {err}"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(site.public().join("pair.html"))
+            .unwrap()
+            .contains("the fast runner takes less time per step"),
+        "a failed build leaves the previous site"
+    );
+
+    // The two runners timed different regions for `load_time`: no verdict, at its line.
+    write_pair_page(
+        &site,
+        "Load: {{ verdict(bench=\"pair\", metric=\"load_time\") }}\n",
+    );
+    let out = run(&site, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("content/pair.md:5:40: cannot compare `load_time`: the two runs timed different regions (\"load and predict once\" against \"load only\"); expected both runners to time the same region"),
+        "{err}"
+    );
+    // Their values are still fine to quote one by one.
+    write_pair_page(
+        &site,
+        "Load: {{ bench.pair.fast.load_time.median }} and {{ bench.pair.slow.load_time.n }} processes.\n",
+    );
+    let out = run(&site, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Runner starts for the fixture's own `speed` benchmark (built along with `pair`).
+fn starts_of_speed(site: &Site) -> usize {
+    std::fs::read_to_string(site.dir.path().join("fake.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("start speed "))
+        .count()
+}

@@ -13,7 +13,9 @@
 //!   samples marked as one-off costs) and `region` (what the timer covers), passed through;
 //!   `process_spread` (a fraction): each process scales its drawn samples by its own factor
 //!   within ±that, from its pid, so that processes differ as real ones do;
-//! - `seed`: for the drawn samples (default 0).
+//! - `seed`: for the drawn samples (default 0);
+//! - `frameworks`: `{runner: name}`, the framework each runner reports (default `fake`), which
+//!   pages show as the runner's label.
 //!
 //! When `BENCHBOOK_FAKE_LOG` names a file, every start appends a line
 //! `start <benchmark> <runner> <params as JSON> <pid>` to it, and a spawned grandchild
@@ -135,9 +137,15 @@ fn mix(mut z: u64) -> u64 {
 }
 
 fn result(spec: &Spec) -> RunResult {
+    let framework = spec
+        .workload
+        .get("frameworks")
+        .and_then(|f| f.get(&spec.runner))
+        .and_then(Value::as_str)
+        .unwrap_or("fake");
     let mut r = RunResult::new(RunnerInfo {
         name: spec.runner.clone(),
-        framework: "fake".into(),
+        framework: framework.into(),
         version: "1".into(),
         library_paths: vec![],
         threads: None,
