@@ -2003,3 +2003,60 @@ fn a_result_stored_before_interleaving_still_loads_and_renders() {
     assert!(!env.contains("What each timer covers"), "{env}");
     assert_eq!(html.select(&sel("figure.bb-chart")).count(), 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// Known bugs of src/ (reported; run with `cargo test --test suite -- --ignored merge::`)
+
+#[test]
+#[ignore = "src/merge/eval.rs `path`: `p50` returns the median of the per-process values, not the pooled p50"]
+fn p50_describes_the_pooled_samples_not_the_processes() {
+    // Six processes: three of 1 ms, three whose samples are mostly 9 ms. Per-process medians
+    // 1 1 1 9 9 9 → median 5 ms; the 18 pooled samples (nine 1s, 2, 3, 4, six 9s) → p50 1.5 ms
+    // (mod.rs: `min`, `max`, `q1`, `q3`, `iqr`, `p50`, `p90`, `p99` describe the pooled
+    // steady-state samples).
+    let mut ctx = context();
+    for run in &mut ctx.results.get_mut("cnn_digits").unwrap().runs {
+        if run.runner == "torch" {
+            let processes = [
+                [1.0, 1.0, 1.0],
+                [1.0, 1.0, 1.0],
+                [1.0, 1.0, 1.0],
+                [2.0, 9.0, 9.0],
+                [3.0, 9.0, 9.0],
+                [4.0, 9.0, 9.0],
+            ];
+            for (rep, samples) in run.repetitions.iter_mut().zip(processes) {
+                let m = rep.result.metrics.get_mut("step_time").unwrap();
+                m.samples = samples.iter().map(|v| v / 1000.0).collect();
+                m.warmup = 0;
+            }
+        }
+    }
+    let out = ok_with(
+        &ctx,
+        "{{ bench.cnn_digits.torch.step_time.p50 }} {{ bench.cnn_digits.torch.step_time.q1 }}\n",
+    );
+    assert_eq!(out, format!("{} {}\n", nbsp("1.50 ms"), nbsp("1.00 ms")));
+}
+
+#[test]
+#[ignore = "src/merge/charts/bar.rs `data_table`: the `samples` column shows the number of processes"]
+fn bar_chart_data_table_counts_what_its_header_says() {
+    // torch step_time: 6 processes, 24 steady samples.
+    let out = ok("{{ bar_chart(bench=\"cnn_digits\", metric=\"step_time\") }}\n");
+    let html = Html::parse_fragment(&out);
+    let head: Vec<String> = html.select(&sel("details thead th")).map(text).collect();
+    let first: Vec<String> = html
+        .select(&sel("details tbody tr"))
+        .next()
+        .unwrap()
+        .select(&sel("th, td"))
+        .map(text)
+        .collect();
+    let count = match head[3].as_str() {
+        "samples" => "24",
+        "processes" => "6",
+        other => panic!("unexpected column {other}"),
+    };
+    assert_eq!(first[3], count, "{head:?} {first:?}");
+}
