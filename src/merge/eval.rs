@@ -34,7 +34,8 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 25] = [
+const INLINES: [&str; 26] = [
+    "series_last",
     "series_min",
     "series_max",
     "verdicts_by",
@@ -1234,7 +1235,7 @@ impl<'a> Evaluator<'a> {
             "predictions" | "same_predictions" => self.predictions(c),
             "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
             "claim" => self.claim(c),
-            "series_min" | "series_max" => self.series_extreme(c),
+            "series_min" | "series_max" | "series_last" => self.series_extreme(c),
             "info" => self.info(c),
             "measured" => self.measured(c),
             "label" => {
@@ -1719,7 +1720,12 @@ impl<'a> Evaluator<'a> {
         let all = self.classifications(&b, run, &runner, &name, name_at)?;
         let cl = all[0];
         let n = cl.truth.len() as u64;
-        let k = cl.truth.iter().zip(&cl.predicted).filter(|(t, p)| t == p).count() as u64;
+        let k = cl
+            .truth
+            .iter()
+            .zip(&cl.predicted)
+            .filter(|(t, p)| t == p)
+            .count() as u64;
         let ci = stats::wilson(k, n).expect("n > 0");
         let same = all.iter().all(|o| o.predicted == cl.predicted);
         let text = format!(
@@ -1730,7 +1736,10 @@ impl<'a> Evaluator<'a> {
             if all.len() > 1 && same {
                 format!(", the same in all {} processes", all.len())
             } else if all.len() > 1 {
-                format!("; the first of {} processes, whose predictions differ", all.len())
+                format!(
+                    "; the first of {} processes, whose predictions differ",
+                    all.len()
+                )
             } else {
                 String::new()
             }
@@ -1846,7 +1855,10 @@ impl<'a> Evaluator<'a> {
                 self.compare_at(&b, &point, &metric, mspan.start + 1, &ra, &rb, c.span.start)?;
             winners.push(cmp.winner);
             let text = sc::verdict_text(&cmp, &la, &lb, unit, better);
-            let head = text.rfind(" (").map_or(text.as_str(), |k| &text[..k]).to_string();
+            let head = text
+                .rfind(" (")
+                .map_or(text.as_str(), |k| &text[..k])
+                .to_string();
             let key = if i == 0 {
                 format!("{} {}", param.replace('_', " "), json_text(v))
             } else {
@@ -1881,7 +1893,12 @@ impl<'a> Evaluator<'a> {
         let (expect, espan) = args.string("expect")?.unwrap_or_default();
         let (text, _) = args.string("text")?.unwrap_or_default();
         let (ra, rb) = self.pair(&args, &b)?;
-        let outcomes = [ra.as_str(), rb.as_str(), "no_practical_difference", "inconclusive"];
+        let outcomes = [
+            ra.as_str(),
+            rb.as_str(),
+            "no_practical_difference",
+            "inconclusive",
+        ];
         if !outcomes.contains(&expect.as_str()) {
             return err(
                 espan.start + 1,
@@ -1919,7 +1936,7 @@ impl<'a> Evaluator<'a> {
     /// `series_min(bench=..., runner=..., series="val_loss", field="x")`: where a series (the
     /// median over processes at each x) is lowest: `x` (e.g. the epoch), or `y` (the value).
     /// `series_max(...)` is where it is highest. For prose such as "validation loss bottoms
-    /// out at epoch N", computed.
+    /// out at epoch N", computed. `series_last(...)` is the last point.
     fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
@@ -1950,7 +1967,12 @@ impl<'a> Evaluator<'a> {
                 ys[j] > ys[i]
             }
         };
-        let Some(best) = (0..ys.len()).reduce(|i, j| if pick(i, j) { j } else { i }) else {
+        let best = if c.name.name == "series_last" {
+            ys.len().checked_sub(1)
+        } else {
+            (0..ys.len()).reduce(|i, j| if pick(i, j) { j } else { i })
+        };
+        let Some(best) = best else {
             return err(nspan.start + 1, format!("series `{name}` is empty"));
         };
         Ok(if field == "x" {

@@ -79,7 +79,8 @@
 //!   test; `same_predictions(...)` → `true` or `false`.
 //! - `{{ series_min(bench="cnn_digits[threads=1]", runner="torch", series="val_loss") }}` → the
 //!   x (e.g. the epoch) where a series, the median over processes at each x, is lowest;
-//!   `field="y"` gives the lowest value. `series_max(...)` is the same for the highest.
+//!   `field="y"` gives the lowest value. `series_max(...)` is the same for the highest,
+//!   `series_last(...)` for the last point.
 //! - A comparison of two runs whose runners report different timed regions for the metric
 //!   (`region` in the protocol) is an error: they did not time the same work.
 //! - Any two cells: `{{ ratio(a="mlp_synth.torch[batch_size=512,threads=2]",

@@ -944,9 +944,12 @@ pub(crate) fn environment(
         if warm == [1] { "" } else { "s" }
     );
     // The order processes ran in: interleaved runners, or (older results) one after another.
-    let interleaved = runs
-        .iter()
-        .any(|r| r.schedule.iter().filter(|e| !e.starts_with("warmup ")).any(|e| *e != r.runner));
+    let interleaved = runs.iter().any(|r| {
+        r.schedule
+            .iter()
+            .filter(|e| !e.starts_with("warmup "))
+            .any(|e| *e != r.runner)
+    });
     let order = if interleaved {
         "the runners' processes interleaved at each point (one of each in turn), after the warm-up processes of each; the order is stored with the result"
     } else if runs.iter().all(|r| r.schedule.is_empty()) && b.decl.runners.len() > 1 {
@@ -964,7 +967,9 @@ pub(crate) fn environment(
                     0 => m.region.clone(),
                     k => Some(format!(
                         "{}{k} leading sample{} of each process kept apart as one-off costs",
-                        m.region.as_ref().map_or(String::new(), |r| format!("{r}; ")),
+                        m.region
+                            .as_ref()
+                            .map_or(String::new(), |r| format!("{r}; ")),
                         if k == 1 { "" } else { "s" }
                     )),
                 };
