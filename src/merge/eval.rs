@@ -1169,7 +1169,8 @@ impl<'a> Evaluator<'a> {
         let m = self.require_metric(&b, idx, run, &p.metric.name, p.metric.span.start)?;
         let s = &m.summary;
         let (value, unit) = match stat {
-            "median" | "p50" => (Some(s.median), m.unit),
+            "median" => (Some(s.median), m.unit),
+            "p50" => (Some(s.p50), m.unit),
             "mean" => (Some(s.mean), m.unit),
             "stddev" => (s.stddev, m.unit),
             "min" => (Some(s.min), m.unit),
@@ -1197,7 +1198,7 @@ impl<'a> Evaluator<'a> {
                 "undefined (zero mean)"
             }));
         };
-        let location = matches!(stat, "median" | "p50" | "mean");
+        let location = matches!(stat, "median" | "center" | "mean");
         Ok(Value::Number {
             value,
             unit,

@@ -314,7 +314,7 @@ impl Chart for BarChart {
         if self.grouped() {
             s.push_str("<th scope=\"col\">group</th>");
         }
-        s.push_str("<th scope=\"col\">runner</th><th scope=\"col\">median</th><th scope=\"col\">95% interval</th><th scope=\"col\">samples</th></tr></thead><tbody>");
+        s.push_str("<th scope=\"col\">runner</th><th scope=\"col\">median</th><th scope=\"col\">95% interval</th><th scope=\"col\">processes</th></tr></thead><tbody>");
         for (g, row) in self.groups.iter().zip(&self.values) {
             for (series, v) in self.series.iter().zip(row) {
                 s.push_str("<tr>");
