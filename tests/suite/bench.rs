@@ -729,3 +729,52 @@ timeout: 0.5
     let sequence: Vec<Option<usize>> = run.repetitions.iter().map(|r| r.sequence).collect();
     assert_eq!(sequence, [Some(1), Some(2)]);
 }
+
+#[test]
+fn a_compared_pair_gets_enough_processes_for_a_verdict_by_default() {
+    let site = Site::new();
+    site.declare(
+        "pair",
+        "
+title: Pair
+runners:
+  - {name: a, command: [FAKE]}
+  - {name: b, command: [FAKE]}
+workload: {mode: ok}
+",
+    );
+    let out = site.run(&["bench"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Default: 1 warm-up and 10 measured processes per runner (5 a side are needed).
+    assert_eq!(site.starts().len(), 22);
+    let s = site.stored("pair");
+    for run in &s.runs {
+        assert_eq!((run.discarded.len(), run.repetitions.len()), (1, 10));
+        assert_eq!(run.schedule.len(), 22);
+    }
+
+    // Without warm-up processes, the schedule starts with the measured ones.
+    site.declare(
+        "pair",
+        "
+title: Pair
+runners:
+  - {name: a, command: [FAKE]}
+  - {name: b, command: [FAKE]}
+workload: {mode: ok, seed: 1}
+repetitions: 2
+warmup: 0
+",
+    );
+    assert!(site.run(&["bench"]).status.success());
+    let s = site.stored("pair");
+    for run in &s.runs {
+        assert!(run.discarded.is_empty());
+        assert_eq!(run.schedule, ["a", "b", "a", "b"]);
+    }
+    let runners: Vec<String> = started(&site)[22..]
+        .iter()
+        .map(|(_, r, _)| r.clone())
+        .collect();
+    assert_eq!(runners, ["a", "b", "a", "b"]);
+}
