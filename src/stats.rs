@@ -183,6 +183,12 @@ impl Summary {
         !self.deterministic && is_noisy(self.spread)
     }
 
+    /// Whether every process has the same value (no variation between processes to build an
+    /// interval from, even when the samples inside them differ).
+    pub fn constant(&self) -> bool {
+        self.values.iter().all(|&v| v == self.values[0])
+    }
+
     /// Whether every per-process value is positive (so logs and ratios exist).
     fn positive(&self) -> bool {
         self.values.iter().all(|&v| v > 0.0)
@@ -190,6 +196,10 @@ impl Summary {
 
     /// Mean and standard deviation of the logs of the per-process values (or of the values).
     fn log_moments(&self) -> (f64, f64) {
+        if self.constant() {
+            // Exactly no spread (not the rounding noise of a mean of equal logs).
+            return (self.values[0].ln(), 0.0);
+        }
         let logs: Vec<f64> = self.values.iter().map(|v| v.ln()).collect();
         moments(&logs)
     }

@@ -175,9 +175,7 @@ pub(crate) fn per_process(run: &StoredRun, metric: &str) -> Option<PerProcess> {
             .iter()
             .map(|r| vec![f(&r.outside)])
             .collect(),
-        region: Some(format!(
-            "the whole runner process, measured from outside by benchbook"
-        )),
+        region: Some("the whole runner process, measured from outside by benchbook".to_string()),
     };
     let found = match metric {
         "wall_time" => Some(outside(Unit::Seconds, &|o| o.wall_s)),
@@ -428,6 +426,9 @@ pub(crate) struct Evaluator<'a> {
     root_prefix: String,
     charts: usize,
     family: std::cell::RefCell<Family>,
+    /// Whether comparisons made now are claims of the page (false while `ratio(...)`, which
+    /// states a number, not a verdict, is evaluated).
+    claiming: std::cell::Cell<bool>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -440,6 +441,7 @@ impl<'a> Evaluator<'a> {
             root_prefix: "../".repeat(depth),
             charts: 0,
             family: std::cell::RefCell::new(Family::Collect(Vec::new())),
+            claiming: std::cell::Cell::new(true),
         }
     }
 
@@ -477,6 +479,9 @@ impl<'a> Evaluator<'a> {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
+        if !self.claiming.get() {
+            return Ok(Ok(cmp));
+        }
         let key = (a.key.clone(), b.key.clone());
         match &mut *self.family.borrow_mut() {
             Family::Collect(tested) => {
@@ -1192,7 +1197,7 @@ impl<'a> Evaluator<'a> {
         let Some(value) = value else {
             return Ok(Value::NotAvailable(if s.n == 1 {
                 "undefined for a single process"
-            } else if s.deterministic {
+            } else if s.deterministic || s.constant() {
                 "undefined: every process measured the same value"
             } else {
                 "undefined (zero mean)"
@@ -1306,6 +1311,13 @@ impl<'a> Evaluator<'a> {
     }
 
     fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
+        self.claiming.set(c.name.name != "ratio");
+        let value = self.comparison_fn_inner(c);
+        self.claiming.set(true);
+        value
+    }
+
+    fn comparison_fn_inner(&mut self, c: &Call) -> Result<Value, Stop> {
         let name = c.name.name.as_str();
         let is = matches!(name, "is_faster" | "is_better");
         let (allowed, required): (&[&str], &[&str]) = if is {
@@ -1448,6 +1460,13 @@ impl<'a> Evaluator<'a> {
     /// `ratio(a=..., b=..., metric=...)` and `verdict(a=..., b=..., metric=...)`: any two
     /// cells, first over second.
     fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
+        self.claiming.set(c.name.name != "ratio");
+        let value = self.cell_comparison_inner(c);
+        self.claiming.set(true);
+        value
+    }
+
+    fn cell_comparison_inner(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["a", "b", "metric"], &["a", "b", "metric"])?;
         let (metric, mspan) = args.string("metric")?.unwrap_or_default();
         let x = self.cell(&args, "a")?;
@@ -1788,8 +1807,15 @@ impl<'a> Evaluator<'a> {
             format!(
                 "identical: {la} and {lb} predicted the same class for all {n} examples, in all {processes} processes"
             )
-        } else {
-            let (pa, pb) = (&xa[0].predicted, &xb[0].predicted);
+        } else if let Some(k) =
+            (0..xa.len().min(xb.len())).find(|&k| xa[k].predicted != xb[k].predicted)
+        {
+            let (pa, pb) = (&xa[k].predicted, &xb[k].predicted);
+            let which = if k == 0 {
+                "first processes".to_string()
+            } else {
+                format!("process {} of each", k + 1)
+            };
             let mut differ = 0;
             let (mut only_a, mut only_b) = (0u64, 0u64);
             for i in 0..n {
@@ -1805,13 +1831,17 @@ impl<'a> Evaluator<'a> {
             }
             let p = stats::mcnemar(only_a, only_b);
             format!(
-                "different on {differ} of {n} examples (first processes): only {la} right on {only_a}, only {lb} on {only_b}; McNemar's exact test p = {}{}",
+                "different on {differ} of {n} examples ({which}): only {la} right on {only_a}, only {lb} on {only_b}; McNemar's exact test p = {}{}",
                 super::filters::number((p * 1000.0).round() / 1000.0),
                 if p < 0.05 {
                     ", a real difference in accuracy"
                 } else {
                     ", no evidence that either is more accurate"
                 }
+            )
+        } else {
+            format!(
+                "the same for {la} and {lb} process by process, but not the same in every process: the runs are not repeatable"
             )
         };
         Ok(Value::Text {

@@ -34,9 +34,9 @@
 //!   median of the per-process values: what makes a value noisy), `n` (processes), `samples`
 //!   (steady-state samples, pooled), `outliers` (processes, by the MAD rule); and, describing
 //!   the pooled steady-state samples as a distribution, `min`, `max`, `q1`, `q3`, `iqr`,
-//!   `p50`, `p90`, `p99`. See [`crate::stats`] for definitions. `stddev`, `cv`, `spread`,
-//!   `ci_low` and `ci_high` of one process (or of a value every process measured exactly
-//!   alike) print `n/a`.
+//!   `p50`, `p90`, `p99`. See [`crate::stats`] for definitions. `stddev`, `cv` and `spread` of
+//!   one process print `n/a`; so do `ci_low` and `ci_high` of one process or of a value every
+//!   process measured alike.
 //! - Filters (optional; the default follows the metric's unit): `duration` (`1.23 ms`),
 //!   `bytes` (`45.6 MiB`), `rate` (`12.3k items/s`), `flops` (`25.0 GFLOP/s`), `percent`
 //!   (`97.3%`), `ratio` (`1.42x`), `number` (`0.0123`, integers in full: `101,770`).

@@ -252,6 +252,9 @@ pub(crate) fn results_table(
                 None if sm.deterministic => {
                     s.push_str(" <span class=\"bb-ci\">(exact: same in every process)</span>")
                 }
+                None if sm.n > 1 => s.push_str(
+                    " <span class=\"bb-ci\">(no interval: every process has the same median)</span>",
+                ),
                 None => s.push_str(" <span class=\"bb-ci\">(one process: no interval)</span>"),
             }
             if best == Some(i) {

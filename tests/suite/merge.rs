@@ -2073,7 +2073,7 @@ fn bar_chart_data_table_counts_what_its_header_says() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Known bugs of src/ (reported; run with `cargo test --test suite -- --ignored merge::`)
+// Bugs the tests above found in src/, fixed: kept as regression tests
 
 /// Six processes a side whose medians are all equal (10 and 7 ms) though their samples differ.
 fn equal_process_medians() -> MergeContext {
@@ -2094,7 +2094,6 @@ fn equal_process_medians() -> MergeContext {
 }
 
 #[test]
-#[ignore = "src/merge/shortcodes.rs results_table and eval.rs path: equal per-process medians with different samples read as 'one process' / 'zero mean', and the comparison gets a zero-width interval"]
 fn processes_that_agree_exactly_on_their_medians_are_not_one_process() {
     let ctx = equal_process_medians();
     let out = ok_with(
@@ -2111,7 +2110,6 @@ fn processes_that_agree_exactly_on_their_medians_are_not_one_process() {
 }
 
 #[test]
-#[ignore = "src/merge/eval.rs predictions: identical first processes but a later one differs gives 'different on 0 of 10 examples'"]
 fn predictions_that_differ_only_in_a_later_process_say_so() {
     let mut ctx = context();
     let first = ctx.results["cnn_digits"].runs[0].repetitions[0]
@@ -2137,7 +2135,6 @@ fn predictions_that_differ_only_in_a_later_process_say_so() {
 }
 
 #[test]
-#[ignore = "src/merge/eval.rs: ratio(...) goes through verdict_cmp, so a ratio on the page joins the Holm family of its verdicts"]
 fn a_ratio_is_not_one_of_the_page_verdicts() {
     // The borderline verdict of `several_verdicts_on_a_page_are_corrected_together` next to
     // a ratio (not a verdict) of another metric keeps its claim.

@@ -351,6 +351,9 @@ pub struct Dataset {
     pub val: Split,
     /// Held out until the end: confusion matrix, precision/recall.
     pub test: Split,
+    /// For each test row, whether it was also copied into the training set (`leak_fraction`);
+    /// all false without a leak.
+    pub test_leaked: Vec<bool>,
     /// Description of where the data came from (kept in the result's info).
     pub source: String,
 }
@@ -456,10 +459,14 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
                     "leak_fraction must be within 0..=1, got {leak_fraction}"
                 ));
             }
+            let mut test_leaked = vec![false; test.len()];
             if *leak_fraction > 0.0 {
                 let mut leaked = test.clone();
                 stream(seed, "leak", 0).shuffle(&mut leaked);
                 leaked.truncate((test.len() as f64 * leak_fraction).round() as usize);
+                for (i, row) in test.iter().enumerate() {
+                    test_leaked[i] = leaked.contains(row);
+                }
                 train.extend(leaked);
             }
             let (y, classes): (Vec<u32>, Vec<String>) = match one_vs_rest {
@@ -478,6 +485,7 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
                 train: Split::gather(&x, &y, 64, &train),
                 val: Split::gather(&x, &y, 64, &val),
                 test: Split::gather(&x, &y, 64, &test),
+                test_leaked,
                 source: format!(
                     "UCI optdigits via scikit-learn's digits.csv.gz ({})",
                     path.display()
@@ -501,11 +509,38 @@ pub fn load_dataset(spec: &DatasetSpec, seed: u64) -> Result<Dataset, String> {
                 classes: (0..10).map(|d| d.to_string()).collect(),
                 train,
                 val,
+                test_leaked: vec![false; test.n],
                 test,
                 source: "synthetic uniform pixels, uniform labels".into(),
             })
         }
     }
+}
+
+/// The test classification split into the rows that leaked into training and the rows never
+/// seen (`test_leaked` and `test_unseen`), when some rows leaked: how a leak shows.
+pub fn leak_splits(
+    test: &protocol::Classification,
+    leaked: &[bool],
+) -> Vec<(String, protocol::Classification)> {
+    if !leaked.iter().any(|&l| l) || leaked.len() != test.truth.len() {
+        return Vec::new();
+    }
+    let part = |want: bool| protocol::Classification {
+        classes: test.classes.clone(),
+        truth: (0..leaked.len())
+            .filter(|&i| leaked[i] == want)
+            .map(|i| test.truth[i])
+            .collect(),
+        predicted: (0..leaked.len())
+            .filter(|&i| leaked[i] == want)
+            .map(|i| test.predicted[i])
+            .collect(),
+    };
+    vec![
+        ("test_leaked".to_string(), part(true)),
+        ("test_unseen".to_string(), part(false)),
+    ]
 }
 
 /// The order of training rows in epoch `epoch` (0-based), split into batches.

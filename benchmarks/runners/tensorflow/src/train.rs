@@ -293,6 +293,13 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             predicted: test.predicted.iter().map(|&p| p as u32).collect(),
         },
     );
+    let test_classes = result.classifications["test"].clone();
+    result
+        .classifications
+        .extend(benchbook_runner_common::leak_splits(
+            &test_classes,
+            &data.test_leaked,
+        ));
     if matches!(
         spec.dataset,
         DatasetSpec::Digits {

@@ -220,6 +220,10 @@ pub fn run(spec: &TrainSpec) -> Result<RunResult, String> {
             predicted: predicted.iter().map(|&p| p as u32).collect(),
         },
     );
+    let test_classes = result.classifications["test"].clone();
+    result
+        .classifications
+        .extend(common::leak_splits(&test_classes, &data.test_leaked));
     if matches!(
         spec.dataset,
         DatasetSpec::Digits {
