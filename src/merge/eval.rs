@@ -1468,9 +1468,30 @@ impl<'a> Evaluator<'a> {
 
     fn cell_comparison_inner(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["a", "b", "metric"], &["a", "b", "metric"])?;
+        let (cmp, unit, better, (la, lb), stale) = self.compare_cells(&args)?;
+        Ok(if c.name.name == "ratio" {
+            Value::Number {
+                value: cmp.ratio,
+                unit: Unit::Plain,
+                default: Filter::Ratio,
+                noisy: None,
+                stale,
+            }
+        } else {
+            verdict_value(&cmp, &la, &lb, unit, better, stale)
+        })
+    }
+
+    /// The comparison of cells `a` and `b` on `metric`: with the unit, direction, the two
+    /// cells' display names and whether either result is stale.
+    #[allow(clippy::type_complexity)]
+    fn compare_cells(
+        &self,
+        args: &Args,
+    ) -> Result<(Comparison, Unit, Option<Better>, (String, String), bool), Stop> {
         let (metric, mspan) = args.string("metric")?.unwrap_or_default();
-        let x = self.cell(&args, "a")?;
-        let y = self.cell(&args, "b")?;
+        let x = self.cell(args, "a")?;
+        let y = self.cell(args, "b")?;
         self.check_metric(&x.bench, &metric, mspan.start + 1)?;
         self.check_metric(&y.bench, &metric, mspan.start + 1)?;
         let mx = self.require_metric(&x.bench, x.index, x.run, &metric, mspan.start + 1)?;
@@ -1494,18 +1515,8 @@ impl<'a> Evaluator<'a> {
                 )
             })?;
         let stale = x.bench.stale || y.bench.stale;
-        Ok(if c.name.name == "ratio" {
-            Value::Number {
-                value: cmp.ratio,
-                unit: Unit::Plain,
-                default: Filter::Ratio,
-                noisy: None,
-                stale,
-            }
-        } else {
-            let (la, lb) = (self.cell_label(&x, &y), self.cell_label(&y, &x));
-            verdict_value(&cmp, &la, &lb, mx.unit, mx.better, stale)
-        })
+        let labels = (self.cell_label(&x, &y), self.cell_label(&y, &x));
+        Ok((cmp, mx.unit, mx.better, labels, stale))
     }
 
     /// `probe(..., field=...)` and `probe_is(..., stage=...)`.
@@ -1914,6 +1925,9 @@ impl<'a> Evaluator<'a> {
     /// `no_practical_difference`, or `inconclusive`; `text` is written when the stored results
     /// say so, and the build fails at this line when they no longer do.
     fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
+        if c.args.iter().any(|a| a.name == "a" || a.name == "b") {
+            return self.cell_claim(c);
+        }
         let args = Args::new(
             c,
             &["bench", "metric", "runners", "expect", "text"],
@@ -2023,6 +2037,45 @@ impl<'a> Evaluator<'a> {
                 stale: b.stale,
             }
         })
+    }
+
+    /// `claim(a=..., b=..., metric=..., expect="a"|"b"|"no_practical_difference"|
+    /// "inconclusive", text=...)`: a claim about two cells (`a` or `b` the better one).
+    fn cell_claim(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(
+            c,
+            &["a", "b", "metric", "expect", "text"],
+            &["a", "b", "metric", "expect", "text"],
+        )?;
+        let (expect, espan) = args.string("expect")?.unwrap_or_default();
+        let (text, _) = args.string("text")?.unwrap_or_default();
+        let outcomes = ["a", "b", "no_practical_difference", "inconclusive"];
+        if !outcomes.contains(&expect.as_str()) {
+            return err(
+                espan.start + 1,
+                format!(
+                    "`expect` is `{expect}`; expected one of: {}",
+                    outcomes.join(", ")
+                ),
+            );
+        }
+        let (cmp, unit, better, (la, lb), stale) = self.compare_cells(&args)?;
+        let actual = match (cmp.winner, cmp.outcome) {
+            (Some(Side::A), _) => "a",
+            (Some(Side::B), _) => "b",
+            (None, stats::Outcome::Equivalent) => "no_practical_difference",
+            _ => "inconclusive",
+        };
+        if actual != expect {
+            return err(
+                c.span.start,
+                format!(
+                    "this claim no longer holds: it expects `{expect}`, but the stored results say: {}; expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)",
+                    sc::verdict_text(&cmp, &la, &lb, unit, better)
+                ),
+            );
+        }
+        Ok(Value::Text { text, stale })
     }
 
     /// `info(bench=..., runner=..., key=...)`: a fact the runner reported.

@@ -21,6 +21,7 @@ mod build_interrupt;
 mod check;
 mod flagship_figures;
 mod flagship_site;
+mod flagship_verdicts;
 mod incremental;
 mod init;
 mod merge;
