@@ -84,6 +84,9 @@ fn welch(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
     (d.exp(), (d - t * se).exp(), (d + t * se).exp())
 }
 
+/// A verdict to recompute: benchmark, matrix point, metric.
+type Case = (&'static str, Vec<(&'static str, Value)>, &'static str);
+
 /// Three significant digits, as the site prints ratios.
 fn ratio_text(x: f64) -> String {
     let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
@@ -110,7 +113,7 @@ fn the_flagship_verdicts_hold_when_recomputed_from_the_processes() {
     }
 
     // The home page's training and deployment rows, in table order.
-    let cases: Vec<(&str, Vec<(&str, Value)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("cnn_digits", vec![("threads", 1.into())], "step_time"),
         ("cnn_digits", vec![("threads", 2.into())], "step_time"),
         ("mlp_digits", vec![("threads", 1.into())], "step_time"),
