@@ -34,7 +34,8 @@ const BLOCKS: [&str; 7] = [
     "environment",
     "probes",
 ];
-const INLINES: [&str; 26] = [
+const INLINES: [&str; 27] = [
+    "margin",
     "series_last",
     "series_min",
     "series_max",
@@ -1241,6 +1242,21 @@ impl<'a> Evaluator<'a> {
             "predictions" | "same_predictions" => self.predictions(c),
             "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
             "claim" => self.claim(c),
+            "margin" => {
+                let args = Args::new(c, &["bench", "metric"], &["bench"])?;
+                let (b, _, _) = self.bench_arg(&args)?;
+                let margin = match args.string("metric")? {
+                    Some((m, span)) => {
+                        self.check_metric(&b, &m, span.start + 1)?;
+                        b.decl.margin_for(&m)
+                    }
+                    None => b.decl.margin,
+                };
+                Ok(Value::Text {
+                    text: sc::margin_text(margin),
+                    stale: false,
+                })
+            }
             "series_min" | "series_max" | "series_last" => self.series_extreme(c),
             "info" => self.info(c),
             "measured" => self.measured(c),

@@ -72,6 +72,8 @@
 //!   `no_practical_difference`, or `inconclusive`; when the stored results say otherwise,
 //!   `build` and `check` fail at this line. With two cells (`a=`, `b=` as in `ratio`),
 //!   `expect` is `a` or `b` (the better cell), `no_practical_difference` or `inconclusive`.
+//! - `{{ margin(bench="cnn_digits", metric="step_time") }}` → the equivalence margin of that
+//!   benchmark's verdicts (`±5%`), as declared (`metric` optional).
 //! - `{{ accuracy(bench="cnn_digits[threads=1]", runner="torch") }}` → `98.6% (95% interval
 //!   96.8%–99.4%, 354 of 359 correct, the same in all 10 processes)`: a classification's
 //!   accuracy with its Wilson interval.

@@ -244,7 +244,7 @@ fn synthetic_result(
                     }
                 })
                 .collect();
-            let predicted = truth
+            let predicted: Vec<u32> = truth
                 .iter()
                 .map(|&t| if s.fixed.next() < 0.9 { t } else { (t + 1) % k })
                 .collect();
@@ -261,6 +261,24 @@ fn synthetic_result(
                         scores,
                     },
                 );
+            }
+            let leaks = workload["dataset"]
+                .get("leak_fraction")
+                .and_then(Value::as_f64)
+                .is_some_and(|f| f > 0.0);
+            if leaks {
+                // As the runners report a leak: the test rows that leaked, and the others.
+                let half = truth.len() / 2;
+                for (name, rows) in [("test_leaked", 0..half), ("test_unseen", half..truth.len())] {
+                    r.classifications.insert(
+                        name.into(),
+                        Classification {
+                            classes: classes.clone(),
+                            truth: truth[rows.clone()].to_vec(),
+                            predicted: predicted[rows].to_vec(),
+                        },
+                    );
+                }
             }
             r.classifications.insert(
                 "test".into(),
@@ -468,7 +486,12 @@ fn every_flagship_expression_expands_without_errors() {
         expressions > 50,
         "the flagship report should use many expressions; found {expressions}"
     );
-    let diags = diags.sorted();
+    // A `claim` checks prose against the real results; these synthetic ones need not agree
+    // with it (the real report's build checks every claim), but the claim must evaluate.
+    let mut diags = diags.sorted();
+    diags
+        .0
+        .retain(|d| !d.message.starts_with("this claim no longer holds"));
     assert!(
         diags.is_empty(),
         "expressions of the flagship report that do not expand:\n{diags}"
