@@ -1610,10 +1610,11 @@ impl<'a> Evaluator<'a> {
     fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
-            &["bench", "runner", "name", "threshold", "field"],
+            &["bench", "runner", "name", "threshold", "field", "interval"],
             &["bench", "threshold", "field"],
         )?;
         let (field, _) = args.choice("field", &PR_FIELDS)?.unwrap_or_default();
+        let interval = args.boolean("interval")?;
         let (threshold, tspan) = args.number("threshold")?.unwrap_or_default();
         if !(0.0..=1.0).contains(&threshold) {
             return err(
@@ -1641,6 +1642,41 @@ impl<'a> Evaluator<'a> {
             noisy: None,
             stale: b.stale,
         };
+        // `interval=true`: the proportion with its Wilson 95% interval and counts.
+        let proportion = |k: usize, n: usize| {
+            let ci = stats::wilson(k as u64, n as u64);
+            Value::Text {
+                text: match ci {
+                    Some(ci) => format!(
+                        "{} (95% interval {}–{}, {k} of {n})",
+                        super::filters::percent(k as f64 / n as f64),
+                        super::filters::percent(ci.low),
+                        super::filters::percent(ci.high)
+                    ),
+                    None => "n/a".into(),
+                },
+                stale: b.stale,
+            }
+        };
+        if interval {
+            let (tp, fp, fn_, tn) = (
+                at.true_positives,
+                at.false_alarms,
+                at.misses,
+                at.true_negatives,
+            );
+            match field.as_str() {
+                "precision" => return Ok(proportion(tp, tp + fp)),
+                "recall" => return Ok(proportion(tp, tp + fn_)),
+                "accuracy" => return Ok(proportion(tp + tn, tp + fp + fn_ + tn)),
+                _ => {
+                    return err(
+                        c.span.start,
+                        format!("`interval=true` applies to precision, recall and accuracy, not to `{field}`"),
+                    )
+                }
+            }
+        }
         Ok(match field.as_str() {
             "precision" => match at.precision {
                 Some(p) => fraction(p),

@@ -120,7 +120,9 @@
 //!   → one figure of the binary scores `name` (default `test`) at a threshold, an example
 //!   being predicted positive when its score is ≥ the threshold (as in `pr_curve`'s
 //!   table): `precision`, `recall`, `accuracy` (percentages; precision is `n/a` when no
-//!   example is predicted positive), `false_alarms` or `misses` (counts).
+//!   example is predicted positive), `false_alarms` or `misses` (counts). With
+//!   `interval=true`, a proportion comes with its Wilson 95% interval and its counts
+//!   (`70.3% (95% interval 54.3%–83.2%, 26 of 37)`).
 //! - `{{ majority_accuracy(bench="digit3", runner="torch", name="test") }}` → the accuracy of
 //!   always answering the most frequent true class of the binary scores (or, failing that,
 //!   the classification) `name` (default `test`), as a percentage: the baseline of the

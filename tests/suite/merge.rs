@@ -1160,6 +1160,35 @@ fn precision_recall_at_a_threshold() {
 }
 
 #[test]
+fn precision_and_recall_with_their_wilson_intervals() {
+    // ≥0.5 → TP 3, FP 1, FN 1, TN 3 (see above). Wilson 95% for 3/4: 30.1%–95.4%; 6/8:
+    // 40.9%–92.9% (R: prop.test(x, n, correct = FALSE)$conf.int).
+    let out = ok(
+        r#"{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="precision", interval=true) }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="recall", interval=true) }}
+{{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="accuracy", interval=true) }}
+"#,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "75.0% (95% interval 30.1%–95.4%, 3 of 4)",
+            "75.0% (95% interval 30.1%–95.4%, 3 of 4)",
+            "75.0% (95% interval 40.9%–92.9%, 6 of 8)",
+        ]
+    );
+    let e = errors(
+        "{{ pr_at(bench=\"digit3\", runner=\"torch\", threshold=0.5, field=\"misses\", interval=true) }}\n",
+    );
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].contains("`interval=true` applies to precision, recall and accuracy"),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn pr_at_errors() {
     let body = r#"{{ pr_at(bench="digit3", runner="torch", threshold=1.5, field="recall") }}
 {{ pr_at(bench="digit3", runner="torch", threshold=0.5, field="f1") }}
