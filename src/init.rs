@@ -1,121 +1,88 @@
-//! `benchbook init DIR`: scaffold a working site.
+//! `benchbook init DIR`: scaffold a working site that measures something out of the box.
 //!
-//! The new site has a `site.yaml`, a home page, one section with one lesson holding a
-//! pitfall, a quiz, a code block and a table, and a `.gitignore` for `public/`. It uses
-//! the default theme compiled into benchbook, so it has no `themes/` directory of its
-//! own (copy `themes/default/` from benchbook's repository to customise it, or put
-//! single templates in `templates/`).
+//! The new site has a `site.yaml`, a home page, one section with one lesson, and a
+//! benchmark: `benchmarks/build_string.yaml` declares two runners (`concat`, `join`) of one
+//! small Python script, `benchmarks/runners/build_string.py` (standard library only), that
+//! times building a string with `+=` in a loop and with `"".join`. The lesson shows the
+//! verdict of that comparison, its table, what was held equal and a link to the stored
+//! result, plus a pitfall, a quiz whose answer comes from the result, code and a table. The
+//! first `benchbook build` measures (22 short Python processes: a few seconds) and stores the
+//! result in `benchmarks/results/`. `.github/workflows/pages.yml` installs benchbook with
+//! `cargo install --git` (its URL is a placeholder, `BENCHBOOK_GIT`, that the author sets),
+//! builds with `--frozen` and publishes to GitHub Pages. A `.gitignore` leaves out `public/`.
+//!
+//! The files are in `src/init/scaffold/` (the workflow as `github-pages.yml`). The site uses
+//! the default theme compiled into benchbook, so it has no `themes/` directory of its own
+//! (copy `themes/default/` from benchbook's repository to customise it, or put single
+//! templates in `templates/`).
 
 use crate::cli::{Global, InitArgs};
 use anyhow::{bail, Context};
 use std::path::Path;
 
-/// The files of a new site: (path relative to the new directory, contents).
-pub const SCAFFOLD: &[(&str, &str)] = &[
-    ("site.yaml", SITE_YAML),
-    (".gitignore", "/public/\n"),
-    ("content/_index.md", HOME),
-    ("content/basics/_index.md", SECTION),
-    ("content/basics/first-lesson.md", LESSON),
+/// One file of a new site.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaffoldFile {
+    /// Path relative to the new directory.
+    pub path: &'static str,
+    pub text: &'static str,
+    /// Written with mode 0755 (a runner started as a program).
+    pub executable: bool,
+}
+
+const fn file(path: &'static str, text: &'static str) -> ScaffoldFile {
+    ScaffoldFile {
+        path,
+        text,
+        executable: false,
+    }
+}
+
+/// The runner script of the scaffold's benchmark.
+pub const RUNNER_PATH: &str = "benchmarks/runners/build_string.py";
+
+/// The files of a new site.
+pub const SCAFFOLD: &[ScaffoldFile] = &[
+    file("site.yaml", include_str!("init/scaffold/site.yaml")),
+    file(".gitignore", "/public/\n"),
+    file(
+        "content/_index.md",
+        include_str!("init/scaffold/content/_index.md"),
+    ),
+    file(
+        "content/basics/_index.md",
+        include_str!("init/scaffold/content/basics/_index.md"),
+    ),
+    file(
+        "content/basics/first-lesson.md",
+        include_str!("init/scaffold/content/basics/first-lesson.md"),
+    ),
+    file(
+        "benchmarks/build_string.yaml",
+        include_str!("init/scaffold/benchmarks/build_string.yaml"),
+    ),
+    ScaffoldFile {
+        path: RUNNER_PATH,
+        text: include_str!("init/scaffold/benchmarks/runners/build_string.py"),
+        executable: true,
+    },
+    file(
+        ".github/workflows/pages.yml",
+        include_str!("init/scaffold/github-pages.yml"),
+    ),
 ];
-
-const SITE_YAML: &str = "\
-# Site settings. Keys: title, description, author, language, base_url, theme, search.
-title: My measured report
-description: A report whose numbers are measured, not written.
-author: Your Name
-language: en
-theme: default
-# Where the site is published: enables sitemap.xml and canonical links.
-# base_url: https://your-name.github.io/your-repo/
-";
-
-const HOME: &str = "\
----
-title: My measured report
-description: Start here.
----
-
-Welcome. This site was made by `benchbook init`. Each folder under `content/` is a
-section, each `.md` file a lesson. Build it with:
-
-```sh
-benchbook build
-```
-
-and open `public/index.html` in a browser, straight from disk.
-";
-
-const SECTION: &str = "\
----
-title: Basics
-description: The first steps.
-weight: 1
----
-
-This section holds one lesson. Add more `.md` files beside it; `weight` orders them.
-";
-
-const LESSON: &str = r#"---
-title: Your first lesson
-description: A pitfall, a quiz, some code and a table.
-weight: 1
-tags: [example]
----
-
-## Timing code
-
-Time several runs of the same work and quote the median, never a single run:
-
-```python
-import time
-
-def median_time(work, runs=5):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
-```
-
-> [!CAUTION]
-> **Timing the first run.** The first call pays for caches, lazy
-> initialisation and compilation. Run the work once as a warm-up and leave it out of
-> the figures.
-
-## What to report
-
-| What           | Why                                |
-|----------------|------------------------------------|
-| Median         | Robust to a few slow runs          |
-| Spread         | Shows how much the runs varied     |
-| Number of runs | Tells how much to trust the median |
-
-> [!TIP]
-> Keep the machine quiet while measuring: close other programs.
-
-## Check yourself
-
-```quiz
-question: Which figure should a benchmark report quote?
-choices:
-  - text: The fastest run
-    explain: The fastest run is an outlier by definition.
-  - text: The median of several runs
-    correct: true
-    explain: The median is robust to a few slow or fast runs.
-  - text: The first run
-    explain: The first run includes warm-up costs.
-```
-"#;
 
 pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<()> {
     let dir = &args.dir;
     create(dir)?;
     if !global.quiet {
         println!(
-            "Created a new site in {d}\nBuild it with: benchbook build --root {d}\nThen open {d}/public/index.html",
+            "Created a new site in {d}\n\
+             Build it with: benchbook build --root {d}\n\
+             (the first build measures its example benchmark with python3: a few seconds)\n\
+             Then open {d}/public/index.html\n\
+             To publish: set BENCHBOOK_GIT in {d}/.github/workflows/pages.yml, commit \
+             benchmarks/results/ with the rest, push",
             d = dir.display()
         );
     }
@@ -143,13 +110,19 @@ pub fn create(dir: &Path) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", dir.display())),
     }
-    for (rel, text) in SCAFFOLD {
-        let path = dir.join(rel);
+    for f in SCAFFOLD {
+        let path = dir.join(f.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, f.text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if f.executable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .with_context(|| format!("cannot make {} executable", path.display()))?;
+        }
     }
     Ok(())
 }
@@ -175,11 +148,21 @@ mod tests {
     fn fills_an_empty_directory() {
         let tmp = tempfile::tempdir().unwrap();
         create(tmp.path()).unwrap();
-        for (rel, text) in SCAFFOLD {
+        for f in SCAFFOLD {
             assert_eq!(
-                std::fs::read_to_string(tmp.path().join(rel)).unwrap(),
-                *text
+                std::fs::read_to_string(tmp.path().join(f.path)).unwrap(),
+                f.text
             );
         }
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |rel: &str| {
+            std::fs::metadata(tmp.path().join(rel))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(RUNNER_PATH), 0o755);
+        assert_eq!(mode("site.yaml") & 0o111, 0);
     }
 }
