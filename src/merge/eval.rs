@@ -1990,38 +1990,17 @@ impl<'a> Evaluator<'a> {
         let (expect, espan) = args.string("expect")?.unwrap_or_default();
         let (text, _) = args.string("text")?.unwrap_or_default();
         let (ra, rb) = self.pair(&args, &b)?;
-        let outcomes = [
-            ra.as_str(),
-            rb.as_str(),
-            "no_practical_difference",
-            "inconclusive",
-        ];
-        if !outcomes.contains(&expect.as_str()) {
-            return err(
-                espan.start + 1,
-                format!(
-                    "`expect` is `{expect}`; expected one of: {}",
-                    outcomes.join(", ")
-                ),
-            );
-        }
+        let sides = [ra.as_str(), rb.as_str()];
+        check_expect(&expect, espan.start + 1, sides)?;
         let (cmp, unit, better) =
             self.compare_metric(&b, &sel, &metric, mspan.start + 1, &ra, &rb, c.span.start)?;
-        let actual = match (cmp.winner, cmp.outcome) {
-            (Some(Side::A), _) => ra.clone(),
-            (Some(Side::B), _) => rb.clone(),
-            (None, stats::Outcome::Equivalent) => "no_practical_difference".into(),
-            _ => "inconclusive".into(),
-        };
-        if actual != expect {
+        if claimed(&cmp, sides) != expect {
             let (la, lb) = (self.label(b.stored, &ra), self.label(b.stored, &rb));
-            return err(
-                c.span.start,
-                format!(
-                    "this claim no longer holds: it expects `{expect}`, but the stored results of `{}` say: {}; expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)",
-                    b.id,
-                    sc::verdict_text(&cmp, &la, &lb, unit, better)
-                ),
+            return claim_broken(
+                c,
+                &expect,
+                &format!(" of `{}`", b.id),
+                &sc::verdict_text(&cmp, &la, &lb, unit, better),
             );
         }
         Ok(Value::Text {
@@ -2101,30 +2080,15 @@ impl<'a> Evaluator<'a> {
         )?;
         let (expect, espan) = args.string("expect")?.unwrap_or_default();
         let (text, _) = args.string("text")?.unwrap_or_default();
-        let outcomes = ["a", "b", "no_practical_difference", "inconclusive"];
-        if !outcomes.contains(&expect.as_str()) {
-            return err(
-                espan.start + 1,
-                format!(
-                    "`expect` is `{expect}`; expected one of: {}",
-                    outcomes.join(", ")
-                ),
-            );
-        }
+        let sides = ["a", "b"];
+        check_expect(&expect, espan.start + 1, sides)?;
         let (cmp, unit, better, (la, lb), stale) = self.compare_cells(&args)?;
-        let actual = match (cmp.winner, cmp.outcome) {
-            (Some(Side::A), _) => "a",
-            (Some(Side::B), _) => "b",
-            (None, stats::Outcome::Equivalent) => "no_practical_difference",
-            _ => "inconclusive",
-        };
-        if actual != expect {
-            return err(
-                c.span.start,
-                format!(
-                    "this claim no longer holds: it expects `{expect}`, but the stored results say: {}; expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)",
-                    sc::verdict_text(&cmp, &la, &lb, unit, better)
-                ),
+        if claimed(&cmp, sides) != expect {
+            return claim_broken(
+                c,
+                &expect,
+                "",
+                &sc::verdict_text(&cmp, &la, &lb, unit, better),
             );
         }
         Ok(Value::Text { text, stale })
@@ -2669,6 +2633,43 @@ impl<'a> Evaluator<'a> {
         let link = self.result_link(&b.id, span.start).ok();
         Ok(Value::Block(sc::probes(&b, &columns, link.as_deref())))
     }
+}
+
+/// The outcomes a `claim` may expect: either side (by the names `sides` gives them), or
+/// neither.
+fn check_expect(expect: &str, at: usize, sides: [&str; 2]) -> Result<(), Stop> {
+    let outcomes = [sides[0], sides[1], "no_practical_difference", "inconclusive"];
+    if outcomes.contains(&expect) {
+        Ok(())
+    } else {
+        err(
+            at,
+            format!(
+                "`expect` is `{expect}`; expected one of: {}",
+                outcomes.join(", ")
+            ),
+        )
+    }
+}
+
+/// What a comparison says, in the words of `claim`'s `expect`.
+fn claimed<'s>(cmp: &Comparison, sides: [&'s str; 2]) -> &'s str {
+    match (cmp.winner, cmp.outcome) {
+        (Some(Side::A), _) => sides[0],
+        (Some(Side::B), _) => sides[1],
+        (None, stats::Outcome::Equivalent) => "no_practical_difference",
+        _ => "inconclusive",
+    }
+}
+
+/// The error of a claim the stored results (`of`: which) no longer support.
+fn claim_broken<T>(c: &Call, expect: &str, of: &str, verdict: &str) -> Result<T, Stop> {
+    err(
+        c.span.start,
+        format!(
+            "this claim no longer holds: it expects `{expect}`, but the stored results{of} say: {verdict}; expected the prose to follow the data (rewrite the sentence, or compute it with `verdict(...)`)"
+        ),
+    )
 }
 
 /// A verdict as inline HTML (or a block when alone on its line) and plain text.
