@@ -2,8 +2,8 @@
 //! no framework needed) and reads well in a real browser from file://.
 //!
 //! The browser part drives Debian's /usr/bin/chromium with playwright-core
-//! (`tests/browser/flagship-browser.js`; `npm ci --prefix tests/browser` and the `chromium`
-//! package are installed by `.ci/run`). Screenshots land in `target/flagship-screenshots/`.
+//! (`tests/browser/flagship-browser.js`; the npm packages and Chromium are provisioned on
+//! first use by `crate::browser_support`). Screenshots land in `target/flagship-screenshots/`.
 
 use scraper::{Html, Selector};
 use std::path::{Path, PathBuf};
@@ -100,14 +100,8 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
 #[test]
 fn the_report_works_in_headless_chromium_from_file() {
     let (_tmp, out) = build_flagship();
-    let browser = repo().join("tests/browser");
-    assert!(
-        browser.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/browser` first (installs playwright-core; .ci/run does it)"
-    );
     let shots = repo().join("target/flagship-screenshots");
-    let output = Command::new("node")
-        .arg(browser.join("flagship-browser.js"))
+    let output = crate::browser_support::node("flagship-browser.js")
         .arg(&out)
         .arg(&shots)
         .output()

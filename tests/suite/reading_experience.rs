@@ -11,7 +11,8 @@
 //!   prefers-color-scheme, print hides the navigation; under the sub-path, a missing URL three
 //!   levels deep gets the styled 404 page whose links work.
 //!
-//! Needs node, `npm ci --prefix tests/browser` and the `chromium` package (`.ci/run`).
+//! Needs node; the npm packages and Chromium are provisioned on first use
+//! (`crate::browser_support`).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -23,15 +24,7 @@ fn repo() -> PathBuf {
 
 /// Runs `node tests/browser/<script> <args>`; returns its JSON report and whether it passed.
 fn node(script: &str, args: &[&str]) -> (bool, Value) {
-    let dir = repo().join("tests/browser");
-    for module in ["playwright-core", "axe-core", "html-validate"] {
-        assert!(
-            dir.join("node_modules").join(module).is_dir(),
-            "run `npm ci --prefix tests/browser` first (installs {module}; .ci/run does it)"
-        );
-    }
-    let out = Command::new("node")
-        .arg(dir.join(script))
+    let out = crate::browser_support::node(script)
         .args(args)
         .output()
         .expect("node must be installed for the browser tests");

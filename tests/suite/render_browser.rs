@@ -3,8 +3,8 @@
 //! folds behind the Menu button, dark mode follows the system and the toggle is
 //! remembered, print hides navigation and shows quiz answers, a quiz is answered by
 //! keyboard, and 404.html works for a missing URL deep under a sub-path. No request may
-//! leave the machine and no console error may occur. Needs `npm ci --prefix tests/browser`
-//! (done by `.ci/run`), node and the `chromium` package.
+//! leave the machine and no console error may occur. Needs node; the npm packages and
+//! Chromium are provisioned on first use (`crate::browser_support`).
 
 use crate::render_support;
 
@@ -13,18 +13,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn run(args: &[&str]) -> Value {
-    let dir = repo().join("tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/browser` first (installs playwright-core; .ci/run does it)"
-    );
-    let out = Command::new("node")
-        .arg(dir.join("theme-browser.js"))
+    let out = crate::browser_support::node("theme-browser.js")
         .args(args)
         .output()
         .expect("node must be installed for the browser tests");

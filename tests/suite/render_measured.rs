@@ -10,8 +10,7 @@ use crate::render_support;
 use benchbook::merge::expand;
 use merge_support::context;
 use render_support::*;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 const BODY: &str = r#"## Speed
 
@@ -101,16 +100,8 @@ fn measured_content_fits_a_phone_and_reads_in_dark_mode_and_print() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/browser` first (installs playwright-core; .ci/run does it)"
-    );
-    let mut cmd = Command::new("node");
-    cmd.arg(dir.join("theme-browser.js"))
-        .arg("pages")
-        .arg(&public)
-        .arg("training/speed.html");
+    let mut cmd = crate::browser_support::node("theme-browser.js");
+    cmd.arg("pages").arg(&public).arg("training/speed.html");
     // BB_SCREENSHOTS=DIR keeps screenshots and a copy of the site there, to look at.
     if let Ok(shots) = std::env::var("BB_SCREENSHOTS") {
         cmd.arg("--screenshots").arg(&shots);

@@ -2,8 +2,8 @@
 //! pipeline, then `tests/browser/search-browser.js` (playwright-core driving Debian's
 //! /usr/bin/chromium) presses `/`, types a word that occurs only on a deep page, checks the
 //! marked snippet, moves to the result with ArrowDown, opens it with Enter and checks that
-//! the browser lands on that page's heading. Needs `npm ci --prefix tests/browser` (done
-//! by `.ci/run`) and the `chromium` package.
+//! the browser lands on that page's heading. Needs node; the npm packages and Chromium are
+//! provisioned on first use (`crate::browser_support`).
 
 use crate::browser_support;
 

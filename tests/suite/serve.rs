@@ -516,19 +516,13 @@ fn build_output_has_no_reload_script() {
 /// page by itself (tests/browser/serve-browser.js).
 #[test]
 fn the_browser_shows_the_error_overlay_and_reloads() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "run `npm ci --prefix tests/browser` first (installs playwright-core; .ci/run does it)"
-    );
     let site = Site::copy("valid", "basic");
     let serving = Serving::start(&site, &[]);
     let source = site.root().join("content/intro.md");
     let original = std::fs::read_to_string(&source).unwrap();
     let broken = original.replacen("---\n", "---\n\"<img src=x onerror=alert(1)>\": 1\n", 1);
     let fixed = format!("{original}\nThe browser-reload-marker is here.\n");
-    let out = Command::new("node")
-        .arg(dir.join("serve-browser.js"))
+    let out = crate::browser_support::node("serve-browser.js")
         .arg(format!("http://127.0.0.1:{}/intro.html", serving.port))
         .arg(&source)
         .arg(&broken)
