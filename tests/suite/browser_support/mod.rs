@@ -120,8 +120,8 @@ fn node_modules_stale(dir: &Path) -> Result<Option<String>, String> {
     let wanted = wanted["packages"].as_object().unwrap_or(&empty);
     let installed = installed["packages"].as_object().unwrap_or(&empty);
     for (name, pkg) in wanted {
-        if name.is_empty() {
-            continue; // the root project itself
+        if name.is_empty() || pkg["optional"] == true {
+            continue; // the root project itself; packages for other platforms
         }
         let want = pkg["version"].as_str();
         let have = installed.get(name).and_then(|p| p["version"].as_str());
