@@ -2638,7 +2638,12 @@ impl<'a> Evaluator<'a> {
 /// The outcomes a `claim` may expect: either side (by the names `sides` gives them), or
 /// neither.
 fn check_expect(expect: &str, at: usize, sides: [&str; 2]) -> Result<(), Stop> {
-    let outcomes = [sides[0], sides[1], "no_practical_difference", "inconclusive"];
+    let outcomes = [
+        sides[0],
+        sides[1],
+        "no_practical_difference",
+        "inconclusive",
+    ];
     if outcomes.contains(&expect) {
         Ok(())
     } else {
