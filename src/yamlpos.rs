@@ -73,6 +73,121 @@ pub fn split_error(err: &serde_yaml::Error) -> (String, Option<(usize, usize)>) 
     (msg, pos)
 }
 
+/// [`split_error`] for an error of parsing `text`, with a position even where serde_yaml has
+/// none: an alias bomb (aliases that expand to far more nodes than the text holds) fails with
+/// "repetition limit exceeded" and no location, so it is placed at the alias whose expansion
+/// crosses serde_yaml's limit (see [`alias_bomb`]).
+pub fn split_error_in(err: &serde_yaml::Error, text: &str) -> (String, Option<(usize, usize)>) {
+    let (mut msg, pos) = split_error(err);
+    if pos.is_some() {
+        return (msg, pos);
+    }
+    let pos = alias_bomb(text);
+    if pos.is_some() && msg == "repetition limit exceeded" {
+        msg.push_str(" (aliases here expand to far more nodes than the file holds)");
+    }
+    (msg, pos)
+}
+
+/// The 1-based position of the alias at which expanding `text` would exceed serde_yaml's
+/// repetition limit (more alias expansions, nested ones included, than 100 per event of the
+/// document), or failing that of the alias that expands the most. `None` without aliases.
+///
+/// serde_yaml replays an anchored node at every use of its alias, including the aliases inside
+/// it; yaml-rust2's event parser never expands them, so the cost of each alias is counted here
+/// from the events (memoised per anchor), without building anything.
+pub fn alias_bomb(text: &str) -> Option<(usize, usize)> {
+    #[derive(Default)]
+    struct Events {
+        /// (anchor id or 0, alias target or 0, depth change, mark)
+        list: Vec<(usize, usize, i32, (usize, usize))>,
+    }
+    impl MarkedEventReceiver for Events {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            let at = (mark.line(), mark.col() + 1);
+            let e = match ev {
+                Event::Scalar(_, _, anchor, _) => (anchor, 0, 0, at),
+                Event::Alias(id) => (0, id, 0, at),
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    (anchor, 0, 1, at)
+                }
+                Event::SequenceEnd | Event::MappingEnd => (0, 0, -1, at),
+                _ => return,
+            };
+            self.list.push(e);
+        }
+    }
+    let mut events = Events::default();
+    let mut parser = Parser::new_from_str(text);
+    // An error after some events still leaves those to look at.
+    let _ = parser.load(&mut events, false);
+    let list = events.list;
+    // Each anchor's span of events: [start, end).
+    let mut spans: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut open: Vec<(usize, usize, i32)> = Vec::new(); // (anchor, start, depth)
+    let mut depth = 0;
+    for (i, &(anchor, _, change, _)) in list.iter().enumerate() {
+        if change == 1 {
+            if anchor != 0 {
+                open.push((anchor, i, depth));
+            }
+            depth += 1;
+        } else if change == -1 {
+            depth -= 1;
+            if let Some(&(a, start, d)) = open.last() {
+                if d == depth {
+                    open.pop();
+                    spans.insert(a, (start, i + 1));
+                }
+            }
+        } else if anchor != 0 {
+            spans.insert(anchor, (i, i + 1));
+        }
+    }
+    // Expansions caused by one use of an alias: itself plus those of the aliases it replays.
+    fn cost(
+        id: usize,
+        list: &[(usize, usize, i32, (usize, usize))],
+        spans: &HashMap<usize, (usize, usize)>,
+        memo: &mut HashMap<usize, u64>,
+    ) -> u64 {
+        if let Some(&c) = memo.get(&id) {
+            return c;
+        }
+        // An alias inside its own anchor is invalid YAML; count it once.
+        memo.insert(id, 1);
+        let inner = spans.get(&id).map_or(0, |&(start, end)| {
+            list[start..end]
+                .iter()
+                .filter(|e| e.1 != 0)
+                .fold(0u64, |sum, e| {
+                    sum.saturating_add(cost(e.1, list, spans, memo))
+                })
+        });
+        let c = inner.saturating_add(1);
+        memo.insert(id, c);
+        c
+    }
+    let mut memo = HashMap::new();
+    let limit = (list.len() as u64).saturating_mul(100);
+    let mut total = 0u64;
+    let mut worst: Option<(u64, (usize, usize))> = None;
+    for &(_, alias, _, at) in &list {
+        if alias == 0 {
+            continue;
+        }
+        let c = cost(alias, &list, &spans, &mut memo);
+        total = total.saturating_add(c);
+        if total > limit {
+            return Some(at);
+        }
+        if worst.is_none_or(|(w, _)| c > w) {
+            worst = Some((c, at));
+        }
+    }
+    worst.map(|(_, at)| at)
+}
+
 /// Reads the keys of one YAML mapping with positions, reporting every unknown key and every
 /// value of the wrong type as a [`Diagnostic`] in the user's file (line offset added back).
 pub struct Fields<'a> {
@@ -405,6 +520,28 @@ mod tests {
             top,
             vec![("choices", 3), ("last", 10), ("title", 1), ("weight", 2)]
         );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_placed_at_the_alias_that_crosses_the_limit() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in "abcdefgh".chars().zip("bcdefghi".chars()) {
+            let uses = vec![format!("*{prev}"); 10].join(", ");
+            text.push_str(&format!("{name}: &{name} [{uses}]\n"));
+        }
+        let err = serde_yaml::from_str::<serde_yaml::Value>(&text).unwrap_err();
+        let (msg, pos) = split_error(&err);
+        assert_eq!((msg.as_str(), pos), ("repetition limit exceeded", None));
+        // 10 events per line: b's aliases cost 1 each, c's 11, d's 111, e's 1111; the
+        // limit (about 9000 expansions) is crossed at e's last alias.
+        let (_, pos) = split_error_in(&err, &text);
+        assert_eq!(pos, Some((5, 44)), "{text}");
+        // Aliases that stay within the limit: the biggest one.
+        assert_eq!(
+            alias_bomb("a: &a [1, 2]\nb: *a\nc: [*a, *a]\n"),
+            Some((2, 4))
+        );
+        assert_eq!(alias_bomb("a: 1\n"), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::model::Site;
-use crate::yamlpos::{kind_of, split_error, Positions};
+use crate::yamlpos::{kind_of, split_error_in, Positions};
 use serde::Serialize;
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
@@ -213,8 +213,8 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
     let doc: Yaml = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let (msg, pos) = split_error(&e);
-            let (l, c) = pos.unwrap_or((0, 0));
+            let (msg, pos) = split_error_in(&e, text);
+            let (l, c) = pos.unwrap_or((1, 1));
             diags.error(
                 file,
                 l,

@@ -3,6 +3,9 @@
 use crate::diagnostics::Diagnostic;
 use crate::results::{Machine, StoredBenchmark};
 use anyhow::Context;
+use benchbook_protocol::PROTOCOL_VERSION;
+use serde::Deserialize;
+use std::cell::Cell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -34,7 +37,17 @@ pub fn load(root: &Path, id: &str) -> Result<Option<StoredBenchmark>, Diagnostic
         }
     };
     match serde_json::from_str::<StoredBenchmark>(&text) {
-        Ok(s) if s.id == id => Ok(Some(s)),
+        Ok(s) if s.id == id => match foreign_protocol(&text) {
+            None => Ok(Some(s)),
+            Some((version, line, column)) => Err(Diagnostic::new(
+                rel,
+                line,
+                column,
+                format!(
+                    "the stored result speaks protocol {version}, which this benchbook cannot read; expected protocol {PROTOCOL_VERSION} (`benchbook bench --rerun {id}` replaces it)"
+                ),
+            )),
+        },
         Ok(s) => Err(Diagnostic::new(
             rel,
             1,
@@ -53,6 +66,71 @@ pub fn load(root: &Path, id: &str) -> Result<Option<StoredBenchmark>, Diagnostic
             ),
         )),
     }
+}
+
+/// The first `protocol` of a stored result (a run's spec, or a runner result of one of its
+/// processes) that is not [`PROTOCOL_VERSION`], in file order: the version with the line and
+/// column of its key. A result written for another protocol parses as this one's types (the
+/// version is a plain number), so it is refused here rather than read as protocol 1.
+///
+/// A second, cheap pass over the text with a shadow of the stored shape that fails at the
+/// first foreign version, so serde_json tells where it is; it runs only when one is there.
+fn foreign_protocol(text: &str) -> Option<(u64, usize, usize)> {
+    thread_local!(static FOUND: Cell<Option<u64>> = const { Cell::new(None) });
+
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        #[allow(dead_code)]
+        runs: Vec<Run>,
+    }
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Run {
+        spec: Versioned,
+        #[serde(default)]
+        repetitions: Vec<Process>,
+        #[serde(default)]
+        discarded: Vec<Process>,
+    }
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Process {
+        result: Versioned,
+    }
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Versioned {
+        protocol: Version,
+    }
+    struct Version;
+    impl<'de> Deserialize<'de> for Version {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = u64::deserialize(d)?;
+            if v == u64::from(PROTOCOL_VERSION) {
+                Ok(Version)
+            } else {
+                FOUND.with(|f| f.set(Some(v)));
+                Err(serde::de::Error::custom("foreign protocol"))
+            }
+        }
+    }
+
+    FOUND.with(|f| f.set(None));
+    let err = serde_json::from_str::<File>(text).err()?;
+    let version = FOUND.with(|f| f.take())?;
+    // serde_json stops just after the number: point at the `"protocol"` key of its line.
+    let (line, column) = (err.line(), err.column());
+    let column = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| {
+            let upto = l.get(..column.min(l.len()))?;
+            let key = upto.rfind("\"protocol\"")?;
+            Some(upto[..key].chars().count() + 1)
+        })
+        .unwrap_or(column);
+    Some((version, line, column))
 }
 
 /// The exact bytes stored for a benchmark: pretty JSON, keys in a stable order, final newline.

@@ -249,3 +249,32 @@ fn the_flagship_declarations_are_valid() {
     // benchbook setup's pins live beside the declarations but are not one.
     assert!(decls.iter().all(|d| d.id != "frameworks"));
 }
+
+#[test]
+fn an_alias_bomb_is_reported_at_the_alias_that_explodes() {
+    // "Billion laughs": each line repeats the previous anchor nine times.
+    let mut text = String::from(
+        "title: Bomb\nrunners: [torch]\nlol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+    );
+    for i in 1..=8 {
+        let uses = vec![format!("*l{}", i - 1); 9].join(", ");
+        text.push_str(&format!("lol{i}: &l{i} [{uses}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let err = load(&[("bomb.yaml", &text)]).unwrap_err();
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+    // 116 events, so serde_yaml gives up after 11,600 alias expansions. An alias of `lolN`
+    // replays those of `lolN-1`: 1, 10, 91, 820 and 7,381 expansions for lol1..lol5, so the
+    // 9 + 90 + 819 + 7,380 of lol1..lol4 stay under the limit and the first alias of lol5
+    // (line 8, after `lol5: &l5 [`) crosses it.
+    assert!(
+        err.contains(
+            "benchmarks/bomb.yaml:8:12: invalid YAML: repetition limit exceeded (aliases here expand to far more nodes than the file holds); expected a benchmark declaration"
+        ),
+        "{err}"
+    );
+}

@@ -356,3 +356,45 @@ fn starts_of_speed(site: &Site) -> usize {
         .filter(|l| l.starts_with("start speed "))
         .count()
 }
+
+#[test]
+fn a_result_of_another_protocol_is_refused_by_check_build_and_frozen_bench() {
+    let site = measured("{mode: ok}");
+    assert!(run(&site, &["bench", "-q"]).status.success());
+    let path = site.root().join("benchmarks/results/speed.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The second process's runner result declares protocol 99.
+    let at: Vec<usize> = text
+        .match_indices("\"protocol\": 1,")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(at.len() >= 3, "{text}");
+    let i = at[2];
+    let edited = format!("{}\"protocol\": 99,{}", &text[..i], &text[i + 14..]);
+    std::fs::write(&path, &edited).unwrap();
+    let line = edited[..i].lines().count();
+    let column = edited[..i].rsplit('\n').next().unwrap().chars().count() + 1;
+    let expected = format!(
+        "benchmarks/results/speed.json:{line}:{column}: the stored result speaks protocol 99, which this benchbook cannot read; expected protocol 1 (`benchbook bench --rerun speed` replaces it)"
+    );
+    for args in [
+        &["check"][..],
+        &["build"][..],
+        &["bench", "--frozen"][..],
+        &["build", "--frozen"][..],
+    ] {
+        let out = run(&site, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&expected),
+            "{args:?}: {err}\nexpected {expected}"
+        );
+    }
+    assert!(!site.public().exists());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+    // --rerun replaces it.
+    let out = run(&site, &["bench", "--rerun", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("99"));
+}
