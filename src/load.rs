@@ -13,7 +13,7 @@
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::model::{Asset, FrontMatter, Page, Section, Site, SiteConfig};
-use crate::yamlpos::{split_error, Fields, Positions};
+use crate::yamlpos::{split_error_in, Fields, Positions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -127,7 +127,7 @@ fn read_site_config(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> 
     let value: serde_yaml::Value = match serde_yaml::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            let (msg, pos) = split_error(&e);
+            let (msg, pos) = split_error_in(&e, &text);
             let (line, col) = pos.unwrap_or((1, 1));
             diags.error(
                 file,
@@ -268,7 +268,7 @@ pub fn parse_front_matter(
     let value: serde_yaml::Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
-            let (msg, pos) = split_error(&e);
+            let (msg, pos) = split_error_in(&e, yaml);
             let (line, col) = pos.map(|(l, c)| (l + offset, c)).unwrap_or((1, 1));
             diags.error(
                 file,

@@ -54,7 +54,7 @@
 //! ```
 
 use crate::diagnostics::Diagnostics;
-use crate::yamlpos::{kind_of, split_error, Fields, Positions};
+use crate::yamlpos::{kind_of, split_error_in, Fields, Positions};
 use std::path::Path;
 
 /// Keys of a quiz block.
@@ -114,7 +114,7 @@ pub fn parse(file: &Path, yaml: &str, fence_line: usize, diags: &mut Diagnostics
     let value: serde_yaml::Value = match serde_yaml::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
-            let (msg, pos) = split_error(&e);
+            let (msg, pos) = split_error_in(&e, yaml);
             let (line, col) = pos
                 .map(|(l, c)| (l + fence_line, c))
                 .unwrap_or((fence_line, 1));

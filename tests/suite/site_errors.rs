@@ -235,3 +235,43 @@ fn unreadable_files_and_folders_are_errors_naming_them() {
     )
     .unwrap();
 }
+
+/// `title: Bomb` then nine lines, each repeating the previous line's anchor nine times.
+fn alias_bomb() -> String {
+    let mut text =
+        String::from("title: Bomb\nlol0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..=8 {
+        let uses = vec![format!("*l{}", i - 1); 9].join(", ");
+        text.push_str(&format!("lol{i}: &l{i} [{uses}]\n"));
+    }
+    text
+}
+
+#[test]
+fn yaml_alias_bombs_are_reported_at_the_alias_that_explodes() {
+    // 112 events: serde_yaml stops after 11,200 alias expansions. The aliases of lol1..lol4
+    // make 9 + 90 + 819 + 7,380 of them; the first alias of lol5 (7,381) crosses the limit.
+    let why =
+        "repetition limit exceeded (aliases here expand to far more nodes than the file holds)";
+    let site = Site::copy("valid", "basic");
+    site.write(
+        "content/bomb.md",
+        &format!("---\n{}---\nBoom.\n", alias_bomb()),
+    );
+    let err = site.build().unwrap_err();
+    assert_eq!(
+        diagnostics(&err),
+        vec![format!(
+            "content/bomb.md:8:12: invalid YAML in front matter: {why}; expected `key: value` lines"
+        )]
+    );
+    std::fs::remove_file(site.root().join("content/bomb.md")).unwrap();
+    site.write("site.yaml", &alias_bomb());
+    let err = site.build().unwrap_err();
+    assert_eq!(
+        diagnostics(&err),
+        vec![format!(
+            "site.yaml:7:12: invalid YAML: {why}; expected `key: value` lines"
+        )]
+    );
+}
