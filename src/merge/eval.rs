@@ -368,6 +368,8 @@ pub(crate) struct Bench<'a> {
     pub decl: &'a DeclaredBenchmark,
     pub stored: &'a StoredBenchmark,
     pub stale: bool,
+    /// Rewrites the machine's absolute paths in text from the result ([`super::paths`]).
+    pub paths: &'a super::paths::MachinePaths,
 }
 
 /// One (benchmark, runner, matrix point) cell, resolved.
@@ -724,7 +726,7 @@ impl<'a> Evaluator<'a> {
         if let Some(message) = self.ctx.failed.get(&id.name) {
             return Err(Stop::Failed {
                 id: id.name.clone(),
-                message: message.clone(),
+                message: self.ctx.paths.show(message),
             });
         }
         let Some(stored) = self.ctx.results.get(&id.name) else {
@@ -741,6 +743,7 @@ impl<'a> Evaluator<'a> {
             decl,
             stored,
             stale: self.ctx.stale.contains(&id.name),
+            paths: &self.ctx.paths,
         })
     }
 
@@ -1587,7 +1590,11 @@ impl<'a> Evaluator<'a> {
             "message" => match message {
                 // Verbatim on one line (line breaks become spaces); escaped for HTML in
                 // prose by `evaluate`, plain text in a quiz.
-                Some(m) => m.trim_end().replace("\r\n", " ").replace(['\n', '\r'], " "),
+                Some(m) => b
+                    .paths
+                    .show(m.trim_end())
+                    .replace("\r\n", " ")
+                    .replace(['\n', '\r'], " "),
                 None => return Ok(Value::NotAvailable("the probe raised no error")),
             },
             _ => match (message, &p.observed) {
@@ -1596,7 +1603,7 @@ impl<'a> Evaluator<'a> {
                     Stage::Run => "raised an error while running".into(),
                     Stage::None => "raised an error".into(),
                 },
-                (None, Some(o)) if !o.trim().is_empty() => o.trim().to_string(),
+                (None, Some(o)) if !o.trim().is_empty() => b.paths.show(o.trim()),
                 (None, _) => "raised no error".into(),
             },
         };
@@ -2128,7 +2135,7 @@ impl<'a> Evaluator<'a> {
             );
         }
         Ok(Value::Text {
-            text: json_text(v),
+            text: b.paths.show(&json_text(v)),
             stale: b.stale,
         })
     }

@@ -182,6 +182,9 @@
 //! - `{{ probes(bench="probes", runners=[...]) }}`: each probe's stage, time and verbatim
 //!   message per runner, side by side.
 //!
+//! Text from results (`info`, `environment`, probe messages, failure messages) shows no
+//! absolute path of the machine: see [`paths`].
+//!
 //! Failed measurements (`--keep-going`) render `<div class="bb-failed" role="alert">` (inline:
 //! `<span class="bb-failed">`) instead of numbers; stale results carry `.bb-stale`.
 //!
@@ -212,6 +215,7 @@ mod eval;
 mod expr;
 pub mod filters;
 mod html;
+pub mod paths;
 mod shortcodes;
 
 use crate::diagnostics::Diagnostics;
@@ -283,6 +287,10 @@ pub struct MergeContext {
     /// Display names of runners (`torch` → `PyTorch`). Default: the framework name the runner
     /// reported, up to its first " (", else the runner's name.
     pub runner_labels: BTreeMap<String, String>,
+    /// This machine's directories, so that no absolute path from a result reaches a page
+    /// (see [`paths`]). [`MergeContext::new`] takes the cache and home directory from the
+    /// environment; [`MergeContext::from_outcome`] adds the site root.
+    pub paths: paths::MachinePaths,
     /// Summaries computed so far: (benchmark, run index, metric).
     cache: Mutex<HashMap<SummaryKey, Arc<Result<Summary, StatsError>>>>,
     /// Comparisons computed so far: (first, second), each a summary key.
@@ -297,6 +305,7 @@ impl MergeContext {
         MergeContext {
             results,
             declared,
+            paths: paths::MachinePaths::from_env(None),
             ..Default::default()
         }
     }
@@ -324,6 +333,7 @@ impl MergeContext {
             })
             .collect();
         let mut ctx = MergeContext::new(outcome.results.clone(), declared);
+        ctx.paths = paths::MachinePaths::from_env(Some(root));
         for id in outcome.results.keys() {
             ctx.result_files
                 .insert(id.clone(), crate::bench::store::result_path(root, id));

@@ -811,7 +811,7 @@ pub(crate) fn environment(
                 equal.push(format!(
                     "<li><code>{}</code>: {}</li>",
                     esc(k),
-                    esc(&brief(v))
+                    esc(&b.paths.show(&brief(v)))
                 ));
             }
         } else {
@@ -824,7 +824,7 @@ pub(crate) fn environment(
             varied.push(format!(
                 "<li><code>{}</code>: {}</li>",
                 esc(k),
-                esc(&distinct.join("; "))
+                esc(&b.paths.show(&distinct.join("; ")))
             ));
         }
     }
@@ -870,7 +870,7 @@ pub(crate) fn environment(
                 format!(
                     "<li>{}: {}</li>",
                     esc_line(k),
-                    esc_line(&truncate(&brief(v), 160))
+                    esc_line(&truncate(&b.paths.show(&brief(v)), 160))
                 )
             })
             .collect();
@@ -885,8 +885,8 @@ pub(crate) fn environment(
         runner_items.push(format!(
             "<li><strong>{}</strong>: {} {}{}{}</li>",
             esc_line(labels.get(name).map_or(name.as_str(), String::as_str)),
-            esc_line(&info.framework),
-            esc_line(&info.version),
+            esc_line(&b.paths.show(&info.framework)),
+            esc_line(&b.paths.show(&info.version)),
             esc_line(&threads),
             facts
         ));
@@ -992,7 +992,7 @@ pub(crate) fn environment(
                 format!(
                     "<li><code>{}</code>: {}</li>",
                     esc(metric),
-                    esc_line(&lines.join(" | "))
+                    esc_line(&b.paths.show(&lines.join(" | ")))
                 )
             })
             .collect();
@@ -1071,10 +1071,10 @@ pub(crate) fn probes(b: &Bench, columns: &[(String, Vec<Probe>)], link: Option<&
                         esc(&filters::duration(p.seconds))
                     );
                     if let Some(m) = &p.message {
-                        let _ = write!(s, "<pre>{}</pre>", esc(m));
+                        let _ = write!(s, "<pre>{}</pre>", esc(&b.paths.show(m)));
                     }
                     if let Some(o) = &p.observed {
-                        let _ = write!(s, "<p class=\"bb-observed\">{}</p>", esc(o));
+                        let _ = write!(s, "<p class=\"bb-observed\">{}</p>", esc(&b.paths.show(o)));
                     }
                     s.push_str("</td>");
                 }

@@ -20,6 +20,7 @@ mod bench_overhead;
 mod build_interrupt;
 mod check;
 mod flagship_figures;
+mod flagship_paths;
 mod flagship_site;
 mod flagship_verdicts;
 mod incremental;

@@ -1275,6 +1275,66 @@ fn info_reads_a_reported_fact() {
     );
 }
 
+#[test]
+fn absolute_paths_from_results_reach_no_page() {
+    // A machine where the site is /home/u/site and the cache ~/.cache/benchbook.
+    let mut ctx = context();
+    ctx.paths = benchbook::merge::paths::MachinePaths {
+        root: vec!["/home/u/site".into()],
+        cache: vec!["/home/u/.cache/benchbook".into()],
+        home: vec!["/home/u".into()],
+    };
+    for (id, runs) in ctx.results.iter_mut() {
+        for run in &mut runs.runs {
+            for rep in &mut run.repetitions {
+                let r = &mut rep.result;
+                if id == "cnn_digits" {
+                    r.info.insert(
+                        "dataset".into(),
+                        json!("digits (/home/u/.cache/benchbook/datasets/digits.csv.gz)"),
+                    );
+                    r.info
+                        .insert("data".into(), json!("/home/u/site/benchmarks/data/x.csv"));
+                    r.info.insert(
+                        "notes".into(),
+                        json!("see /home/u/notes.txt and /usr/lib/libgomp.so.1"),
+                    );
+                    // Another machine's cache and home, as a result measured there records them.
+                    r.info.insert(
+                        "model_path".into(),
+                        json!("/root/.cache/benchbook/models/torch/model.pt"),
+                    );
+                }
+                for probe in &mut r.probes {
+                    probe.message = Some("cannot open /home/bob/data/x.csv".into());
+                }
+            }
+        }
+    }
+    let out = ok_with(
+        &ctx,
+        "{{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"dataset\") }} | {{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"data\") }} | {{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"notes\") }} | {{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"model_path\") }}\n\
+         {{ probe(bench=\"probes\", runner=\"torch\", name=\"shape_mismatch\", field=\"message\") }}\n\
+         \n\
+         {{ environment(bench=\"cnn_digits\") }}\n\
+         \n\
+         {{ probes(bench=\"probes\") }}\n",
+    );
+    let first = out.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "digits (&lt;benchbook cache&gt;/datasets/digits.csv.gz) | benchmarks/data/x.csv | see ~/notes.txt and libgomp.so.1 | &lt;benchbook cache&gt;/models/torch/model.pt"
+    );
+    assert_eq!(out.lines().nth(1).unwrap(), "cannot open ~/data/x.csv");
+    assert!(
+        out.contains("<li>dataset: digits (&lt;benchbook cache&gt;/datasets/digits.csv.gz)</li>")
+    );
+    assert!(out.contains("<pre>cannot open ~/data/x.csv</pre>"));
+    for machine in ["/home/", "/root/", "/usr/", "/.cache/"] {
+        assert!(!out.contains(machine), "{machine} on the page:\n{out}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Two-cell comparisons and aliases
 
