@@ -303,8 +303,8 @@ pub fn summarize(processes: &[&[f64]], exact: bool) -> Result<Summary, StatsErro
     let stddev = (n > 1).then_some(sd);
     let cv = stddev.and_then(|sd| (mean != 0.0).then(|| sd / mean.abs()));
     let mad = mad_about(&values, median);
-    let identical = n > 1 && processes.iter().all(|p| p == &processes[0]);
-    let deterministic = identical || (exact && processes.iter().all(|p| p == &processes[0]));
+    // Identical processes show an exact value; one process can only when the caller knows.
+    let deterministic = (n > 1 || exact) && processes.iter().all(|p| p == &processes[0]);
     let mut s = Summary {
         n,
         samples: pooled.len(),
@@ -524,6 +524,11 @@ pub fn compare(
         demoted: false,
     };
     let side = if d >= 0.0 { Side::A } else { Side::B };
+    // The 95% interval of the log ratio d, as (low, high) in logs.
+    let log_interval = |se: f64, df: f64| {
+        let t = t_quantile(df, CONFIDENCE);
+        (d - t * se, d + t * se)
+    };
     if exact {
         c.outcome = if d.abs() > band {
             Outcome::Larger(side)
@@ -534,16 +539,15 @@ pub fn compare(
         c.outcome = Outcome::TooFew { a: a.n, b: b.n };
         if a.n > 1 && b.n > 1 {
             c.ci = welch(a.n, sa, b.n, sb).map(|(se, df)| {
-                let t = t_quantile(df, CONFIDENCE);
+                let (lo, hi) = log_interval(se, df);
                 Interval {
-                    low: (d - t * se).exp(),
-                    high: (d + t * se).exp(),
+                    low: lo.exp(),
+                    high: hi.exp(),
                 }
             });
         }
     } else if let Some((se, df)) = welch(a.n, sa, b.n, sb) {
-        let t = t_quantile(df, CONFIDENCE);
-        let (lo, hi) = (d - t * se, d + t * se);
+        let (lo, hi) = log_interval(se, df);
         c.ci = Some(Interval {
             low: lo.exp(),
             high: hi.exp(),
