@@ -396,5 +396,26 @@ fn a_result_of_another_protocol_is_refused_by_check_build_and_frozen_bench() {
     // --rerun replaces it.
     let out = run(&site, &["bench", "--rerun", "-q"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!std::fs::read_to_string(&path).unwrap().contains("99"));
+    // Every `protocol` of the new file is 1 (a substring test for "99" would also match a
+    // measured number such as 0.00199).
+    let replaced: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    fn protocols(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "protocol" {
+                        out.push(x.clone());
+                    }
+                    protocols(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| protocols(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    protocols(&replaced, &mut found);
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|p| p == 1), "{found:?}");
 }
