@@ -80,6 +80,19 @@ impl Serving {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// The server's stderr once it contains `needle` (up to 10 s): a reader thread copies the
+    /// pipe, so a line the server wrote just before an event may not be here yet.
+    fn stderr_with(&self, needle: &str) -> String {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let err = self.stderr();
+            if err.contains(needle) || std::time::Instant::now() > until {
+                return err;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     fn get(&self, path: &str) -> Response {
         get(self.port, path)
     }
@@ -300,7 +313,7 @@ fn a_broken_edit_keeps_the_last_good_site_and_reports_the_error() {
     let now = serving.get("/intro.html");
     assert_eq!(now.status, 200);
     assert_eq!(now.text(), before, "the last good page is still served");
-    let err = serving.stderr();
+    let err = serving.stderr_with("the rebuild failed; still serving the last good site");
     assert!(err.contains("content/intro.md:"), "{err}");
     assert!(
         err.contains("the rebuild failed; still serving the last good site"),
