@@ -125,6 +125,12 @@ pub struct UsageError(pub String);
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// Ctrl-C arrived after the new output was swapped in: the build completed, and the user is
+/// told so (exit 130, as for any Ctrl-C).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted after the new site was written: {} holds this build", .0.display())]
+pub struct InterruptedAfterWrite(pub std::path::PathBuf);
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = run(cli);
@@ -165,6 +171,10 @@ pub fn exit_code(outcome: anyhow::Result<()>) -> ExitCode {
     }
     if err.downcast_ref::<Interrupted>().is_some() {
         eprintln!("interrupted");
+        return ExitCode::from(130);
+    }
+    if let Some(done) = err.downcast_ref::<InterruptedAfterWrite>() {
+        eprintln!("{done}");
         return ExitCode::from(130);
     }
     eprintln!("error: {err:#}");

@@ -7,15 +7,23 @@
 //!
 //! Ctrl-C while writing (see [`crate::interrupt`]) stops the writers, removes the temporary
 //! directory and returns [`Interrupted`] (exit 130); the previous output stays as it was. The
-//! two renames of the swap are not interrupted; Ctrl-C while the old tree is being deleted
-//! afterwards exits at once and leaves `.<out>.old-*`, which the next build removes.
+//! swap and the deletion of the old tree are not interrupted: a Ctrl-C that arrives then
+//! returns [`InterruptedAfterWrite`] (exit 130, saying that the new site is in place).
+//!
+//! Two builds writing the same output take turns: each holds [`OutputLock`] (an exclusive
+//! lock on `.<out>.lock` beside the output) from before it makes its temporary directory
+//! until its old tree is deleted, and a second build waits, saying for whom. So every
+//! `.<out>.tmp-*` or `.<out>.old-*` found while holding the lock belongs to a build that is
+//! gone, and only those are removed.
 
-use crate::cli::{Interrupted, UsageError};
+use crate::cli::{Interrupted, InterruptedAfterWrite, UsageError};
 use crate::interrupt::{interrupted, Deferred};
 use crate::model::OutputFile;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashSet};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 /// Make `p` absolute (relative to the current directory) and resolve `.`/`..` and the
@@ -131,6 +139,80 @@ fn checked_rel(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An exclusive lock on `<parent>/.<name>.lock`, the file holding its owner's pid. Dropping
+/// it deletes the file, then unlocks: a build that was waiting on the deleted file notices
+/// (the path no longer names the file it locked) and locks the new one instead.
+pub struct OutputLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl OutputLock {
+    /// Lock the output `<parent>/<name>`, waiting for another build that holds it (and
+    /// saying so on stderr, with its pid).
+    pub fn acquire(parent: &Path, name: &str) -> anyhow::Result<OutputLock> {
+        let path = parent.join(format!(".{name}.lock"));
+        loop {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let holder = match holder.trim() {
+                        "" => String::new(),
+                        pid => format!(" (pid {pid})"),
+                    };
+                    eprintln!(
+                        "another build is writing {}{holder}; waiting for it to finish",
+                        parent.join(name).display()
+                    );
+                    file.lock()
+                        .with_context(|| format!("cannot lock {}", path.display()))?;
+                }
+                Err(TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+                }
+            }
+            if !still_at(&file, &path) {
+                continue;
+            }
+            file.set_len(0)
+                .and_then(|()| write!(file, "{}", std::process::id()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(OutputLock { file, path });
+        }
+    }
+}
+
+/// Whether `path` still names the open `file` (the previous holder deletes it on release).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_at(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Delete first, unlock second (when `file` closes): see the type's doc.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
 /// Remove leftovers of interrupted builds (`.public.tmp-*`, `.public.old-*` beside `out`).
 fn clean_leftovers(parent: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(parent) else {
@@ -176,10 +258,13 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
             dirs.insert(d.to_path_buf());
         }
     }
+    // The lock is taken before Ctrl-C is deferred (a Ctrl-C while waiting exits at once:
+    // nothing is on disk yet) and released last, after the partial or the old tree is gone.
     // From here until the swap, Ctrl-C is handled by checks of `interrupted()`: an early
     // return drops `tmp`, which deletes the partial tree (before `defer`, declared first).
     // (Should the handler be impossible to install, Ctrl-C kills the process as it would
     // without one, and the next build removes the leftovers.)
+    let _lock = OutputLock::acquire(&parent, &name)?;
     let defer = Deferred::new().ok();
     if interrupted() {
         return Err(Interrupted.into());
@@ -223,7 +308,8 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
         return Err(Interrupted.into());
     }
 
-    // The swap: two renames, not interrupted (Ctrl-C now only sets the flag, ignored).
+    // The swap and the deletion of the old tree: not interrupted (Ctrl-C now only sets the
+    // flag, reported once the new site is in place).
     let new_dir = tmp.keep();
     if std::fs::symlink_metadata(&out_dir).is_ok() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
@@ -237,14 +323,17 @@ pub fn write(out_dir: &Path, files: Vec<OutputFile>) -> anyhow::Result<()> {
             return Err(e)
                 .with_context(|| format!("cannot move the new site to {}", out_dir.display()));
         }
-        // The new site is in place; failing to delete the old one loses nothing, and so
-        // does Ctrl-C while deleting it (the next build removes the leftover).
-        drop(defer);
+        // The new site is in place; failing to delete the old one loses nothing (the next
+        // build removes the leftover).
         let _ = std::fs::remove_dir_all(&old);
     } else if let Err(e) = std::fs::rename(&new_dir, &out_dir) {
         let _ = std::fs::remove_dir_all(&new_dir);
         return Err(e)
             .with_context(|| format!("cannot move the new site to {}", out_dir.display()));
+    }
+    drop(defer);
+    if interrupted() {
+        return Err(InterruptedAfterWrite(out_dir).into());
     }
     Ok(())
 }
@@ -291,6 +380,62 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.starts_with(".public")), "{names:?}");
+    }
+
+    #[test]
+    fn concurrent_writes_take_turns_and_leave_no_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let many = |tag: &str| -> Vec<OutputFile> {
+            (0..400)
+                .map(|i| bytes(&format!("d{}/p{i}.html", i % 7), tag))
+                .chain([bytes("index.html", tag)])
+                .collect()
+        };
+        std::thread::scope(|s| {
+            let writers: Vec<_> = ["a", "b", "c", "d"]
+                .map(|tag| {
+                    let out = &out;
+                    let files = many(tag);
+                    s.spawn(move || write(out, files))
+                })
+                .into_iter()
+                .collect();
+            for w in writers {
+                w.join().unwrap().unwrap();
+            }
+        });
+        let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+        for i in 0..400 {
+            let page = out.join(format!("d{}/p{i}.html", i % 7));
+            assert_eq!(
+                std::fs::read_to_string(page).unwrap(),
+                index,
+                "one build's tree"
+            );
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["public"],
+            "no temporary tree, old tree or lock file left"
+        );
+    }
+
+    #[test]
+    fn a_lock_file_left_by_a_killed_build_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".public.lock"), "999999").unwrap();
+        std::fs::create_dir(dir.path().join(".public.tmp-dead")).unwrap();
+        write(&dir.path().join("public"), vec![bytes("index.html", "x")]).unwrap();
+        assert!(!dir.path().join(".public.lock").exists());
+        assert!(
+            !dir.path().join(".public.tmp-dead").exists(),
+            "its leftover is removed"
+        );
     }
 
     #[test]

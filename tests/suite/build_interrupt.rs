@@ -158,3 +158,65 @@ fn ctrl_c_before_writing_exits_130_and_keeps_public() {
     sigint(&child);
     assert_interrupted(&f, child);
 }
+
+#[test]
+fn ctrl_c_after_the_swap_says_the_new_site_is_in_place() {
+    let f = fixture();
+    // A large previous site, so that deleting it after the swap takes a while.
+    for d in 0..20 {
+        let dir = f.public.join(format!("bulk{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for k in 0..1_000 {
+            std::fs::write(dir.join(format!("{k}.html")), "old").unwrap();
+        }
+    }
+    let mut child = spawn_build(&f.root);
+    let start = Instant::now();
+    while !leftovers(&f.root)
+        .iter()
+        .any(|n| n.starts_with(".public.old-"))
+    {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the build ended ({status:?}) before its old tree was seen");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no swap within 300 s"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    sigint(&child);
+    let status = wait(&mut child, Duration::from_secs(60));
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}; stderr: {err}");
+    assert!(
+        err.contains("interrupted after the new site was written") && err.contains("public"),
+        "{err}"
+    );
+    assert_ne!(
+        std::fs::read_to_string(f.public.join("index.html")).unwrap(),
+        "the previous site",
+        "the new site is in place"
+    );
+    assert!(!f.public.join("bulk0").exists(), "the old tree is gone");
+    assert_eq!(leftovers(&f.root), Vec::<String>::new(), "leftovers");
+}
+
+#[test]
+fn two_builds_at_once_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    gen_site::generate(&root, 200).unwrap();
+    for round in 0..3 {
+        let builds: Vec<Child> = (0..2).map(|_| spawn_build(&root)).collect();
+        for mut b in builds {
+            let status = wait(&mut b, Duration::from_secs(300));
+            let mut err = String::new();
+            std::io::Read::read_to_string(b.stderr.as_mut().unwrap(), &mut err).unwrap();
+            assert!(status.success(), "round {round}: {status:?}; stderr: {err}");
+        }
+        assert!(root.join("public/index.html").is_file());
+        assert_eq!(leftovers(&root), Vec::<String>::new(), "round {round}");
+    }
+}
