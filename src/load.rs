@@ -36,6 +36,7 @@ pub const SITE_KEYS: &[&str] = &[
     "theme",
     "search",
     "print",
+    "smart_punctuation",
 ];
 
 /// Keys allowed in front matter.
@@ -202,6 +203,7 @@ fn read_site_config(root: &Path, diags: &mut Diagnostics) -> Option<SiteConfig> 
             .unwrap_or_else(|| "default".to_string()),
         search: f.bool("search", diags).unwrap_or(true),
         print: f.bool("print", diags).unwrap_or(true),
+        smart_punctuation: f.bool("smart_punctuation", diags).unwrap_or(true),
     })
 }
 

@@ -26,6 +26,9 @@ pub struct SiteConfig {
     pub search: bool,
     /// Whether the print edition (`print.html`, linked from every page) is built.
     pub print: bool,
+    /// Whether markdown's smart punctuation is on (`--` → –, `---` → —, `...` → …, curly
+    /// quotes), as in Zola and Quarto. On by default.
+    pub smart_punctuation: bool,
 }
 
 /// Front matter keys of a page or a section's `_index.md`.

@@ -28,16 +28,20 @@
 //! to other pages' headings can be checked, then [`render_page`] for every page (in parallel).
 //! Raw HTML blocks pass through untouched.
 
+mod autolink;
 pub mod highlight;
 pub mod links;
 pub mod quiz;
 
 use crate::diagnostics::Diagnostics;
 use crate::incremental::{self, MarkdownEntry, Memo, ResolvedLink};
-use crate::model::{Page, Pitfall, Rendered, Site, TextSection, TocEntry};
+use crate::model::{Page, Pitfall, Rendered, Site, SiteConfig, TextSection, TocEntry};
+use autolink::autolink;
 pub use links::LinkIndex;
 use links::Resolved;
-use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
+};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -77,15 +81,20 @@ pub fn all_pages(site: &Site) -> Vec<PageRef> {
         .collect()
 }
 
-/// The pulldown-cmark options used for every page.
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
+/// The pulldown-cmark options used for every page of a site: smart punctuation (`--` to an
+/// en dash, straight quotes to curly ones) unless site.yaml turns it off.
+pub fn options(config: &SiteConfig) -> Options {
+    let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
+        | Options::ENABLE_GFM;
+    if config.smart_punctuation {
+        options | Options::ENABLE_SMART_PUNCTUATION
+    } else {
+        options
+    }
 }
 
 /// Render every page and section index of `site` (in parallel), filling `Page::rendered`.
@@ -101,13 +110,14 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
     if memo.is_some() {
         highlight::next_generation();
     }
+    let opts = options(&site.config);
     let index = match memo {
         Some(memo) => {
             let old = incremental::take(&memo.anchors);
             let new = Mutex::new(HashMap::new());
             let index = LinkIndex::build(site, |p| {
-                let key = incremental::fingerprint(&p.body);
-                let ids = old.get(&key).cloned().unwrap_or_else(|| anchors(p));
+                let key = incremental::fingerprint(&(&p.body, opts.bits()));
+                let ids = old.get(&key).cloned().unwrap_or_else(|| anchors(p, opts));
                 new.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key, ids.clone());
@@ -119,7 +129,7 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
             );
             index
         }
-        None => LinkIndex::build(site, anchors),
+        None => LinkIndex::build(site, |p| anchors(p, opts)),
     };
     let refs = all_pages(site);
     let old = memo
@@ -168,7 +178,7 @@ fn render_memoised(
     old: &HashMap<PathBuf, MarkdownEntry>,
 ) -> (Result<MarkdownEntry, Diagnostics>, bool) {
     let p = page(site, r);
-    let key = incremental::page_key(p);
+    let key = incremental::fingerprint(&(incremental::page_key(p), options(&site.config).bits()));
     if let Some(entry) = old.get(&p.source) {
         let same_links = || {
             entry
@@ -229,14 +239,14 @@ fn fence_lang(info: &str) -> Option<&str> {
 }
 
 /// Pass 1: the ids a link may point at on this page: headings, quizzes and pitfalls.
-pub fn anchors(page: &Page) -> HashSet<String> {
+pub fn anchors(page: &Page, options: Options) -> HashSet<String> {
     let mut ids = HeadingIds::default();
     let mut out = HashSet::new();
     let mut heading: Option<(Option<String>, String)> = None;
     let mut quiz_n = 0;
     let mut pitfall_n = 0;
     let mut quiz_yaml: Option<String> = None;
-    for ev in Parser::new_ext(&page.body, options()) {
+    for ev in Parser::new_ext(&page.body, options) {
         match ev {
             Event::Start(Tag::Heading { id, .. }) => {
                 heading = Some((id.map(|s| s.to_string()), String::new()))
@@ -390,6 +400,7 @@ struct PageRenderer<'s> {
     links: Vec<ResolvedLink>,
     /// Keep highlighted code blocks for the next build (only with a memo).
     cache_highlight: bool,
+    options: Options,
 }
 
 impl<'s> PageRenderer<'s> {
@@ -422,7 +433,7 @@ impl<'s> PageRenderer<'s> {
         let mut code: Option<CodeFrame> = None;
         let mut blocks = 0;
         let mut depth = 0usize;
-        for ev in Parser::new_ext(&text.markdown, options()) {
+        for ev in Parser::new_ext(&text.markdown, self.options) {
             if let Some(c) = &mut code {
                 match ev {
                     Event::Text(t) => c.text.push_str(&t),
@@ -450,7 +461,11 @@ impl<'s> PageRenderer<'s> {
                     id,
                 }) => Event::Start(Tag::Link {
                     link_type,
-                    dest_url: self.rewrite_at(dest_url, text, "link"),
+                    dest_url: if link_type == LinkType::Email {
+                        dest_url
+                    } else {
+                        self.rewrite_at(dest_url, text, "link")
+                    },
                     title,
                     id,
                 }),
@@ -503,10 +518,11 @@ impl<'s> PageRenderer<'s> {
             if !single_paragraph {
                 return None;
             }
+            let events = autolink(events);
             let n = events.len();
             return Some(to_html(events.into_iter().skip(1).take(n - 2)));
         }
-        Some(to_html(events.into_iter()))
+        Some(to_html(autolink(events).into_iter()))
     }
 
     fn rewrite_at<'x>(
@@ -571,6 +587,7 @@ fn render_page_links(
         quiz_count: 0,
         links: Vec::new(),
         cache_highlight,
+        options: options(&site.config),
     };
     let body: &str = &page.body;
     let mut out: Vec<Event> = Vec::with_capacity(256);
@@ -591,7 +608,7 @@ fn render_page_links(
     let mut first_paragraph: Option<String> = None;
     let mut paragraph: Option<String> = None;
 
-    for (ev, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    for (ev, range) in Parser::new_ext(body, pr.options).into_offset_iter() {
         if let Some(c) = &mut code {
             match ev {
                 Event::Text(t) => c.text.push_str(&t),
@@ -702,7 +719,7 @@ fn render_page_links(
                 if kind == BlockQuoteKind::Caution {
                     if let Some(f) = pitfall_stack.pop() {
                         let inner = &out[f.start..];
-                        let html = to_html(inner.iter().cloned());
+                        let html = to_html(autolink(inner.to_vec()).into_iter());
                         let text = plain_text(inner.iter());
                         pitfalls.push(Pitfall {
                             id: f.id,
@@ -733,7 +750,12 @@ fn render_page_links(
                 title,
                 id,
             }) => {
-                let dest_url = pr.rewrite(dest_url, &range, "link");
+                // An email autolink (`<a@b.example>`) is not a file: left as written.
+                let dest_url = if link_type == LinkType::Email {
+                    dest_url
+                } else {
+                    pr.rewrite(dest_url, &range, "link")
+                };
                 out.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -817,7 +839,7 @@ fn render_page_links(
     for s in &mut sections {
         s.text = collapse(&s.text);
     }
-    let html = to_html(out.into_iter());
+    let html = to_html(autolink(out).into_iter());
     let summary = match &page.front.description {
         Some(d) if !d.trim().is_empty() => d.trim().to_string(),
         _ => summarise(first_paragraph.as_deref().unwrap_or(""), 280),

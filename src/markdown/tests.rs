@@ -67,6 +67,7 @@ fn site(files: &[(&str, &str)], assets: &[&str]) -> Site {
             theme: "default".into(),
             search: true,
             print: true,
+            smart_punctuation: true,
         },
         sections,
         pages,
@@ -114,7 +115,7 @@ fn headings_get_stable_unique_ids_and_anchors() {
         r.html
     );
     // Stable: the same input gives the same ids.
-    let again = anchors(&s.pages[0]);
+    let again = anchors(&s.pages[0], options(&s.config));
     assert_eq!(again.len(), 4);
     assert!(again.contains("setup-1"));
 }
@@ -273,8 +274,8 @@ fn quizzes_render_and_count() {
     assert!(r
         .html
         .contains("<div class=\"quiz quiz-open\" id=\"open-one\">"));
-    assert!(anchors(&s.pages[0]).contains("open-one"));
-    assert!(anchors(&s.pages[0]).contains("quiz-1"));
+    assert!(anchors(&s.pages[0], options(&s.config)).contains("open-one"));
+    assert!(anchors(&s.pages[0], options(&s.config)).contains("quiz-1"));
 }
 
 #[test]
@@ -359,4 +360,89 @@ fn odd_inputs_never_panic() {
         let mut s = site(&[("content/a.md", text.as_str())], &[]);
         let _ = render_site(&mut s);
     }
+}
+
+#[test]
+fn email_and_extended_autolinks_are_links_and_not_checked_as_files() {
+    let mut s = site(
+        &[
+            (
+                "content/a.md",
+                "---\ntitle: A\n---\nWrite to <foo@bar.example.com> or ops@example.org, see \
+             www.example.com and https://example.net/x_(y). [A page](b.md).\n\n\
+             > [!CAUTION]\n> Mirror at https://mirror.example.com.\n",
+            ),
+            ("content/b.md", "---\ntitle: B\n---\nB\n"),
+        ],
+        &[],
+    );
+    render_all(&mut s).unwrap();
+    let html = &first(&s).html;
+    for want in [
+        r#"<a href="mailto:foo@bar.example.com">foo@bar.example.com</a>"#,
+        r#"<a href="mailto:ops@example.org">ops@example.org</a>"#,
+        r#"<a href="http://www.example.com">www.example.com</a>"#,
+        r#"<a href="https://example.net/x_(y)">https://example.net/x_(y)</a>."#,
+        r#"<a href="https://mirror.example.com">https://mirror.example.com</a>."#,
+    ] {
+        assert!(html.contains(want), "{want}\nin {html}");
+    }
+    assert!(
+        first(&s).pitfalls[0]
+            .html
+            .contains("href=\"https://mirror.example.com\""),
+        "pitfalls keep the links"
+    );
+    // A relative link is still checked.
+    let mut broken = site(
+        &[(
+            "content/a.md",
+            "---\ntitle: A\n---\n<a@b.example> [gone](gone.md)\n",
+        )],
+        &[],
+    );
+    let errors = render_all(&mut broken).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("gone.md"), "{errors:?}");
+}
+
+#[test]
+fn smart_punctuation_can_be_turned_off() {
+    let text = "---\ntitle: A\n---\n\"Quoted\" -- a------ ...\n";
+    let mut on = site(&[("content/a.md", text)], &[]);
+    render_all(&mut on).unwrap();
+    assert!(
+        first(&on).html.contains("“Quoted” – a——"),
+        "{}",
+        first(&on).html
+    );
+    let mut off = site(&[("content/a.md", text)], &[]);
+    off.config.smart_punctuation = false;
+    render_all(&mut off).unwrap();
+    assert!(
+        first(&off).html.contains("\"Quoted\" -- a------ ..."),
+        "{}",
+        first(&off).html
+    );
+}
+
+#[test]
+fn quiz_questions_keep_their_inline_markup_with_autolinks_and_smart_quotes() {
+    let mut s = site(
+        &[(
+            "content/a.md",
+            "---\ntitle: A\n---\n```quiz\nquestion: 'Is \"it\" at www.example.com?'\nchoices:\n  - text: 'Yes, see https://example.org.'\n    correct: true\n  - text: No\n```\n",
+        )],
+        &[],
+    );
+    render_all(&mut s).unwrap();
+    let html = &first(&s).html;
+    assert!(
+        html.contains("<legend class=\"quiz-question\">Is “it” at <a href=\"http://www.example.com\">www.example.com</a>?</legend>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://example.org\">https://example.org</a>."),
+        "{html}"
+    );
 }

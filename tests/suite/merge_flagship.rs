@@ -536,7 +536,7 @@ fn quiz_blocks(body: &str, body_line: usize) -> Vec<(String, usize)> {
     use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
     let mut out = Vec::new();
     let mut current: Option<(String, usize)> = None;
-    for (event, range) in Parser::new_ext(body, benchbook::markdown::options()).into_offset_iter() {
+    for (event, range) in Parser::new(body).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("quiz") =>

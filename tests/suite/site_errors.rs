@@ -32,7 +32,7 @@ fn site_yaml_errors_point_at_the_key() {
     let err = site.build().unwrap_err();
     assert_eq!(
         diagnostics(&err),
-        vec!["site.yaml:3:1: unknown site.yaml key `serach`; expected one of: title, description, author, language, base_url, theme, search, print"]
+        vec!["site.yaml:3:1: unknown site.yaml key `serach`; expected one of: title, description, author, language, base_url, theme, search, print, smart_punctuation"]
     );
     site.write("site.yaml", "title: [a\n");
     let err = site.build().unwrap_err();

@@ -190,6 +190,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             theme: "default".into(),
             search: true,
             print: true,
+            smart_punctuation: true,
         },
         sections: vec![
             Section {
