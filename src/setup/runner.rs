@@ -39,7 +39,8 @@ pub const BUILTIN_RUNNERS: &[&str] = &["torch", "tensorflow"];
 const KEEP_BUILDS: usize = 3;
 
 /// sha256 over the runner's sources and its framework pins. Cheap: no provisioning, no
-/// build, no framework needed (usable under `--frozen`).
+/// build, no framework needed (usable under `--frozen`). Rust files count by their tokens
+/// ([`rust_tokens`]: formatting and comments do not count), other files by their bytes.
 ///
 /// Hashed: `benchmarks/runners/{Cargo.toml,Cargo.lock}`; every file of the crates
 /// `benchmarks/runners/common` and `benchmarks/runners/<name>` (Cargo.toml, build.rs, src/**,
@@ -75,6 +76,10 @@ pub(crate) fn fingerprint_with(root: &Path, name: &str, pins: &Pins) -> anyhow::
         h.update([0]);
         match fs::read(f) {
             Ok(bytes) => {
+                let bytes = match f.extension().and_then(|e| e.to_str()) {
+                    Some("rs") => rust_tokens(&bytes).map_or(bytes, String::into_bytes),
+                    _ => bytes,
+                };
                 h.update((bytes.len() as u64).to_le_bytes());
                 h.update(&bytes);
             }
@@ -89,6 +94,66 @@ pub(crate) fn fingerprint_with(root: &Path, name: &str, pins: &Pins) -> anyhow::
         .collect();
     h.update(serde_json::to_string(&(runner, installs))?.as_bytes());
     Ok(hex::encode(h.finalize()))
+}
+
+/// The tokens of a Rust source file, one space apart: without its comments (doc comments
+/// included) and its layout, so that `cargo fmt` or an edited comment leaves a runner's
+/// fingerprint and its stored results as they were. `None` (hash the bytes) when the file
+/// does not lex.
+fn rust_tokens(source: &[u8]) -> Option<String> {
+    let stream: proc_macro2::TokenStream = std::str::from_utf8(source).ok()?.parse().ok()?;
+    let mut out = String::with_capacity(source.len());
+    push_tokens(stream, &mut out);
+    Some(out)
+}
+
+fn push_tokens(stream: proc_macro2::TokenStream, out: &mut String) {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
+    let tokens: Vec<TokenTree> = stream.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                // A doc comment is lexed as `#[doc = "..."]` (or `#![doc = ...]`): skip it.
+                let inner =
+                    matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!');
+                let at = i + 1 + usize::from(inner);
+                let is_doc = matches!(tokens.get(at), Some(TokenTree::Group(g))
+                    if g.delimiter() == Delimiter::Bracket
+                        && matches!(g.stream().into_iter().next(), Some(TokenTree::Ident(id)) if id == "doc"));
+                if is_doc {
+                    i = at + 1;
+                    continue;
+                }
+                out.push('#');
+                if p.spacing() == Spacing::Alone {
+                    out.push(' ');
+                }
+            }
+            TokenTree::Punct(p) => {
+                out.push(p.as_char());
+                if p.spacing() == Spacing::Alone {
+                    out.push(' ');
+                }
+            }
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("( ", ") "),
+                    Delimiter::Brace => ("{ ", "} "),
+                    Delimiter::Bracket => ("[ ", "] "),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                push_tokens(g.stream(), out);
+                out.push_str(close);
+            }
+            other => {
+                out.push_str(&other.to_string());
+                out.push(' ');
+            }
+        }
+        i += 1;
+    }
 }
 
 /// Files of a crate directory that decide its build, sorted.
@@ -383,6 +448,38 @@ mod tests {
             fs::write(r.join(f), f).unwrap();
         }
         root
+    }
+
+    #[test]
+    fn fingerprint_ignores_formatting_and_comments_but_not_code() {
+        let root = fake_root();
+        let r = root.path();
+        let main = r.join("benchmarks/runners/torch/src/main.rs");
+        let code = "/// Runs.\nfn main() {\n    let x = vec![1, 2];\n    println!(\"{}\", x.len() >> 1);\n}\n";
+        fs::write(&main, code).unwrap();
+        let base = runner_fingerprint(r, "torch").unwrap();
+        for same in [
+            // What `cargo fmt` or an edited comment changes.
+            "fn main(){let x=vec![1,2];println!(\"{}\",x.len()>>1);}",
+            "//! The runner.\n/// Runs it.\nfn main() {\n    // two\n    let x = vec![1, 2]; /* ok */\n    println!(\"{}\", x.len() >> 1);\n}\n",
+        ] {
+            fs::write(&main, same).unwrap();
+            assert_eq!(runner_fingerprint(r, "torch").unwrap(), base, "{same}");
+        }
+        for changed in [
+            "fn main() { let x = vec![1, 3]; println!(\"{}\", x.len() >> 1); }",
+            "fn main() { let x = vec![1, 2]; println!(\"{} \", x.len() >> 1); }",
+            "fn main() { let x = vec![1, 2]; println!(\"{}\", x.len() > > 1); }",
+            "#[inline] fn main() { let x = vec![1, 2]; println!(\"{}\", x.len() >> 1); }",
+        ] {
+            fs::write(&main, changed).unwrap();
+            assert_ne!(runner_fingerprint(r, "torch").unwrap(), base, "{changed}");
+        }
+        // A file that does not lex counts by its bytes.
+        fs::write(&main, "fn main() { \"unterminated").unwrap();
+        let broken = runner_fingerprint(r, "torch").unwrap();
+        fs::write(&main, "fn main() {  \"unterminated").unwrap();
+        assert_ne!(runner_fingerprint(r, "torch").unwrap(), broken);
     }
 
     #[test]
