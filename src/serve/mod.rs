@@ -145,12 +145,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     );
     let _ = std::io::stdout().flush();
 
-    while !crate::bench::interrupted() {
-        let changed = watcher.next_changes()?;
-        if !changed.is_empty() {
-            builder.build(&changed)?;
-        }
-    }
+    rebuild::rebuild_on_change(&mut watcher, &mut builder)?;
     drop(watcher);
     server.stop();
     if !global.quiet {

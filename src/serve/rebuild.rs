@@ -1,8 +1,9 @@
-//! The rebuild loop's builder: one build of the site into the store, reported on the terminal
-//! and to the reload channel.
+//! The rebuild loop: wait for a change of the sources, build the site into the store, report
+//! the build on the terminal and to the reload channel; until Ctrl-C.
 
 use super::reload::Live;
 use super::store::{mem_site, Extras, MemSite, Store};
+use super::watch::Watch;
 use crate::build::{build_site, prepare, BuildOptions};
 use crate::cli::Interrupted;
 use crate::diagnostics::Diagnostics;
@@ -10,6 +11,18 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+
+/// Rebuild on every change `watch` reports, until Ctrl-C (then `Ok`). Only Ctrl-C during a
+/// bench step, or a watcher that stopped, is an error.
+pub fn rebuild_on_change(watch: &mut Watch, builder: &mut Builder) -> anyhow::Result<()> {
+    while !crate::bench::interrupted() {
+        let changed = watch.next_changes()?;
+        if !changed.is_empty() {
+            builder.build(&changed)?;
+        }
+    }
+    Ok(())
+}
 
 /// Builds the site and tells the reload channel.
 pub struct Builder {
