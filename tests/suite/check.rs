@@ -172,26 +172,53 @@ fn a_broken_link_and_a_bad_quiz_are_reported_together() {
     assert!(!site.public().exists());
 }
 
-/// A local HTTP server: `/ok` answers 200, everything else 404. Stops when dropped.
+/// A local HTTP server (hyper, as `serve` uses): `/ok` answers 200, everything else 404.
+/// Stops when dropped.
 struct LocalServer {
-    server: std::sync::Arc<tiny_http::Server>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     port: u16,
 }
 
 impl LocalServer {
     fn start() -> LocalServer {
-        let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let port = server.server_addr().to_ip().unwrap().port();
-        let s = server.clone();
+        use http_body_util::Full;
+        use hyper::body::Bytes;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            for req in s.incoming_requests() {
-                let code = if req.url() == "/ok" { 200 } else { 404 };
-                let _ = req.respond(tiny_http::Response::from_string("x").with_status_code(code));
-            }
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let accepting = tokio::spawn(async move {
+                    while let Ok((stream, _)) = listener.accept().await {
+                        let service = hyper::service::service_fn(
+                            |req: hyper::Request<hyper::body::Incoming>| async move {
+                                let code = if req.uri().path() == "/ok" { 200 } else { 404 };
+                                let mut res = hyper::Response::new(Full::new(Bytes::from("x")));
+                                *res.status_mut() = hyper::StatusCode::from_u16(code).unwrap();
+                                Ok::<_, std::convert::Infallible>(res)
+                            },
+                        );
+                        let conn = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                    }
+                });
+                let _ = stopped.await;
+                accepting.abort();
+            });
+            rt.shutdown_background();
         });
         LocalServer {
-            server,
+            stop: Some(stop),
             thread: Some(thread),
             port,
         }
@@ -200,7 +227,9 @@ impl LocalServer {
 
 impl Drop for LocalServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -605,3 +605,151 @@ fn bench_opts_in_to_measuring_and_ctrl_c_still_stops() {
         serving.stderr()
     );
 }
+
+/// Send `head` (then keep sending `rest` from another thread) and read the answer as it
+/// arrives; the server may close before everything is sent. Returns the answer and whether
+/// everything was sent.
+fn send_raw(port: u16, head: Vec<u8>, rest: Option<(Vec<u8>, usize)>) -> (String, bool) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        if w.write_all(&head).is_err() {
+            return false;
+        }
+        if let Some((chunk, times)) = rest {
+            for _ in 0..times {
+                if w.write_all(&chunk).is_err() {
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    drop(s);
+    let sent_all = writer.join().unwrap();
+    (String::from_utf8_lossy(&raw).into_owned(), sent_all)
+}
+
+/// The server's resident memory in kB.
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[test]
+fn oversized_request_lines_and_headers_are_refused_without_buffering_them() {
+    let site = Site::copy("valid", "basic");
+    let serving = Serving::start(&site, &[]);
+    let port = serving.port;
+    assert_eq!(serving.get("/").status, 200);
+
+    // The request line: 8 KB at most, 414 beyond.
+    let path = format!("/{}", "a".repeat(9 * 1024));
+    let (answer, _) = send_raw(
+        port,
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes(),
+        None,
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 414 URI Too Long\r\n"),
+        "{answer}"
+    );
+    // Just under the limit is a normal request (404: no such page).
+    let path = format!("/{}", "a".repeat(8 * 1024 - 100));
+    assert_eq!(serving.get(&path).status, 404);
+
+    // The header block: 64 KB at most, 431 beyond; the server answers the next request.
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {}\r\n\r\n",
+        "v".repeat(70 * 1024)
+    );
+    let (answer, _) = send_raw(port, big.into_bytes(), None);
+    assert!(
+        answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"),
+        "{answer}"
+    );
+    assert_eq!(serving.get("/").status, 200);
+    let many = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n",
+        "X-Some: value\r\n".repeat(5000)
+    );
+    let (answer, _) = send_raw(port, many.into_bytes(), None);
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+    // Many headers under the limit are fine.
+    let fine = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n{}Connection: close\r\n\r\n",
+        "X-Some: value\r\n".repeat(1000)
+    );
+    let (answer, _) = send_raw(port, fine.into_bytes(), None);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+
+    // A 20 MB header block: the connection is closed after the cap (long before the client
+    // has sent it all), and the server does not grow by it.
+    let before = rss_kb(serving.child.id());
+    let line = format!("X-Flood: {}\r\n", "f".repeat(1000)).into_bytes();
+    let (answer, sent_all) = send_raw(
+        port,
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".to_vec(),
+        Some((line, 20 * 1024)),
+    );
+    assert!(!sent_all, "the server read a 20 MB header block");
+    // The 431 is written before the close; a reset may discard it on the client's side.
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431 "),
+        "{answer}"
+    );
+    let after = rss_kb(serving.child.id());
+    assert!(
+        after < before + 8 * 1024,
+        "the server grew from {before} kB to {after} kB"
+    );
+    // Still serving, and the reload channel still works.
+    assert_eq!(serving.get("/").status, 200);
+    let mut events = serving.events();
+    events.until("hello", 20);
+}
+
+#[test]
+fn head_answers_the_headers_of_get_without_the_body_and_other_methods_get_405() {
+    let site = Site::copy("valid", "basic");
+    let serving = Serving::start(&site, &[]);
+    let page = serving.get("/intro.html");
+    let (answer, _) = send_raw(
+        serving.port,
+        b"HEAD /intro.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".to_vec(),
+        None,
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a response head");
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {}\r\n", page.body.len())),
+        "{head}"
+    );
+    assert!(head.contains("text/html; charset=utf-8"), "{head}");
+    assert_eq!(body, "");
+    let (answer, _) = send_raw(
+        serving.port,
+        b"POST /intro.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec(),
+        None,
+    );
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("allow: get, head\r\n"),
+        "{answer}"
+    );
+}
