@@ -785,6 +785,7 @@ fn read_content(
         sections,
         pages,
         assets,
+        provenance: Vec::new(),
     }
 }
 

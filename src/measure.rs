@@ -80,6 +80,7 @@ pub fn bench_and_merge(
     };
     let ctx = context(&root, &outcome);
     expand_all(site, &ctx, diags);
+    site.provenance = merge::provenance::pages(&ctx);
     let mut warnings = outcome.warnings.clone();
     warnings.extend(
         outcome

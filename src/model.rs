@@ -158,6 +158,20 @@ pub struct Site {
     /// All non-index pages (drafts already removed unless `--drafts`).
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
+    /// One page per stored benchmark result the pages use (filled by the merge stage).
+    pub provenance: Vec<ProvenancePage>,
+}
+
+/// A generated page on how one benchmark's stored result was measured
+/// (`results/<id>.html`; see src/merge/provenance.rs).
+#[derive(Debug, Clone)]
+pub struct ProvenancePage {
+    pub id: String,
+    pub title: String,
+    /// Relative to the output directory.
+    pub output: PathBuf,
+    /// The page's body, HTML.
+    pub body: String,
 }
 
 /// One file of the finished site, produced by `render` and written by `write`.

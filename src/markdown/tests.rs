@@ -71,6 +71,7 @@ fn site(files: &[(&str, &str)], assets: &[&str]) -> Site {
         },
         sections,
         pages,
+        provenance: Vec::new(),
         assets: assets
             .iter()
             .map(|a| Asset {

@@ -984,20 +984,7 @@ impl<'a> Evaluator<'a> {
 
     /// Display name of a runner.
     pub(crate) fn label(&self, stored: &StoredBenchmark, runner: &str) -> String {
-        if let Some(l) = self.ctx.runner_labels.get(runner) {
-            return l.clone();
-        }
-        stored
-            .runs
-            .iter()
-            .filter(|r| r.runner == runner)
-            .flat_map(|r| r.repetitions.first())
-            .map(|rep| {
-                let f = &rep.result.runner.framework;
-                f.split(" (").next().unwrap_or(f).trim().to_string()
-            })
-            .find(|s| !s.is_empty())
-            .unwrap_or_else(|| runner.to_string())
+        self.ctx.runner_label(stored, runner)
     }
 
     pub(crate) fn result_link(&self, id: &str, at: usize) -> Result<String, Stop> {
@@ -1010,7 +997,7 @@ impl<'a> Evaluator<'a> {
         Ok(format!(
             "{}{}",
             self.root_prefix,
-            MergeContext::result_output(id).to_string_lossy()
+            MergeContext::provenance_output(id).to_string_lossy()
         ))
     }
 

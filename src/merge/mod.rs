@@ -216,6 +216,7 @@ mod expr;
 pub mod filters;
 mod html;
 pub mod paths;
+pub mod provenance;
 mod shortcodes;
 
 use crate::diagnostics::Diagnostics;
@@ -364,6 +365,31 @@ impl MergeContext {
     /// Where a benchmark's stored result is published, relative to the output directory.
     pub fn result_output(id: &str) -> PathBuf {
         PathBuf::from("results").join(format!("{id}.json"))
+    }
+
+    /// Where a benchmark's provenance page is written (the target of "how this was measured"
+    /// links), relative to the output directory.
+    pub fn provenance_output(id: &str) -> PathBuf {
+        PathBuf::from("results").join(format!("{id}.html"))
+    }
+
+    /// Display name of a runner: [`MergeContext::runner_labels`], else the framework its
+    /// runs reported (up to the first " ("), else its name.
+    pub fn runner_label(&self, stored: &StoredBenchmark, runner: &str) -> String {
+        if let Some(l) = self.runner_labels.get(runner) {
+            return l.clone();
+        }
+        stored
+            .runs
+            .iter()
+            .filter(|r| r.runner == runner)
+            .flat_map(|r| r.repetitions.first())
+            .map(|rep| {
+                let f = &rep.result.runner.framework;
+                f.split(" (").next().unwrap_or(f).trim().to_string()
+            })
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| runner.to_string())
     }
 
     /// The stored result files the site must copy (`results/<id>.json`), one per entry of

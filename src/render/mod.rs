@@ -320,6 +320,8 @@ struct Context<'a> {
     pitfall_groups: Option<Vec<PitfallGroup<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_found: Option<NotFoundView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provenance: Option<ProvenanceView<'a>>,
     generator: &'static str,
 }
 
@@ -359,7 +361,7 @@ fn page_view<'a>(
     }
 }
 
-fn generated_page(title: &'static str, url: &str, kind: &'static str) -> PageView<'static> {
+fn generated_page<'a>(title: &'a str, url: &str, kind: &'static str) -> PageView<'a> {
     PageView {
         title,
         description: None,
@@ -521,6 +523,9 @@ pub fn render_with_memo(
         .collect();
     keys.insert((None, String::new()));
     keys.insert((None, root404.clone()));
+    for p in &site.provenance {
+        keys.insert((None, root_prefix(&p.output)));
+    }
     let sidebars: Vec<(SidebarKey, Result<String, Diagnostic>)> = keys
         .into_par_iter()
         .map(|(open_at, root)| {
@@ -535,6 +540,7 @@ pub fn render_with_memo(
                     section: None,
                     pitfall_groups: None,
                     not_found: None,
+                    provenance: None,
                     generator: GENERATOR,
                 };
                 render_one("sidebar.html", &ctx)
@@ -629,6 +635,7 @@ pub fn render_with_memo(
                 section,
                 pitfall_groups: None,
                 not_found: None,
+                provenance: None,
                 generator: GENERATOR,
             };
             let template = page.front.template.as_deref().unwrap_or(default_tpl);
@@ -705,6 +712,7 @@ pub fn render_with_memo(
         section: None,
         pitfall_groups: Some(groups),
         not_found: None,
+        provenance: None,
         generator: GENERATOR,
     };
     match render_one("pitfalls.html", &ctx) {
@@ -713,6 +721,52 @@ pub fn render_with_memo(
             bytes: html.into_bytes().into(),
         }),
         Err(d) => diags.push(d),
+    }
+
+    // Provenance pages: how each stored result was measured (`results/<id>.html`).
+    if !site.provenance.is_empty() && !theme.has_template("provenance.html") {
+        diags.error(
+            PathBuf::from("templates/provenance.html"),
+            0,
+            0,
+            "the theme has no provenance.html template; expected one (copy themes/default/templates/provenance.html) to show how each stored result was measured",
+        );
+    }
+    for p in site
+        .provenance
+        .iter()
+        .filter(|_| theme.has_template("provenance.html"))
+    {
+        let url = url_path(&p.output);
+        let root = root_prefix(&p.output);
+        let mut page = generated_page(&p.title, &url, "provenance");
+        page.permalink = base.as_ref().map(|b| format!("{b}{url}"));
+        let ctx = Context {
+            site: &site_view,
+            page,
+            nav: {
+                let mut nav = outline.nav(None, &root);
+                nav.sidebar = sidebar(None, &root, "");
+                nav
+            },
+            root,
+            section: None,
+            pitfall_groups: None,
+            not_found: None,
+            provenance: Some(ProvenanceView {
+                id: &p.id,
+                body: &p.body,
+                raw: format!("{}.json", p.id),
+            }),
+            generator: GENERATOR,
+        };
+        match render_one("provenance.html", &ctx) {
+            Ok(html) => files.push(OutputFile::Bytes {
+                path: p.output.clone(),
+                bytes: html.into_bytes().into(),
+            }),
+            Err(d) => diags.push(d),
+        }
     }
 
     // The 404 page: styles inlined, links fixed at view time (see `not_found_script`).
@@ -744,6 +798,7 @@ pub fn render_with_memo(
             inline_css: css,
             script: not_found_script(base.as_deref(), &top_level),
         }),
+        provenance: None,
         generator: GENERATOR,
     };
     match render_one("404.html", &ctx) {

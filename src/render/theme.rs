@@ -37,6 +37,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embedded![
     "templates/section.html",
     "templates/page.html",
     "templates/pitfalls.html",
+    "templates/provenance.html",
     "templates/404.html",
     "templates/sidebar.html",
     "static/style.css",

@@ -10,6 +10,7 @@
 //! - `section`: [`SectionView`] on `index.html` and `section.html` (its pages and subsections)
 //! - `pitfall_groups`: [`PitfallGroup`]s on `pitfalls.html`
 //! - `not_found`: [`NotFoundView`] on `404.html`
+//! - `provenance`: [`ProvenanceView`] on `results/<id>.html` (template `provenance.html`)
 //! - `generator`: `"benchbook 0.1.0"`
 //!
 //! `sidebar.html` (optional, rendered once per section rather than once per page) sees
@@ -144,4 +145,15 @@ pub struct NotFoundView {
     /// Inline script (already escaped for a `<script>` element) that finds the site root
     /// at view time and fixes the page's relative links.
     pub script: String,
+}
+
+/// A benchmark's provenance page (`results/<id>.html`): how its stored result was measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvenanceView<'a> {
+    /// The benchmark's id.
+    pub id: &'a str,
+    /// The page's body, HTML: state, environment, runs, run order, per-process values.
+    pub body: &'a str,
+    /// The raw stored result beside the page (`<id>.json`).
+    pub raw: String,
 }

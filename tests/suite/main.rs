@@ -28,6 +28,7 @@ mod init;
 mod merge;
 mod merge_flagship;
 mod print;
+mod provenance;
 mod reading_experience;
 mod render_browser;
 mod render_measured;

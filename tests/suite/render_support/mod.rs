@@ -219,6 +219,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
             },
         ],
         pages: vec![speed, memory, cnn, accuracy],
+        provenance: Vec::new(),
         assets: vec![Asset {
             source: "content/training/fig.png".into(),
             output: "training/fig.png".into(),
