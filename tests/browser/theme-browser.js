@@ -101,11 +101,27 @@ async function pagesMode(page, context, pages, problems) {
       check(await toggle.isVisible(), `${p}: theme toggle hidden`, problems);
       // The page hears of the system change through a media query's change event, dispatched
       // at its next rendering frame (late on a busy machine): wait for it, a few seconds at most.
-      const pressed = await page
-        .waitForFunction(() => document.querySelector('.theme-toggle').getAttribute('aria-pressed') === 'true', null, { timeout: 5000 })
+      // The button says what pressing it does, to the eye and to a screen reader alike.
+      const label = () => page.evaluate(() => {
+        const t = document.querySelector('.theme-toggle');
+        const shown = [...t.querySelectorAll(':scope > span')].filter((s) => s.getClientRects().length);
+        return shown.map((s) => s.textContent.replace(/\u00a0/g, ' ').trim()).join(' | ');
+      });
+      // Its accessible name (a button whose name changes is not also aria-pressed).
+      const name = async () => {
+        if (await toggle.getAttribute('aria-pressed')) return 'aria-pressed set';
+        const snap = await toggle.ariaSnapshot();
+        const m = /button "([^"]*)"/.exec(snap);
+        return m ? m[1] : snap;
+      };
+      const saysLight = await page
+        .waitForFunction(() => /Light mode/.test(document.querySelector('.theme-toggle').innerText), null, { timeout: 5000 })
         .then(() => true, () => false);
-      check(pressed, `${p}: toggle not pressed in dark mode`, problems);
+      check(saysLight, `${p}: in dark mode the toggle says ${await label()}, not "☀ Light mode"`, problems);
+      check((await label()) === '☀ Light mode', `${p}: in dark mode the toggle shows ${await label()}`, problems);
+      check((await name()) === 'Light mode', `${p}: in dark mode the toggle is named ${await name()}`, problems);
       await toggle.click();
+      check((await label()) === '☾ Dark mode', `${p}: in light mode the toggle shows ${await label()}`, problems);
       check((await bg()) === light, `${p}: toggle does not switch to light`, problems);
       const stored = await page.evaluate(() => localStorage.getItem('bb-theme'));
       check(stored === 'light', `${p}: choice stored as ${stored}`, problems);
@@ -119,7 +135,8 @@ async function pagesMode(page, context, pages, problems) {
         remembered = (await bg()) === light;
       }
       check(remembered, `${p}: choice not remembered after reload`, problems);
-      check((await toggle.getAttribute('aria-pressed')) === 'false', `${p}: toggle state after reload`, problems);
+      check((await label()) === '☾ Dark mode', `${p}: toggle label after reload: ${await label()}`, problems);
+      check((await name()) === 'Dark mode', `${p}: toggle name after reload: ${await name()}`, problems);
       await toggle.click();
       await page.evaluate(() => { try { localStorage.removeItem('bb-theme'); } catch (e) {} });
     }
