@@ -198,9 +198,14 @@ async function quizMode(page, p, problems) {
   const first = await choose(wrong);
   check(/not quite/i.test(first), `wrong answer feedback: ${first}`, problems);
   check(await quiz.locator('.quiz-choice.is-wrong').count() === 1, 'wrong choice not marked', problems);
+  // A wrong answer does not give the right one away: no explanation, no answer opened.
+  const shownWhy = () => quiz.locator('.quiz-explanation').evaluateAll((els) => els.filter((e) => e.getClientRects().length).map((e) => e.textContent.trim()));
+  const whyAfterWrong = await shownWhy();
   check(whyAfterWrong.length === 0, `a wrong answer shows explanations: ${JSON.stringify(whyAfterWrong)}`, problems);
+  check(!(await quiz.locator('details.quiz-answer').evaluate((d) => d.open)), 'a wrong answer opens the answer', problems);
   const second = await choose(right);
   check(/correct/i.test(second), `right answer feedback: ${second}`, problems);
+  check((await shownWhy()).length > 0, 'a right answer shows no explanation', problems);
   check(await quiz.locator('.quiz-choice.is-correct').count() >= 1, 'right choice not marked', problems);
   if (shots) await quiz.screenshot({ path: path.join(shots, 'quiz.png') });
   return { wrong: first, right: second };
