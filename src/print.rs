@@ -206,7 +206,7 @@ const PRINT_CSS: &str = "\
 nav,.print-toc,.print-actions,.bb-search,.sidebar,.site-nav,.breadcrumbs,.pager,.heading-anchor,.anchor,button{display:none!important}\
 .print-edition main{max-width:none;padding:0}\
 .print-edition details>summary{list-style:none}\
-.print-edition pre,.print-edition table,.print-edition figure,.print-edition svg{break-inside:avoid}\
+.print-edition tr,.print-edition svg,.print-edition img{break-inside:avoid}\
 }";
 
 /// Rewrites one page's body for print.html (see the module doc).
