@@ -28,6 +28,7 @@ mod init;
 mod merge;
 mod merge_flagship;
 mod print;
+mod reader_details;
 mod reading_experience;
 mod render_browser;
 mod render_measured;
