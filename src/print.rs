@@ -12,10 +12,11 @@
 use crate::model::{OutputFile, Page, Site};
 use crate::render::links::url_path;
 use crate::render::Outline;
-use lol_html::html_content::Element;
+use lol_html::html_content::{ContentType, Element};
 use lol_html::{element, rewrite_str, RewriteStrSettings};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Output path of the print edition.
@@ -205,7 +206,7 @@ const PRINT_CSS: &str = "\
 nav,.print-toc,.print-actions,.bb-search,.sidebar,.site-nav,.breadcrumbs,.pager,.heading-anchor,.anchor,button{display:none!important}\
 .print-edition main{max-width:none;padding:0}\
 .print-edition details>summary{list-style:none}\
-.print-edition pre,.print-edition table,.print-edition figure,.print-edition svg{break-inside:avoid}\
+.print-edition tr,.print-edition svg,.print-edition img{break-inside:avoid}\
 }";
 
 /// Rewrites one page's body for print.html (see the module doc).
@@ -327,7 +328,23 @@ impl Ctx<'_> {
             }
         }
         if el.tag_name() == "details" && !el.has_attribute("open") {
-            let _ = el.set_attribute("open", "");
+            // `<details open>`, not the `open=""` that `set_attribute` would write
+            // (html-validate's attribute-boolean-style): the start tag is written anew
+            // with the attributes rewritten above, and the end tag after the content.
+            let mut tag = String::from("<details");
+            for a in el.attributes() {
+                // Raw values (entities kept); a `"` can only come from single quotes.
+                let _ = write!(
+                    tag,
+                    " {}=\"{}\"",
+                    a.name(),
+                    a.value().replace('"', "&quot;")
+                );
+            }
+            tag.push_str(" open>");
+            el.before(&tag, ContentType::Html);
+            el.after("</details>", ContentType::Html);
+            el.remove_and_keep_content();
         }
     }
 
@@ -449,12 +466,22 @@ mod tests {
     #[test]
     fn ids_references_and_quizzes_are_rewritten() {
         let out = rewrite(
-            r##"<label for="q1-a">A</label><input type="radio" name="q1" id="q1-a"><details><summary>Answer</summary>yes</details><img src="chart.svg" alt=""><svg><rect fill="url(#g)"/></svg>"##,
+            r##"<label for="q1-a">A</label><input type="radio" name="q1" id="q1-a"><details class="quiz-answer" title="a &amp; &quot;b&quot;"><summary>Answer</summary>yes</details><img src="chart.svg" alt=""><svg><rect fill="url(#g)"/></svg>"##,
             "training/speed.html",
         );
         assert!(out.contains(r#"for="training-speed--q1-a""#), "{out}");
         assert!(out.contains(r#"name="training-speed--q1""#), "{out}");
-        assert!(out.contains("<details open"), "{out}");
+        assert!(
+            out.contains(
+                r#"<details class="quiz-answer" title="a &amp; &quot;b&quot;" open><summary>"#
+            ),
+            "{out}"
+        );
+        assert!(
+            !out.contains("open=\"\""),
+            "a boolean attribute without a value: {out}"
+        );
+        assert_eq!(out.matches("</details>").count(), 1, "{out}");
         assert!(out.contains(r#"src="training/chart.svg""#), "{out}");
         assert!(out.contains("url(#training-speed--g)"), "{out}");
     }

@@ -47,6 +47,19 @@ fn alias(lang: &str) -> &str {
     }
 }
 
+/// The label shown over a block: syntect's name for the syntax, except where that name
+/// says more than the author wrote (syntect highlights `sh`, `shell`, `zsh` and `console`
+/// with its Bash syntax, named "Bourne Again Shell (bash)").
+fn label<'a>(lang: &'a str, syntax: Option<&'a str>) -> &'a str {
+    match lang.to_ascii_lowercase().as_str() {
+        "sh" | "shell" => "Shell",
+        "bash" => "Bash",
+        "zsh" => "Zsh",
+        "console" => "Console",
+        _ => syntax.unwrap_or(lang),
+    }
+}
+
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     // Writing into a String cannot fail.
@@ -150,7 +163,7 @@ fn highlight_uncached(lang: Option<&str>, code: &str) -> String {
     let mut html = String::with_capacity(body.len() + 160);
     match lang {
         Some(l) => {
-            let label = syntax.map(|s| s.name.as_str()).unwrap_or(l);
+            let label = label(l, syntax.map(|s| s.name.as_str()));
             let l = escape_attr(l);
             html.push_str(&format!(
                 "<div class=\"code-block\" data-lang=\"{l}\"><div class=\"code-lang\">{}</div><pre class=\"{CLASS_PREFIX}code\"><code class=\"language-{l}\">",
@@ -225,6 +238,26 @@ mod tests {
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
         assert!(!html.contains("style="), "{html}");
+    }
+
+    #[test]
+    fn shell_blocks_are_labelled_as_written_not_bourne_again_shell() {
+        for (lang, shown) in [
+            ("sh", "Shell"),
+            ("shell", "Shell"),
+            ("bash", "Bash"),
+            ("zsh", "Zsh"),
+            ("console", "Console"),
+        ] {
+            let html = highlight(Some(lang), "echo hi\n");
+            assert!(
+                html.contains(&format!("<div class=\"code-lang\">{shown}</div>")),
+                "{lang}: {html}"
+            );
+            assert!(!html.contains("Bourne"), "{lang}: {html}");
+            // Still highlighted as shell.
+            assert!(html.contains("class=\"hl-"), "{lang}: {html}");
+        }
     }
 
     #[test]

@@ -605,6 +605,8 @@ fn render_page_links(
         text: String::new(),
     };
     let mut callout_depth = 0usize;
+    // Inside a badge's span (see `Event::InlineHtml` below).
+    let mut badge = false;
     let mut first_paragraph: Option<String> = None;
     let mut paragraph: Option<String> = None;
 
@@ -615,8 +617,10 @@ fn render_page_links(
                 Event::End(TagEnd::CodeBlock) => {
                     if let Some(c) = code.take() {
                         if c.lang.as_deref() != Some("quiz") {
-                            section.text.push_str(&c.text);
-                            section.text.push(' ');
+                            // Set off from the prose around it, as in the source.
+                            section.text.push_str(" `");
+                            section.text.push_str(c.text.trim());
+                            section.text.push_str("` ");
                         }
                         let html = pr.code_block(c);
                         out.push(Event::Html(html.into()));
@@ -826,9 +830,44 @@ fn render_page_links(
                 }
                 out.push(ev);
             }
+            // The end of an inline element (emphasis, a link...) is no word break: only the
+            // end of a block separates its text from the next.
+            ev @ Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+                | TagEnd::Superscript
+                | TagEnd::Subscript,
+            ) => out.push(ev),
             ev @ Event::End(_) => {
                 section.text.push(' ');
                 out.push(ev);
+            }
+            // A badge after a measured value ("noisy", "stale") reads as an aside in the
+            // text, not as a word of the sentence.
+            Event::InlineHtml(h) => {
+                let aside = if h.starts_with("<span class=\"bb-noisy\"")
+                    || h.starts_with("<span class=\"bb-stale\"")
+                {
+                    badge = true;
+                    Some(" (")
+                } else if badge && h.as_ref() == "</span>" {
+                    badge = false;
+                    Some(")")
+                } else {
+                    None
+                };
+                if let Some(a) = aside {
+                    if heading.is_none() {
+                        section.text.push_str(a);
+                        if let Some(p) = &mut paragraph {
+                            p.push_str(a);
+                        }
+                    }
+                }
+                out.push(Event::InlineHtml(h));
             }
             ev => out.push(ev),
         }

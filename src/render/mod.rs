@@ -854,9 +854,15 @@ pub fn render_with_memo(
 /// finds the site root and rewrites every site-relative link:
 /// - from file:// the page was opened where it lies, so links stay relative;
 /// - with `base_url` set and the page served from that host, the root is its path;
-/// - otherwise the root is `/<first segment>/` when the path has several segments and the
-///   first one is not a top-level entry of the site (a project site under a sub-path,
-///   `https://user.github.io/repo/...`), else `/`.
+/// - when the path has one segment, or its first segment is a top-level entry of the site,
+///   the site is at the root of its host (a user site or a custom domain): `/`;
+/// - otherwise the first segment is either a project site's sub-path
+///   (`https://user.github.io/repo/...`) or a folder that does not exist on a site at the
+///   root (`https://example.org/oldsection/page.html`). The page cannot tell them apart
+///   from the URL, so it asks its own host once for `/<first segment>/404.html` (a HEAD
+///   request to the same origin, nothing leaves for another host): found, the site lives
+///   under that segment; missing, it is at `/`. The links point at `/` until the answer
+///   comes. `data-bb-root` on the root element holds the root once it is known.
 fn not_found_script(base: Option<&str>, top_level: &BTreeSet<String>) -> String {
     #[derive(Serialize)]
     struct Cfg<'a> {
@@ -869,25 +875,33 @@ fn not_found_script(base: Option<&str>, top_level: &BTreeSet<String>) -> String 
     });
     format!(
         r#"(function () {{
-  var c = {cfg}, l = window.location, r = "";
-  if (l.protocol !== "file:") {{
-    var b = null;
-    try {{ b = c.base ? new URL(c.base) : null; }} catch (e) {{ b = null; }}
-    if (b && b.host === l.host) {{
-      r = b.pathname;
-    }} else {{
-      var s = l.pathname.split("/").filter(function (x) {{ return x; }});
-      var first = s.length > 1 ? decodeURIComponent(s[0]) : null;
-      r = first !== null && c.top.indexOf(first) < 0 ? "/" + s[0] + "/" : "/";
-    }}
-  }}
-  var links = document.querySelectorAll("a[href]");
+  var c = {cfg}, l = window.location, d = document.documentElement;
+  var links = document.querySelectorAll("a[href]"), rels = [];
   for (var i = 0; i < links.length; i++) {{
     var h = links[i].getAttribute("href"), rel = null;
     if (c.base && h.indexOf(c.base) === 0) rel = h.slice(c.base.length);
     else if (!c.base && !/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(h)) rel = h;
-    if (rel !== null) links[i].setAttribute("href", r + rel);
+    rels.push(rel);
   }}
+  function root(r) {{
+    for (var i = 0; i < links.length; i++) {{
+      if (rels[i] !== null) links[i].setAttribute("href", r + rels[i]);
+    }}
+    d.setAttribute("data-bb-root", r);
+  }}
+  if (l.protocol === "file:") {{ root(""); return; }}
+  var b = null;
+  try {{ b = c.base ? new URL(c.base) : null; }} catch (e) {{ b = null; }}
+  if (b && b.host === l.host) {{ root(b.pathname); return; }}
+  var s = l.pathname.split("/").filter(function (x) {{ return x; }});
+  var first = s.length > 1 ? decodeURIComponent(s[0]) : null;
+  if (first === null || c.top.indexOf(first) >= 0 || !window.fetch) {{ root("/"); return; }}
+  var sub = "/" + s[0] + "/";
+  root("/");
+  d.removeAttribute("data-bb-root");
+  fetch(sub + "404.html", {{ method: "HEAD", cache: "no-store" }}).then(function (res) {{
+    root(res.ok ? sub : "/");
+  }}, function () {{ root("/"); }});
 }})();"#
     )
 }

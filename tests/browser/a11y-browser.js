@@ -241,6 +241,9 @@ async function notFound(page, state, base, report, problems) {
   await checkPage(page, state, url, 'missing URL a/b/c/missing.html', report, problems);
   const resp = await page.goto(url);
   if (resp.status() !== 404) problems.push(`missing URL: status ${resp.status()}`);
+  // The page's script finds the site root (it may ask its host once) and marks it.
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-bb-root'), null, { timeout: 10000 })
+    .catch(() => problems.push('missing URL: the 404 page never found the site root'));
   const info = await page.evaluate(() => ({
     styled: getComputedStyle(document.querySelector('.site-header') || document.body).borderBottomStyle === 'solid',
     links: [...document.querySelectorAll('a[href]')].map((a) => a.href).filter((h) => !h.includes('#')),

@@ -8,10 +8,12 @@
 //   node theme-browser.js quiz <site-dir> <page>
 //     Answers the first quiz by keyboard only: a wrong choice, then the right one, and reads
 //     the live feedback region.
-//   node theme-browser.js notfound <site-dir>
-//     Serves the site under /my-repo/ on 127.0.0.1 with a GitHub-Pages-like 404 (404.html
-//     for any missing path) and opens a missing URL three levels deep: the page is styled
-//     and its links lead to the site root.
+//   node theme-browser.js notfound <site-dir> [<prefix>]
+//     Serves the site under <prefix> (default /my-repo/, a project site; `/` for a user
+//     site's root or a custom domain) on 127.0.0.1 with a GitHub-Pages-like 404 (404.html,
+//     status 404, for any missing path) and opens a missing URL three levels deep: the page
+//     is styled and its links lead to the site root (at `/`, the first folder of the
+//     missing URL is one that does not exist on the site).
 //   [--screenshots DIR] after the mode's arguments saves screenshots there.
 //
 // Any console error (but the 404 status of the missing page itself), page error or request
@@ -101,11 +103,27 @@ async function pagesMode(page, context, pages, problems) {
       check(await toggle.isVisible(), `${p}: theme toggle hidden`, problems);
       // The page hears of the system change through a media query's change event, dispatched
       // at its next rendering frame (late on a busy machine): wait for it, a few seconds at most.
-      const pressed = await page
-        .waitForFunction(() => document.querySelector('.theme-toggle').getAttribute('aria-pressed') === 'true', null, { timeout: 5000 })
+      // The button says what pressing it does, to the eye and to a screen reader alike.
+      const label = () => page.evaluate(() => {
+        const t = document.querySelector('.theme-toggle');
+        const shown = [...t.querySelectorAll(':scope > span')].filter((s) => s.getClientRects().length);
+        return shown.map((s) => s.textContent.replace(/\u00a0/g, ' ').trim()).join(' | ');
+      });
+      // Its accessible name (a button whose name changes is not also aria-pressed).
+      const name = async () => {
+        if (await toggle.getAttribute('aria-pressed')) return 'aria-pressed set';
+        const snap = await toggle.ariaSnapshot();
+        const m = /button "([^"]*)"/.exec(snap);
+        return m ? m[1] : snap;
+      };
+      const saysLight = await page
+        .waitForFunction(() => /Light mode/.test(document.querySelector('.theme-toggle').innerText), null, { timeout: 5000 })
         .then(() => true, () => false);
-      check(pressed, `${p}: toggle not pressed in dark mode`, problems);
+      check(saysLight, `${p}: in dark mode the toggle says ${await label()}, not "☀ Light mode"`, problems);
+      check((await label()) === '☀ Light mode', `${p}: in dark mode the toggle shows ${await label()}`, problems);
+      check((await name()) === 'Light mode', `${p}: in dark mode the toggle is named ${await name()}`, problems);
       await toggle.click();
+      check((await label()) === '☾ Dark mode', `${p}: in light mode the toggle shows ${await label()}`, problems);
       check((await bg()) === light, `${p}: toggle does not switch to light`, problems);
       const stored = await page.evaluate(() => localStorage.getItem('bb-theme'));
       check(stored === 'light', `${p}: choice stored as ${stored}`, problems);
@@ -119,7 +137,8 @@ async function pagesMode(page, context, pages, problems) {
         remembered = (await bg()) === light;
       }
       check(remembered, `${p}: choice not remembered after reload`, problems);
-      check((await toggle.getAttribute('aria-pressed')) === 'false', `${p}: toggle state after reload`, problems);
+      check((await label()) === '☾ Dark mode', `${p}: toggle label after reload: ${await label()}`, problems);
+      check((await name()) === 'Dark mode', `${p}: toggle name after reload: ${await name()}`, problems);
       await toggle.click();
       await page.evaluate(() => { try { localStorage.removeItem('bb-theme'); } catch (e) {} });
     }
@@ -179,21 +198,27 @@ async function quizMode(page, p, problems) {
   const first = await choose(wrong);
   check(/not quite/i.test(first), `wrong answer feedback: ${first}`, problems);
   check(await quiz.locator('.quiz-choice.is-wrong').count() === 1, 'wrong choice not marked', problems);
+  // A wrong answer does not give the right one away: no explanation, no answer opened.
+  const shownWhy = () => quiz.locator('.quiz-explanation').evaluateAll((els) => els.filter((e) => e.getClientRects().length).map((e) => e.textContent.trim()));
+  const whyAfterWrong = await shownWhy();
+  check(whyAfterWrong.length === 0, `a wrong answer shows explanations: ${JSON.stringify(whyAfterWrong)}`, problems);
+  check(!(await quiz.locator('details.quiz-answer').evaluate((d) => d.open)), 'a wrong answer opens the answer', problems);
   const second = await choose(right);
   check(/correct/i.test(second), `right answer feedback: ${second}`, problems);
+  check((await shownWhy()).length > 0, 'a right answer shows no explanation', problems);
   check(await quiz.locator('.quiz-choice.is-correct').count() >= 1, 'right choice not marked', problems);
   if (shots) await quiz.screenshot({ path: path.join(shots, 'quiz.png') });
   return { wrong: first, right: second };
 }
 
-async function notFoundMode(page, problems) {
+async function notFoundMode(page, problems, prefix) {
   const root = path.resolve(siteDir);
   const types = { '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.xml': 'application/xml' };
   const server = http.createServer((req, res) => {
     const u = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = null;
-    if (u.startsWith('/my-repo/')) {
-      let rel = u.slice('/my-repo/'.length);
+    if (u.startsWith(prefix)) {
+      let rel = u.slice(prefix.length);
       if (rel === '' || rel.endsWith('/')) rel += 'index.html';
       const f = path.join(root, rel);
       if (f.startsWith(root) && fs.existsSync(f) && fs.statSync(f).isFile()) file = f;
@@ -209,8 +234,14 @@ async function notFoundMode(page, problems) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
   try {
-    const resp = await page.goto(`http://127.0.0.1:${port}/my-repo/a/b/c/missing.html`);
+    const base = `http://127.0.0.1:${port}${prefix}`;
+    const missing = `${base}${prefix === '/' ? 'oldsection' : 'a'}/b/c/missing.html`;
+    const resp = await page.goto(missing);
     check(resp.status() === 404, `status ${resp.status()}`, problems);
+    const found = await page
+      .waitForFunction(() => document.documentElement.hasAttribute('data-bb-root'), null, { timeout: 10000 })
+      .then(() => true, () => false);
+    check(found, 'the 404 page never found the site root', problems);
     const info = await page.evaluate(() => ({
       h1: document.querySelector('h1') && document.querySelector('h1').textContent,
       // Styled: the header has the theme's bottom border.
@@ -220,17 +251,21 @@ async function notFoundMode(page, problems) {
     check(info.h1 === 'Page not found', `h1 ${info.h1}`, problems);
     check(info.headerBorder === 'solid', 'the 404 page is not styled', problems);
     for (const l of info.links) {
-      check(l.startsWith(`http://127.0.0.1:${port}/my-repo/`) && !l.includes('/a/b/'), `404 link ${l}`, problems);
+      check(l.startsWith(base) && !l.includes('/b/c/') && !l.includes('/oldsection/'), `404 link ${l}`, problems);
     }
-    // The home link works.
-    const home = info.links.find((l) => l.endsWith('/my-repo/index.html'));
+    // The home link works, and so does every other link.
+    const home = info.links.find((l) => l === `${base}index.html`);
     check(!!home, `no home link in ${info.links}`, problems);
+    for (const l of info.links) {
+      const r = await page.request.get(l.split('#')[0]);
+      check(r.status() === 200, `404 link ${l} gives ${r.status()}`, problems);
+    }
     if (home) {
       const r = await page.goto(home);
       check(r.status() === 200, `home link gives ${r.status()}`, problems);
     }
     if (shots) {
-      await page.goto(`http://127.0.0.1:${port}/my-repo/a/b/c/missing.html`);
+      await page.goto(missing);
       await page.screenshot({ path: path.join(shots, '404.png') });
     }
     return { links: info.links };
@@ -246,7 +281,7 @@ async function main() {
   try {
     if (mode === 'pages') out = await pagesMode(page, context, rest, problems);
     else if (mode === 'quiz') out = await quizMode(page, rest[0], problems);
-    else if (mode === 'notfound') out = await notFoundMode(page, problems);
+    else if (mode === 'notfound') out = await notFoundMode(page, problems, rest[0] || '/my-repo/');
     else throw new Error('unknown mode ' + mode);
   } catch (e) {
     problems.push('exception: ' + (e && e.stack || e));

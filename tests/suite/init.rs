@@ -124,6 +124,13 @@ fn init_then_build_gives_a_working_site() {
     assert_eq!(count(&lesson, "nav.toc li"), 4);
     assert_eq!(count(&lesson, "h1"), 1);
 
+    // The home page's `sh` block is labelled as written, not "Bourne Again Shell (bash)".
+    let home = doc(&public.join("index.html"));
+    assert_eq!(
+        texts(&home, ".code-block[data-lang=sh] .code-lang"),
+        ["Shell"]
+    );
+
     let pitfalls = doc(&public.join("pitfalls.html"));
     let links: Vec<_> = pitfalls
         .select(&Selector::parse(".pitfall-source a").unwrap())

@@ -29,6 +29,7 @@ mod merge;
 mod merge_flagship;
 mod print;
 mod provenance;
+mod reader_details;
 mod reading_experience;
 mod render_browser;
 mod render_measured;

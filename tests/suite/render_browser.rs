@@ -2,7 +2,8 @@
 //! driving Debian's /usr/bin/chromium): no page wider than a 375 px phone, the sidebar
 //! folds behind the Menu button, dark mode follows the system and the toggle is
 //! remembered, print hides navigation and shows quiz answers, a quiz is answered by
-//! keyboard, and 404.html works for a missing URL deep under a sub-path. No request may
+//! keyboard, and 404.html works for a missing URL deep under a sub-path and at a site's
+//! root. No request may
 //! leave the machine and no console error may occur. Needs node; the npm packages and
 //! Chromium are provisioned on first use (`crate::browser_support`).
 
@@ -90,6 +91,17 @@ fn not_found_page_works_deep_under_a_sub_path() {
     let (_tmp, public) = scaffolded_site();
     let out = run(&["notfound", public.to_str().unwrap()]);
     assert_eq!(out["ok"], true, "{out}");
+}
+
+/// A user site (`https://user.github.io/`) or a custom domain serves the site at `/`, with
+/// no base_url: a missing URL whose first folder does not exist (`/oldsection/...`) must
+/// not be taken for a project's sub-path.
+#[test]
+fn not_found_page_works_at_a_site_root_without_base_url() {
+    let (_tmp, public) = scaffolded_site();
+    let out = run(&["notfound", public.to_str().unwrap(), "/"]);
+    assert_eq!(out["ok"], true, "{out}");
+    assert!(!out["links"].as_array().unwrap().is_empty(), "{out}");
 }
 
 #[test]

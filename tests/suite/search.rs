@@ -423,3 +423,68 @@ fn stopping_early_gives_the_results_of_a_full_scan() {
     assert!(narrowed >= 10, "only {narrowed} queries were narrowed");
     assert!(full.iter().all(|r| r["narrowed"] == false));
 }
+
+/// A one-page site in a temporary folder, through the real load and markdown stages.
+fn site_with_page(body: &str) -> (tempfile::TempDir, Site) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("content")).unwrap();
+    std::fs::write(root.join("site.yaml"), "title: Snippets\nlanguage: en\n").unwrap();
+    std::fs::write(
+        root.join("content/_index.md"),
+        format!("---\ntitle: Home\n---\n\n{body}\n"),
+    )
+    .unwrap();
+    let mut site = load(root, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    (tmp, site)
+}
+
+fn first_snippet(r: &Value) -> String {
+    r["results"][0]["snippet"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no result: {r}"))
+        .replace("<mark>", "")
+        .replace("</mark>", "")
+}
+
+/// Issue 15: snippets read as the page does.
+#[test]
+fn snippets_keep_the_text_as_written() {
+    let (_tmp, site) = site_with_page(
+        "**Throughput**: examples per second, see [training speed](https://example.org/) \
+         for more.\n\n\
+         A step took 226 µs <span class=\"bb-noisy\" title=\"spread\">noisy</span> in \
+         PyTorch and 230 µs <span class=\"bb-stale\" title=\"old\">stale</span> in \
+         TensorFlow.\n\n\
+         Build the site with:\n\n```sh\nbenchbook build\n```\n\nand open the wombat page.\n\n\
+         x 1.2.3 1.2.3 1.2.3 quokka is here.\n",
+    );
+    let rs = query(&site, &["throughput", "226", "wombat", "quokka", "speed"]);
+    // No space before the colon after bold text, nor before the comma after a link.
+    let s = first_snippet(&rs[0]);
+    assert!(s.contains("Throughput: examples per second"), "{s}");
+    let s = first_snippet(&rs[4]);
+    assert!(s.contains("see training speed for more"), "{s}");
+    // Badges are asides, not words of the sentence.
+    let s = first_snippet(&rs[1]);
+    assert!(s.contains("226 µs (noisy) in PyTorch"), "{s}");
+    assert!(s.contains("230 µs (stale) in TensorFlow"), "{s}");
+    // A code block is set off from the prose around it.
+    let s = first_snippet(&rs[2]);
+    assert!(
+        s.contains("Build the site with: `benchbook build` and open the wombat page"),
+        "{s}"
+    );
+    // A snippet cut before the match starts at a word, not inside "1.2.3".
+    let s = first_snippet(&rs[3]);
+    let start = s.strip_prefix("… ").unwrap_or(&s);
+    assert!(
+        start.starts_with("1.2.3 1.2.3 1.2.3 quokka") || start.starts_with("x 1.2.3"),
+        "{s}"
+    );
+    // Each query found the one page.
+    for r in &rs {
+        assert_eq!(r["total"], 1, "{r}");
+    }
+}

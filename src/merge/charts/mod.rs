@@ -89,6 +89,11 @@ pub trait Chart {
     fn draw(&self, svg: &mut String, canvas: &Canvas) -> f64;
     /// The data behind the chart as escaped `<table>`s.
     fn data_table(&self) -> String;
+    /// A sentence the reader needs to read the drawing (plain text), computed from the
+    /// data, e.g. which series coincide; shown under the caption.
+    fn note(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The whole `<figure>`: both SVGs, data table, caption (already escaped HTML).
@@ -99,11 +104,15 @@ pub fn figure(chart: &dyn Chart, id: &str, caption: &str, extra_class: &str) -> 
         format!("bb-chart {extra_class}")
     };
     format!(
-        "<figure class=\"{class}\" id=\"{id}\">{}{}<details><summary>Data</summary><div class=\"bb-table-wrap\" data-bb-label=\"Data: {}\">{}</div></details><figcaption>{caption}</figcaption></figure>",
+        "<figure class=\"{class}\" id=\"{id}\">{}{}<details><summary>Data</summary><div class=\"bb-table-wrap\" data-bb-label=\"Data: {}\">{}</div></details><figcaption>{caption}{}</figcaption></figure>",
         svg(chart, id, false),
         svg(chart, &format!("{id}-narrow"), true),
         esc(chart.title()),
         chart.data_table(),
+        chart.note().map_or(String::new(), |n| format!(
+            "<span class=\"bb-chart-note\">{}</span>",
+            esc(&n)
+        )),
     )
 }
 

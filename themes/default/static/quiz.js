@@ -30,8 +30,9 @@
 
    The Check button is `hidden` in the HTML and shown by this script, so a reader without
    JavaScript only sees the details/summary answer. After a check, each chosen
-   `.quiz-choice` gets `is-correct` or `is-wrong`, explanations of the chosen answers are
-   shown (and linked with aria-describedby), and `.quiz-feedback` says the verdict. */
+   `.quiz-choice` gets `is-correct` or `is-wrong` and `.quiz-feedback` says the verdict;
+   once the answer is right, the explanations are shown (and linked with
+   aria-describedby). A wrong answer shows none: they may quote the measured result. */
 (function () {
   "use strict";
 
@@ -80,7 +81,10 @@
       } else if (right && isCorrect && choice) {
         choice.classList.add("is-correct");
       }
-      if (why && (input.checked || right)) {
+      // Explanations only once the answer is right: an explanation of a wrong choice may
+      // quote the measured result ("Measured: ..."), which would give the answer away.
+      // A reader who gives up opens "Show the answer".
+      if (why && right) {
         why.hidden = false;
         if (why.id) { input.setAttribute("aria-describedby", why.id); }
       }
@@ -88,9 +92,9 @@
     if (right) {
       say(feedback, "Correct!", "is-right");
     } else if (several) {
-      say(feedback, "Not quite: " + correctCount + " of the choices are right. Read the explanations and try again.", "is-wrong");
+      say(feedback, "Not quite: " + correctCount + " of the choices are right. Try again, or open \u201cShow the answer\u201d.", "is-wrong");
     } else {
-      say(feedback, "Not quite. Read the explanation and try again.", "is-wrong");
+      say(feedback, "Not quite. Try again, or open \u201cShow the answer\u201d.", "is-wrong");
     }
   }
 

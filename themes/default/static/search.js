@@ -436,10 +436,37 @@
     }
     return out;
   }
+  /* Whether the text between tokens j - 1 and j of a packed list is a break between
+     words: two words (a space is implied between them), or punctuation with a space on
+     that side. "1.45x" or "PyTorch’s" are several tokens with no break inside. */
+  function breakBefore(ix, tok, j) {
+    var a = tok[j - 1], b = tok[j];
+    var aWord = ix.wordTerm[a] > 0, bWord = ix.wordTerm[b] > 0;
+    if (aWord && bWord) return true;
+    if (!aWord && / $/.test(ix.words[a])) return true;
+    return !bWord && /^ /.test(ix.words[b]);
+  }
+  /* Punctuation that cannot start a snippet (it belongs to the text cut off before). */
+  var TRAILING = /^[\s,.;:!?)\]}\u2019\u201d\u2026\u2013\u2014-]+$/;
   function snippet(ix, d, hit) {
-    var B = ix.bodies, s = B.start[d], e = B.start[d + 1];
+    var B = ix.bodies, tok = B.tok, s = B.start[d], e = B.start[d + 1];
     var from = hit < 0 ? s : Math.max(s, hit - 12), to = Math.min(e, from + 36);
-    var text = textOf(ix, B.tok, from, to, true);
+    // Cut between words, never inside one: back to the last break (a few tokens at
+    // most), else on to the next one, not past the match.
+    var k = from;
+    while (k > s && k > from - 6 && !breakBefore(ix, tok, k)) k--;
+    if (k === s || breakBefore(ix, tok, k)) {
+      from = k;
+    } else {
+      var limit = hit < 0 ? to : hit;
+      while (from < limit && !breakBefore(ix, tok, from)) from++;
+    }
+    while (from > s && from < (hit < 0 ? to : hit) && ix.wordTerm[tok[from]] === 0 && TRAILING.test(ix.words[tok[from]])) from++;
+    var end = to;
+    while (end < e && end < to + 6 && !breakBefore(ix, tok, end)) end++;
+    if (end === e || breakBefore(ix, tok, end)) to = end;
+    else while (to > from + 1 && !breakBefore(ix, tok, to)) to--;
+    var text = textOf(ix, tok, from, to, true).replace(/^\s+|\s+$/g, '');
     return (from > s ? '… ' : '') + text + (to < e ? ' …' : '');
   }
 

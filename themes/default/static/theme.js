@@ -15,13 +15,11 @@
     return t ? t === "dark" : systemDark();
   }
 
+  // The button's label ("Dark mode" or "Light mode": what pressing it does) follows
+  // data-theme and the system setting in style.css; this only changes data-theme.
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) {
-    var sync = function () {
-      toggle.setAttribute("aria-pressed", isDark() ? "true" : "false");
-    };
     toggle.hidden = false;
-    sync();
     toggle.addEventListener("click", function () {
       var next = isDark() ? "light" : "dark";
       doc.setAttribute("data-theme", next);
@@ -33,12 +31,7 @@
           localStorage.setItem(KEY, next);
         }
       } catch (e) { /* storage may be unavailable (privacy mode): the toggle still works */ }
-      sync();
     });
-    if (window.matchMedia) {
-      var mq = window.matchMedia("(prefers-color-scheme: dark)");
-      if (mq.addEventListener) { mq.addEventListener("change", sync); }
-    }
   }
 
   // Wide code blocks, tables and charts scroll inside their box (long error messages also
