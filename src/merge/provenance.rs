@@ -57,17 +57,17 @@ fn body(ctx: &MergeContext, b: &Bench, json_bytes: u64) -> String {
     // Fresh, stale or failed, and why.
     let (class, state) = if let Some(msg) = ctx.failed.get(&b.id) {
         (
-            "bb-stale",
+            "bb-state-failed",
             format!("The last attempt to measure it failed ({}); the pages show the stored result below.", b.paths.show(msg)),
         )
     } else if b.stale {
         (
-            "bb-stale",
+            "bb-state-stale",
             format!("Stale: this result was measured before the benchmark's declaration, its runner's code or the framework versions last changed (its fingerprint no longer matches); benchbook bench {} measures it again.", b.id),
         )
     } else {
         (
-            "bb-fresh",
+            "bb-state-fresh",
             "Fresh: every run's fingerprint matches the current declaration, runner code and framework versions, so a build reuses it instead of measuring again.".to_string(),
         )
     };
