@@ -484,7 +484,13 @@ pub fn bad_specs_fail_cleanly(s: &Subject) {
 /// process from the spawn clock; without that clock it fails, naming it.
 pub fn cold_start_measures_a_fresh_process(s: &Subject) {
     let cache = tempfile::tempdir().unwrap();
-    let digits = common::digits_path().display().to_string();
+    // The data stays where the subject's environment (or this process's) says it is.
+    let digits = s
+        .env
+        .iter()
+        .find(|(k, _)| k == "BENCHBOOK_DIGITS")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| common::digits_path().display().to_string());
     let env = |clock: bool| {
         vec![
             ("BENCHBOOK_CACHE", cache.path().display().to_string()),
@@ -556,8 +562,51 @@ pub fn mlp_digits_reaches_ninety_percent(s: &Subject) {
     assert_eq!(has(&r, metrics::INFER_THROUGHPUT).steady().len(), 20);
 }
 
-/// One `#[test]` per conformance check, in a module `conformance`, for the [`Subject`] the
-/// expression makes.
+/// A conformance check: it panics, saying why, when the subject fails it.
+pub type Check = fn(&Subject);
+
+/// Every conformance check, by name, in the order [`conformance_tests!`] lists them.
+pub const CHECKS: &[(&str, Check)] = &[
+    (
+        "tiny_mlp_on_digits_reports_everything",
+        tiny_mlp_on_digits_reports_everything,
+    ),
+    (
+        "cnn_one_vs_rest_reports_scores",
+        cnn_one_vs_rest_reports_scores,
+    ),
+    ("skipped_work_reports_nothing", skipped_work_reports_nothing),
+    ("same_spec_same_training", same_spec_same_training),
+    (
+        "leaked_rows_are_reported_apart",
+        leaked_rows_are_reported_apart,
+    ),
+    (
+        "matmul_reports_flops_per_size",
+        matmul_reports_flops_per_size,
+    ),
+    ("probes_report_every_probe", probes_report_every_probe),
+    ("bad_specs_fail_cleanly", bad_specs_fail_cleanly),
+    (
+        "cold_start_measures_a_fresh_process",
+        cold_start_measures_a_fresh_process,
+    ),
+    (
+        "mlp_digits_reaches_ninety_percent",
+        mlp_digits_reaches_ninety_percent,
+    ),
+];
+
+/// Run every check of [`CHECKS`] in turn, saying on stderr which one runs.
+pub fn run_all(s: &Subject) {
+    for (name, check) in CHECKS {
+        eprintln!("conformance of {}: {name}", s.name);
+        check(s);
+    }
+}
+
+/// One `#[test]` per conformance check (the checks of [`CHECKS`]), in a module
+/// `conformance`, for the [`Subject`] the expression makes.
 #[macro_export]
 macro_rules! conformance_tests {
     ($subject:expr) => {
@@ -590,5 +639,12 @@ macro_rules! conformance_tests {
                 $crate::$check(&subject());
             }
         )*
+
+        #[test]
+        fn every_check_is_a_test() {
+            let listed = [$(stringify!($check)),*];
+            let names: Vec<&str> = $crate::CHECKS.iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, listed);
+        }
     };
 }
