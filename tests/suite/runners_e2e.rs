@@ -1,17 +1,16 @@
 //! End to end on the real machine: `ensure_runner` provisions the frameworks into the cache
 //! (`$BENCHBOOK_CACHE` or `~/.cache/benchbook`; on a fresh CI machine this downloads about
-//! 830 MB and builds both runners, which is intended), then each runner binary is started
-//! exactly as the bench stage starts it (program, args, env) on tiny specs and on the real
-//! `mlp_digits` configuration, and its stdout is parsed with the protocol crate.
+//! 830 MB and builds both runners, which is intended), then each runner binary, started
+//! exactly as the bench stage starts it (program, args, env), passes every check of the
+//! runners' conformance crate (`benchmarks/runners/conformance`: tiny specs of every task,
+//! bad specs, a cold start and the real `mlp_digits` configuration).
 
 use benchbook::setup::{
     ensure_runner, installed, runner_fingerprint, RunnerProgram, BUILTIN_RUNNERS,
 };
-use benchbook_protocol::{parse_result, RunResult, Stage, Unit, PROTOCOL_VERSION};
+use benchbook_runner_conformance::Subject;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,102 +41,24 @@ fn ensure(name: &str) -> RunnerProgram {
     p
 }
 
-/// Start the runner as the bench stage does; (exit code, stdout, stderr).
-fn run_raw(p: &RunnerProgram, spec: &str) -> (i32, String, String) {
-    let mut child = Command::new(&p.program)
-        .args(&p.args)
-        .envs(p.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", p.program.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(spec.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// `CLOCK_MONOTONIC` in nanoseconds, as benchbook sets `BENCHBOOK_SPAWN_MONOTONIC_NS`.
-fn monotonic_ns() -> u128 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
-}
-
-/// Start a cold_start run as the bench stage does (spawn clock set just before the spawn),
-/// with the saved models kept under `cache`; (exit code, stdout, stderr).
-fn run_cold(
-    p: &RunnerProgram,
-    cache: &Path,
-    workload: &Value,
-    clock: bool,
-) -> (i32, String, String) {
-    let spec = json!({"protocol": PROTOCOL_VERSION, "benchmark": "e2e", "runner": p.name, "workload": workload});
-    let mut cmd = Command::new(&p.program);
-    cmd.args(&p.args)
-        .envs(p.env.iter().map(|(k, v)| (k, v)))
-        .env("BENCHBOOK_CACHE", cache)
-        .env_remove("BENCHBOOK_SPAWN_MONOTONIC_NS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if clock {
-        cmd.env("BENCHBOOK_SPAWN_MONOTONIC_NS", monotonic_ns().to_string());
-    }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(spec.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn run(p: &RunnerProgram, workload: Value) -> RunResult {
-    let spec = json!({"protocol": PROTOCOL_VERSION, "benchmark": "e2e", "runner": p.name, "workload": workload});
-    let (code, stdout, stderr) = run_raw(p, &spec.to_string());
-    assert_eq!(code, 0, "{} failed on {spec}:\n{stderr}", p.name);
-    let r = parse_result(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
-    assert_eq!(r.runner.name, p.name);
-    assert_eq!(
-        Some(&r.runner.version),
-        p.versions.values().next(),
-        "the version the pins promise"
-    );
-    // The framework that ran is the one provisioned into the cache.
-    let dirs: Vec<String> = installed(root())
+/// The runner as the bench stage starts it, under conformance test: it must report the
+/// version its pins promise and a library from the frameworks provisioned into the cache.
+fn subject(p: &RunnerProgram) -> Subject {
+    let frameworks = installed(root())
         .unwrap()
         .into_iter()
-        .map(|i| i.path.to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        r.runner
-            .library_paths
-            .iter()
-            .any(|l| dirs.iter().any(|d| l.starts_with(d.as_str()))),
-        "{:?} not under {dirs:?}",
-        r.runner.library_paths
-    );
-    r
+        .find_map(|i| {
+            let dir = i.path.parent()?;
+            (dir.file_name()? == "frameworks").then(|| dir.to_string_lossy().into_owned())
+        })
+        .expect("an install under <cache>/frameworks");
+    let mut s = Subject::new(&p.name, &p.program).library(&frameworks);
+    s.args = p.args.clone();
+    s.env = p.env.clone();
+    if let Some(v) = p.versions.values().next() {
+        s = s.version(v);
+    }
+    s
 }
 
 fn adam() -> Value {
@@ -145,87 +66,7 @@ fn adam() -> Value {
 }
 
 fn end_to_end(name: &str) {
-    let p = ensure(name);
-
-    // Tiny training: one epoch of 5 steps.
-    let r = run(
-        &p,
-        json!({"task": "train", "dataset": {"name": "digits"}, "model": {"kind": "mlp", "hidden": [32]},
-            "optimizer": adam(), "batch_size": 32, "epochs": 1, "threads": 1, "max_steps_per_epoch": 5,
-            "latency_samples": 3, "throughput_batch": 64, "throughput_reps": 2}),
-    );
-    assert_eq!(r.metrics["step_time"].samples.len(), 5);
-    assert_eq!(r.metrics["step_time"].unit, Unit::Seconds);
-    assert_eq!(r.series["train_loss"].y.len(), 1);
-    let c = &r.classifications["test"];
-    assert_eq!(c.truth.len(), c.predicted.len());
-    assert_eq!(c.classes.len(), 10);
-
-    // Matmul at 64.
-    let r = run(
-        &p,
-        json!({"task": "matmul", "sizes": [64], "threads": 1, "reps": 3}),
-    );
-    let m = &r.metrics["matmul_64"];
-    assert_eq!(m.unit, Unit::FlopsPerSecond);
-    assert_eq!(m.samples.len(), 3);
-    assert!(
-        m.samples.iter().all(|&f| f.is_finite() && f > 0.0),
-        "{:?}",
-        m.samples
-    );
-
-    // Probes: every one reported, with a stage and either the framework's message or what was seen.
-    let r = run(&p, json!({"task": "probes", "threads": 1}));
-    let names: Vec<&str> = r.probes.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "shape_mismatch",
-            "dtype_mismatch",
-            "no_gradient",
-            "nan_loss"
-        ]
-    );
-    assert!(
-        r.probes[0].stage != Stage::None && r.probes[0].message.is_some(),
-        "{:?}",
-        r.probes[0]
-    );
-
-    // A bad spec: exit 1, a message naming the unknown field, nothing on stdout.
-    let bad = json!({"protocol": PROTOCOL_VERSION, "benchmark": "e2e", "runner": name,
-        "workload": {"task": "matmul", "sizes": [8], "threads": 1, "repz": 3}});
-    let (code, stdout, stderr) = run_raw(&p, &bad.to_string());
-    assert_eq!(code, 1, "{stderr}");
-    assert!(stdout.is_empty(), "stdout must stay empty: {stdout}");
-    assert!(
-        stderr.contains("error:") && stderr.contains("repz"),
-        "{stderr}"
-    );
-    let (code, stdout, stderr) = run_raw(&p, "{\"protocol\": 1, ");
-    assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stdout.is_empty() && stderr.contains("invalid spec"),
-        "{stdout}{stderr}"
-    );
-
-    // The canonical mlp_digits configuration learns the digits.
-    let r = run(
-        &p,
-        json!({"task": "train", "dataset": {"name": "digits"}, "model": {"kind": "mlp", "hidden": [128, 64]},
-            "optimizer": adam(), "batch_size": 32, "epochs": 30, "threads": 1}),
-    );
-    let acc = r.metrics["test_accuracy"].samples[0];
-    assert!(acc >= 0.9, "{name}: mlp_digits test accuracy {acc}");
-    let steps = &r.metrics["step_time"].samples;
-    let mut sorted = steps.clone();
-    sorted.sort_by(f64::total_cmp);
-    eprintln!(
-        "{name}: mlp_digits test accuracy {acc:.4}, {} steps, median step {:.1} µs",
-        steps.len(),
-        sorted[sorted.len() / 2] * 1e6
-    );
+    benchbook_runner_conformance::run_all(&subject(&ensure(name)));
 }
 
 #[test]
@@ -253,15 +94,15 @@ fn tensorflow_end_to_end() {
 
 /// Both runners time the same work: every metric they share carries the same region string
 /// and the same number of warm-up samples; the one-off first step is apart from the steady
-/// state; and the cold start works in both, measured in a fresh process.
+/// state (each runner's cold start is checked by the conformance checks).
 #[test]
 fn runners_time_the_same_regions() {
-    let (torch, tf) = (ensure("torch"), ensure("tensorflow"));
+    let (torch, tf) = (subject(&ensure("torch")), subject(&ensure("tensorflow")));
     let workload = json!({"task": "train", "dataset": {"name": "digits"}, "model": {"kind": "cnn"},
         "optimizer": adam(), "batch_size": 32, "epochs": 1, "threads": 1, "max_steps_per_epoch": 4,
         "latency_samples": 3, "throughput_batch": 64, "throughput_reps": 2});
-    let a = run(&torch, workload.clone());
-    let b = run(&tf, workload);
+    let a = torch.run(workload.clone());
+    let b = tf.run(workload);
     let timed = [
         "time_to_first_step",
         "first_step_time",
@@ -318,48 +159,4 @@ fn runners_time_the_same_regions() {
             r.runner.name
         );
     }
-
-    // Cold start: the first process creates the saved model, then re-executes itself so
-    // that the measured process never includes creating it; the second finds it.
-    let cache = tempfile::tempdir().unwrap();
-    let cold = json!({"task": "cold_start", "dataset": {"name": "digits"}, "model": "mlp",
-        "models": {"mlp": {"kind": "mlp", "hidden": [128, 64]}}, "seed": 0, "threads": 1});
-    let mut regions = Vec::new();
-    for p in [&torch, &tf] {
-        for created in [true, false] {
-            let (code, stdout, stderr) = run_cold(p, cache.path(), &cold, true);
-            assert_eq!(code, 0, "{} cold_start failed:\n{stderr}", p.name);
-            let r = parse_result(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
-            assert_eq!(r.info["model_created_first"], json!(created), "{}", p.name);
-            let m = |k: &str| r.metrics[k].samples[0];
-            let (total, load, predict) = (
-                m("spawn_to_prediction"),
-                m("cold_load_time"),
-                m("cold_predict_time"),
-            );
-            eprintln!(
-                "{}: cold start {total:.3} s (load {load:.4} s, predict {predict:.4} s)",
-                p.name
-            );
-            assert!(
-                total > load + predict && load > 0.0 && predict > 0.0,
-                "{total} {load} {predict}"
-            );
-            assert!(total < 60.0, "{total}");
-            for k in ["spawn_to_prediction", "cold_load_time", "cold_predict_time"] {
-                assert_eq!(r.metrics[k].unit, Unit::Seconds);
-                assert_eq!(r.metrics[k].warmup, 0);
-            }
-            regions.push(
-                ["spawn_to_prediction", "cold_load_time", "cold_predict_time"]
-                    .map(|k| r.metrics[k].region.clone().expect("a region")),
-            );
-        }
-        // Without the spawn clock there is nothing to measure from: a clear failure.
-        let (code, stdout, stderr) = run_cold(p, cache.path(), &cold, false);
-        assert_eq!(code, 1, "{stderr}");
-        assert!(stdout.is_empty(), "{stdout}");
-        assert!(stderr.contains("BENCHBOOK_SPAWN_MONOTONIC_NS"), "{stderr}");
-    }
-    assert!(regions.windows(2).all(|w| w[0] == w[1]), "{regions:?}");
 }

@@ -1,7 +1,9 @@
-//! What both framework runners share, so that they do exactly the same work:
+//! What every framework runner shares, so that they do exactly the same work:
 //! the workload description, the data (digits, one-vs-rest, synthetic), the stratified
 //! split, the per-epoch batch order, and the initial weights (Glorot uniform, zero biases),
-//! all computed here from one seed, identically for every runner.
+//! all computed here from one seed, identically for every runner; the names, units, timed
+//! regions and warm-up samples of every metric ([`metrics`]); and the [`harness`] that runs
+//! every task around a runner's framework code (a runner implements [`harness::Runner`]).
 //!
 //! Canonical layouts (a runner converts to its framework's layout):
 //! - images are NHWC, `[n, h, w, c]`, row-major, f32 in 0..=1;
@@ -15,6 +17,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use benchbook_protocol as protocol;
+
+pub mod harness;
+pub mod metrics;
 
 // ---------------------------------------------------------------------------------------
 // Workloads
@@ -538,8 +543,8 @@ pub fn leak_splits(
             .collect(),
     };
     vec![
-        ("test_leaked".to_string(), part(true)),
-        ("test_unseen".to_string(), part(false)),
+        (metrics::TEST_LEAKED.to_string(), part(true)),
+        (metrics::TEST_UNSEEN.to_string(), part(false)),
     ]
 }
 

@@ -1,86 +1,116 @@
 //! benchbook runner for TensorFlow: the C API of TensorFlow 2.21 through the `tensorflow`
 //! crate, in graph mode (ops built in a `Scope`, gradients from `TF_AddGradients`, one
-//! `Session` per graph). Reads one spec on stdin, prints one result on stdout
-//! (see /work/notes/RUNNERS.md for what every runner reports).
+//! `Session` per graph). The harness of `benchbook-runner-common` reads the spec, runs and
+//! times the workload and prints the result; this runner supplies the graphs, sessions,
+//! SavedModel save/load, the probes' programs and the facts about this TensorFlow.
 
-mod cold;
 mod graph;
 mod matmul;
 mod probes;
 mod train;
 
 use benchbook_runner_common as common;
-use common::protocol::{self, Metric, RunResult, RunnerInfo, Threads, Unit};
-use common::Workload;
+use common::harness::{self, Info, ModelSetup, ProbeEnd};
+use common::protocol::{RunnerInfo, Spec, Threads};
+use common::{OptimizerSpec, TrainSpec, Workload};
+use serde_json::json;
+use std::path::Path;
 
 fn main() {
     // TensorFlow's info logging is quieted by TF_CPP_MIN_LOG_LEVEL=2 in the environment the
     // caller starts this program with: TF 2.21 reads it while the library initialises, before
     // `main`, so setting it here has no effect (checked), and re-executing costs ~0.5 s.
-    protocol::run_main(run)
+    harness::main(TensorFlow)
 }
 
-fn run(spec: &protocol::Spec) -> Result<RunResult, String> {
-    let workload = Workload::from_spec(spec)?;
-    let threads = workload.threads();
-    if threads == 0 {
-        return Err("threads must be at least 1".into());
-    }
-    if let Workload::Train(t) = &workload {
-        // oneDNN is chosen while libtensorflow initialises: set the variable and start again.
-        if let Some(on) = t.tf_onednn {
-            if onednn_on() != on {
-                let value = if on { "1" } else { "0" };
-                return Err(common::reexec(
-                    spec,
-                    &[("TF_ENABLE_ONEDNN_OPTS", value.to_string())],
-                ));
+/// The TensorFlow runner.
+struct TensorFlow;
+
+impl harness::Runner for TensorFlow {
+    const NAME: &'static str = "tensorflow";
+    const MODEL_FORMAT: &'static str = "TensorFlow SavedModel (inference graph + variables checkpoint, tag \"serve\", signature \"serving_default\")";
+    const SAVED_MODEL_FILE: &'static str = "saved_model.pb";
+    const RELOAD_TOLERANCE: (f32, f32) = (1e-4, 1e-4);
+
+    type Trainer = train::Training;
+    type Loaded = train::Loaded;
+    type Matmul = matmul::Operands;
+
+    /// Sessions get intra-op n and inter-op 1 from [`session_options`]; what a train spec
+    /// sets for the whole process is set here, before any session exists.
+    fn setup(&mut self, spec: &Spec, workload: &Workload) -> Result<(), String> {
+        if let Workload::Train(t) = workload {
+            // oneDNN is chosen while libtensorflow initialises: set the variable and start again.
+            if let Some(on) = t.tf_onednn {
+                if onednn_on() != on {
+                    let value = if on { "1" } else { "0" };
+                    return Err(common::reexec(
+                        spec,
+                        &[("TF_ENABLE_ONEDNN_OPTS", value.to_string())],
+                    ));
+                }
             }
+            let _ = CALLER_THREAD.set(t.tf_run_in_caller_thread.unwrap_or(false));
         }
-        let _ = CALLER_THREAD.set(t.tf_run_in_caller_thread.unwrap_or(false));
+        Ok(())
     }
-    let mut result = match &workload {
-        Workload::Train(t) => train::run(t)?,
-        Workload::Matmul(m) => matmul::run(m)?,
-        Workload::Probes(p) => probes::run(p)?,
-        Workload::ColdStart(c) => cold::run(spec, c)?,
-    };
-    // Filled in last, so the libraries mapped by the work itself are listed.
-    result.runner = runner_info(threads)?;
-    let size = common::total_size(&result.runner.library_paths) as f64;
-    result
-        .metrics
-        .insert("library_size".into(), Metric::new(Unit::Bytes, vec![size]));
-    add_build_facts(&mut result);
-    Ok(result)
-}
 
-/// An empty result; `run` fills in the runner facts at the end.
-pub(crate) fn new_result() -> RunResult {
-    RunResult::new(RunnerInfo {
-        name: String::new(),
-        framework: String::new(),
-        version: String::new(),
-        library_paths: Vec::new(),
-        threads: None,
-        cpu_features: Vec::new(),
-    })
-}
+    /// This runner honours the TensorFlow-only keys.
+    fn check_train(&self, _spec: &TrainSpec) -> Result<(), String> {
+        Ok(())
+    }
 
-fn runner_info(threads: u32) -> Result<RunnerInfo, String> {
-    let version =
-        tensorflow::version().map_err(|e| format!("cannot read the TensorFlow version: {e}"))?;
-    Ok(RunnerInfo {
-        name: "tensorflow".into(),
-        framework: "TensorFlow (C API, via the tensorflow crate)".into(),
-        version,
-        library_paths: common::loaded_libraries("libtensorflow"),
-        threads: Some(Threads {
-            intra_op: threads,
-            inter_op: 1,
-        }),
-        cpu_features: common::cpu_features(),
-    })
+    fn trainer(&mut self, setup: &ModelSetup) -> Result<train::Training, String> {
+        train::Training::new(setup)
+    }
+
+    fn load(&mut self, path: &Path, threads: u32) -> Result<train::Loaded, String> {
+        train::Loaded::load(path, threads)
+    }
+
+    fn matmul(
+        &mut self,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        threads: u32,
+    ) -> Result<matmul::Operands, String> {
+        matmul::Operands::new(n, a, b, threads)
+    }
+
+    fn probe(&mut self, name: &str, threads: u32) -> Result<ProbeEnd, String> {
+        probes::run(name, threads)
+    }
+
+    fn task_info(&self, workload: &Workload, info: &mut Info) {
+        if let Workload::Train(t) = workload {
+            info.insert(
+                "optimizer_formula".into(),
+                json!(match t.optimizer {
+                    OptimizerSpec::Adam { .. } => "ApplyAdam: m+=(g-m)(1-b1); v+=(g^2-v)(1-b2); lr_t=lr*sqrt(1-b2^t)/(1-b1^t); w-=lr_t*m/(sqrt(v)+eps)",
+                    OptimizerSpec::Sgd { .. } => "ApplyMomentum: a=momentum*a+g; w-=lr*a",
+                }),
+            );
+        }
+    }
+
+    fn describe(&mut self, workload: &Workload, info: &mut Info) -> Result<RunnerInfo, String> {
+        let version = tensorflow::version()
+            .map_err(|e| format!("cannot read the TensorFlow version: {e}"))?;
+        add_build_facts(info);
+        Ok(RunnerInfo {
+            name: String::new(),
+            framework: "TensorFlow (C API, via the tensorflow crate)".into(),
+            version,
+            // Read last, so the libraries mapped by the work itself are listed.
+            library_paths: common::loaded_libraries("libtensorflow"),
+            threads: Some(Threads {
+                intra_op: workload.threads(),
+                inter_op: 1,
+            }),
+            cpu_features: common::cpu_features(),
+        })
+    }
 }
 
 /// Whether oneDNN's custom ops are on: TensorFlow's x86 default unless TF_ENABLE_ONEDNN_OPTS
@@ -91,10 +121,9 @@ fn onednn_on() -> bool {
 }
 
 /// What is known about how this TensorFlow was built and configured.
-fn add_build_facts(result: &mut RunResult) {
-    use serde_json::json;
-    result.info.insert("device".into(), json!("cpu"));
-    result.info.insert(
+fn add_build_facts(info: &mut Info) {
+    info.insert("device".into(), json!("cpu"));
+    info.insert(
         "session_run".into(),
         json!(if caller_thread() {
             "in the caller's thread (inter_op_parallelism_threads = -1, tf_run_in_caller_thread)"
@@ -102,7 +131,7 @@ fn add_build_facts(result: &mut RunResult) {
             "handed to a one-thread inter-op pool (inter_op_parallelism_threads = 1)"
         }),
     );
-    result.info.insert(
+    info.insert(
         "onednn".into(),
         json!(if onednn_on() {
             "on (TensorFlow's x86 default; oneDNN is linked into libtensorflow_cc)"
@@ -110,7 +139,7 @@ fn add_build_facts(result: &mut RunResult) {
             "off (TF_ENABLE_ONEDNN_OPTS=0)"
         }),
     );
-    result.info.insert(
+    info.insert(
         "execution".into(),
         json!("graph mode: Scope + ops, TF_AddGradients, Session::run"),
     );

@@ -2,101 +2,30 @@
 //! API, and what TensorFlow says about each (verbatim), when, and how fast.
 
 use crate::graph::{self, placeholder, tensor_f32};
-use crate::{new_result, session_options, Context};
-use benchbook_runner_common::{self as common, protocol, OptimizerSpec, ProbeSpec};
-use protocol::{Probe, RunResult, Stage};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Instant;
+use crate::{session_options, Context};
+use benchbook_runner_common::harness::ProbeEnd;
+use benchbook_runner_common::{self as common, protocol, OptimizerSpec};
+use protocol::Stage;
 use tensorflow::{ops, DataType, Scope, Session, SessionRunArgs, Status, Variable};
 
-/// How a probe ended: an error at a stage, or nothing raised and what was seen instead.
-enum End {
-    Error(Stage, String),
-    Nothing(String),
-}
-
 /// A framework error raised while building the graph.
-fn build(status: Status) -> End {
-    End::Error(Stage::Build, status.to_string())
+fn build(status: Status) -> ProbeEnd {
+    ProbeEnd::Raised(Stage::Build, status.to_string())
 }
 
 /// A framework error raised while running the graph.
-fn running(status: Status) -> End {
-    End::Error(Stage::Run, status.to_string())
+fn running(status: Status) -> ProbeEnd {
+    ProbeEnd::Raised(Stage::Run, status.to_string())
 }
 
-pub fn run(spec: &ProbeSpec) -> Result<RunResult, String> {
-    let known: Vec<&str> = common::PROBES.iter().map(|(name, _)| *name).collect();
-    let names: Vec<String> = match &spec.probes {
-        Some(list) => list.clone(),
-        None => known.iter().map(|s| s.to_string()).collect(),
-    };
-    let unknown: Vec<&String> = names
-        .iter()
-        .filter(|n| !known.contains(&n.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!(
-            "unknown probe(s) {unknown:?}; expected some of {known:?}"
-        ));
+/// Run the probe `name` (one of common::PROBES; the harness checked it).
+pub fn run(name: &str, threads: u32) -> Result<ProbeEnd, String> {
+    match name {
+        "shape_mismatch" => shape_mismatch(threads),
+        "dtype_mismatch" => dtype_mismatch(threads),
+        "no_gradient" => no_gradient(threads),
+        _ => nan_loss(threads),
     }
-    let mut result = new_result();
-    for name in names {
-        let start = Instant::now();
-        let threads = spec.threads;
-        let outcome = catch_unwind(AssertUnwindSafe(|| match name.as_str() {
-            "shape_mismatch" => shape_mismatch(threads),
-            "dtype_mismatch" => dtype_mismatch(threads),
-            "no_gradient" => no_gradient(threads),
-            _ => nan_loss(threads),
-        }));
-        let seconds = start.elapsed().as_secs_f64();
-        let end = match outcome {
-            Ok(Ok(end)) => end,
-            // The probe's own plumbing failed (not the error it provokes): a runner bug.
-            Ok(Err(e)) => return Err(format!("probe {name}: {e}")),
-            Err(panic) => {
-                let text = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "(no message)".into());
-                End::Error(Stage::Run, format!("panic: {text}"))
-            }
-        };
-        let (stage, message, observed) = match end {
-            End::Error(stage, message) => (stage, Some(clip(&message)), None),
-            End::Nothing(observed) => (Stage::None, None, Some(observed)),
-        };
-        eprintln!(
-            "probe {name}: {stage:?} {}",
-            message.as_deref().or(observed.as_deref()).unwrap_or("")
-        );
-        result.probes.push(Probe {
-            name,
-            stage,
-            message,
-            seconds,
-            observed,
-        });
-    }
-    Ok(result)
-}
-
-/// Trailing whitespace off; a huge message keeps its head and tail.
-fn clip(message: &str) -> String {
-    const MAX: usize = 2000;
-    let message = message.trim_end();
-    let chars: Vec<char> = message.chars().collect();
-    if chars.len() <= MAX {
-        return message.to_string();
-    }
-    let head: String = chars[..MAX / 2].iter().collect();
-    let tail: String = chars[chars.len() - MAX / 2..].iter().collect();
-    format!(
-        "{head}\n[... {} characters cut ...]\n{tail}",
-        chars.len() - MAX
-    )
 }
 
 /// Run `fetch` once in a fresh session over the scope's graph, after running `init`.
@@ -128,7 +57,7 @@ fn run_once(
 }
 
 /// A [32, 64] batch times a [32, 10] weight: the inner sizes differ.
-fn shape_mismatch(threads: u32) -> Result<End, String> {
+fn shape_mismatch(threads: u32) -> Result<ProbeEnd, String> {
     let mut scope = Scope::new_root_scope();
     let x = match placeholder(&mut scope.with_op_name("x"), &[Some(32), Some(64)]) {
         Ok(x) => x,
@@ -148,14 +77,14 @@ fn shape_mismatch(threads: u32) -> Result<End, String> {
     let input = tensor_f32(&[32, 64], &[0.5; 32 * 64]).ctx("input")?;
     Ok(
         match run_once(&scope, threads, &[&w], &y.into(), &[(&x, &input)])? {
-            Ok(v) => End::Nothing(format!("no error: the product has {} values", v.len())),
+            Ok(v) => ProbeEnd::Ran(format!("no error: the product has {} values", v.len())),
             Err(e) => running(e),
         },
     )
 }
 
 /// float32 + int64.
-fn dtype_mismatch(threads: u32) -> Result<End, String> {
+fn dtype_mismatch(threads: u32) -> Result<ProbeEnd, String> {
     let mut scope = Scope::new_root_scope();
     let a = match placeholder(&mut scope.with_op_name("a"), &[Some(4)]) {
         Ok(a) => a,
@@ -173,14 +102,14 @@ fn dtype_mismatch(threads: u32) -> Result<End, String> {
     let dtype = sum.output_type(0);
     Ok(
         match run_once(&scope, threads, &[], &sum.into(), &[(&a, &input)])? {
-            Ok(_) => End::Nothing(format!("no error: result dtype {dtype:?}")),
+            Ok(_) => ProbeEnd::Ran(format!("no error: result dtype {dtype:?}")),
             Err(e) => running(e),
         },
     )
 }
 
 /// A loss computed from ArgMax of the logits, differentiated with respect to the weight.
-fn no_gradient(threads: u32) -> Result<End, String> {
+fn no_gradient(threads: u32) -> Result<ProbeEnd, String> {
     let mut scope = Scope::new_root_scope();
     let built = (|| -> tensorflow::Result<_> {
         let x = placeholder(&mut scope.with_op_name("x"), &[None, Some(64)])?;
@@ -206,12 +135,12 @@ fn no_gradient(threads: u32) -> Result<End, String> {
         Err(e) => return Ok(build(e)),
     };
     let Some(grad) = grads.into_iter().next().flatten() else {
-        return Ok(End::Nothing("no error: add_gradients returned no gradient (None) for the weight; ArgMax is registered as not differentiable, so nothing flows back".into()));
+        return Ok(ProbeEnd::Ran("no error: add_gradients returned no gradient (None) for the weight; ArgMax is registered as not differentiable, so nothing flows back".into()));
     };
     let input = tensor_f32(&[2, 64], &[0.5; 128]).ctx("input")?;
     Ok(
         match run_once(&scope, threads, &[&w], &grad, &[(&x, &input)])? {
-            Ok(g) => End::Nothing(format!(
+            Ok(g) => ProbeEnd::Ran(format!(
                 "no error: add_gradients gave a gradient of op {} whose largest magnitude is {}",
                 grad.operation.op_type().unwrap_or_default(),
                 g.iter().fold(0.0f32, |m, v| m.max(v.abs()))
@@ -222,7 +151,7 @@ fn no_gradient(threads: u32) -> Result<End, String> {
 }
 
 /// The digits MLP trained with plain SGD at learning rate 1e6 for 50 steps.
-fn nan_loss(threads: u32) -> Result<End, String> {
+fn nan_loss(threads: u32) -> Result<ProbeEnd, String> {
     let data = common::load_dataset(
         &common::DatasetSpec::Digits {
             one_vs_rest: None,
@@ -277,14 +206,14 @@ fn nan_loss(threads: u32) -> Result<End, String> {
         let loss = args.fetch::<f32>(token).ctx("fetching the loss")?[0];
         if !loss.is_finite() {
             let what = if loss.is_nan() { "NaN" } else { "infinite" };
-            return Ok(End::Nothing(format!(
+            return Ok(ProbeEnd::Ran(format!(
                 "loss became {what} at step {} (no error raised)",
                 step + 1
             )));
         }
         last = loss;
     }
-    Ok(End::Nothing(format!(
+    Ok(ProbeEnd::Ran(format!(
         "loss stayed finite for {} steps (last {last})",
         batches.len()
     )))

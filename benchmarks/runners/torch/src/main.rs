@@ -1,10 +1,11 @@
 //! benchbook's PyTorch runner: libtorch 2.13.0 through `tch`, one process per run.
 //!
-//! Reads one spec on stdin, runs its workload (train, matmul, probes or cold_start) exactly as the
-//! TensorFlow runner does (same data, batches, initial weights and optimizer arithmetic,
-//! all from `benchbook-runner-common`), prints one result on stdout. See notes/RUNNERS.md.
+//! The harness of `benchbook-runner-common` reads the spec, runs the workload with the same
+//! data, batches and initial weights as every runner, times it and prints the result; this
+//! runner supplies what is torch's: threads, the model, its training step and optimizer
+//! arithmetic, TorchScript save/load, the matrix product, the probes' programs and the facts
+//! libtorch reports about itself.
 
-mod cold;
 mod facts;
 mod matmul;
 mod model;
@@ -13,69 +14,131 @@ mod probes;
 mod train;
 
 use benchbook_runner_common as common;
-use common::protocol::{self, Metric, RunResult, RunnerInfo, Spec, Threads, Unit};
+use common::harness::{self, Info, ModelSetup, ProbeEnd};
+use common::protocol::{RunnerInfo, Spec, Threads};
 use common::Workload;
-
-/// The framework name every result carries.
-pub const FRAMEWORK: &str = "PyTorch (libtorch, via tch)";
+use std::path::{Path, PathBuf};
 
 fn main() {
-    protocol::run_main(run)
+    harness::main(Torch::default())
 }
 
-fn run(spec: &Spec) -> Result<RunResult, String> {
-    let workload = Workload::from_spec(spec)?;
-    set_threads(workload.threads())?;
-    let mut result = match &workload {
-        Workload::Train(t) => train::run(t)?,
-        Workload::Matmul(m) => matmul::run(m)?,
-        Workload::Probes(p) => probes::run(p)?,
-        Workload::ColdStart(c) => cold::run(spec, c)?,
-    };
-    // Libraries are read last so that everything the workload made torch load is listed.
-    let library_paths = common::loaded_libraries("/lib");
-    let library_paths: Vec<String> = library_paths
-        .into_iter()
-        .filter(|p| is_framework_library(p))
-        .collect();
-    result.metrics.insert(
-        "library_size".into(),
-        Metric::new(Unit::Bytes, vec![common::total_size(&library_paths) as f64]),
-    );
-    let facts = facts::Facts::read();
-    result.runner = RunnerInfo {
-        name: "torch".into(),
-        framework: FRAMEWORK.into(),
-        version: facts
-            .version
-            .clone()
-            .or_else(|| build_version(&library_paths))
-            .unwrap_or_else(|| "unknown".into()),
-        library_paths,
-        threads: Some(Threads {
-            intra_op: tch::get_num_threads() as u32,
-            inter_op: tch::get_num_interop_threads() as u32,
-        }),
-        cpu_features: {
-            let mut f = common::cpu_features();
-            if let Some(cap) = &facts.cpu_capability {
-                f.push(format!("aten:{cap}"));
+/// The PyTorch runner. Holds the no-grad guard of the inference part of a task.
+#[derive(Default)]
+struct Torch {
+    no_grad: Option<tch::NoGradGuard>,
+}
+
+impl harness::Runner for Torch {
+    const NAME: &'static str = "torch";
+    const MODEL_FORMAT: &'static str =
+        "TorchScript (traced forward, parameters as constants; torch.jit.save zip)";
+    const SAVED_MODEL_FILE: &'static str = train::MODEL_FILE;
+    const RELOAD_TOLERANCE: (f32, f32) = (1e-5, 0.0);
+
+    type Trainer = train::Training;
+    type Loaded = train::Loaded;
+    type Matmul = matmul::Operands;
+
+    /// Intra-op `n`, inter-op 1, denormals flushed to zero as in TensorFlow. Runs before any
+    /// parallel work (torch refuses to change the inter-op pool once it has started).
+    fn setup(&mut self, _spec: &Spec, workload: &Workload) -> Result<(), String> {
+        let n = workload.threads();
+        tch::set_num_interop_threads(1);
+        tch::set_num_threads(n as i32);
+        facts::flush_denormals(n);
+        Ok(())
+    }
+
+    fn trainer(&mut self, setup: &ModelSetup) -> Result<train::Training, String> {
+        train::Training::new(setup)
+    }
+
+    fn model_path(dir: &Path) -> PathBuf {
+        dir.join(train::MODEL_FILE)
+    }
+
+    fn load(&mut self, path: &Path, _threads: u32) -> Result<train::Loaded, String> {
+        train::Loaded::load(path)
+    }
+
+    fn inference_only(&mut self) {
+        self.no_grad.get_or_insert_with(tch::no_grad_guard);
+    }
+
+    fn matmul(
+        &mut self,
+        n: usize,
+        a: &[f32],
+        b: &[f32],
+        _threads: u32,
+    ) -> Result<matmul::Operands, String> {
+        matmul::Operands::new(n, a, b)
+    }
+
+    fn probe(&mut self, name: &str, _threads: u32) -> Result<ProbeEnd, String> {
+        probes::run(name)
+    }
+
+    fn task_info(&self, workload: &Workload, info: &mut Info) {
+        match workload {
+            Workload::Train(_) => {
+                info.insert(
+                    "optimizer_arithmetic".into(),
+                    "TensorFlow's ApplyAdam / ApplyMomentum, run by ATen's fused CPU kernels \
+                     (_fused_adam_ / _fused_sgd_, as torch.optim.Adam(fused=True) / SGD(fused=True)); \
+                     Adam's eps passed as eps/sqrt(1-beta2^t) so that it sits outside the bias correction"
+                        .into(),
+                );
             }
-            f
-        },
-    };
-    facts.add_to(&mut result.info);
-    result.info.insert("device".into(), "cpu".into());
-    result.info.insert(
-        "flush_denormal".into(),
-        format!(
-            "{} (FTZ+DAZ in the main thread and the OpenMP workers, as TensorFlow's kernel threads run; \
-             torch.set_flush_denormal(True) in Python)",
-            if facts::flushes_denormals() { "on" } else { "off" }
-        )
-        .into(),
-    );
-    Ok(result)
+            Workload::Probes(_) => {
+                info.insert(
+                    "probe_messages".into(),
+                    "libtorch's error text verbatim, without the C++ stack trace c10::Error appends (as Python shows it)".into(),
+                );
+            }
+            Workload::Matmul(_) | Workload::ColdStart(_) => {}
+        }
+    }
+
+    fn describe(&mut self, _workload: &Workload, info: &mut Info) -> Result<RunnerInfo, String> {
+        // Libraries are read last so that everything the workload made torch load is listed.
+        let library_paths: Vec<String> = common::loaded_libraries("/lib")
+            .into_iter()
+            .filter(|p| is_framework_library(p))
+            .collect();
+        let facts = facts::Facts::read();
+        facts.add_to(info);
+        info.insert("device".into(), "cpu".into());
+        info.insert(
+            "flush_denormal".into(),
+            format!(
+                "{} (FTZ+DAZ in the main thread and the OpenMP workers, as TensorFlow's kernel threads run; \
+                 torch.set_flush_denormal(True) in Python)",
+                if facts::flushes_denormals() { "on" } else { "off" }
+            )
+            .into(),
+        );
+        let mut cpu_features = common::cpu_features();
+        if let Some(cap) = &facts.cpu_capability {
+            cpu_features.push(format!("aten:{cap}"));
+        }
+        Ok(RunnerInfo {
+            name: String::new(),
+            framework: "PyTorch (libtorch, via tch)".into(),
+            version: facts
+                .version
+                .clone()
+                .or_else(|| build_version(&library_paths))
+                .unwrap_or_else(|| "unknown".into()),
+            library_paths,
+            threads: Some(Threads {
+                intra_op: tch::get_num_threads() as u32,
+                inter_op: tch::get_num_interop_threads() as u32,
+            }),
+            cpu_features,
+        })
+    }
 }
 
 /// The `build-version` file of the libtorch directory the loaded libtorch_cpu.so came from
@@ -100,30 +163,6 @@ fn is_framework_library(path: &str) -> bool {
     ]
     .iter()
     .any(|p| file.starts_with(p))
-}
-
-/// Intra-op `n`, inter-op 1, denormals flushed to zero as in TensorFlow. Must run before any
-/// parallel work (torch refuses to change the inter-op pool once it has started).
-fn set_threads(n: u32) -> Result<(), String> {
-    if n == 0 {
-        return Err("threads must be at least 1".into());
-    }
-    tch::set_num_interop_threads(1);
-    tch::set_num_threads(n as i32);
-    facts::flush_denormals(n);
-    Ok(())
-}
-
-/// A placeholder RunnerInfo, replaced in [`run`] once the workload is done.
-pub fn pending_info() -> RunnerInfo {
-    RunnerInfo {
-        name: "torch".into(),
-        framework: FRAMEWORK.into(),
-        version: String::new(),
-        library_paths: Vec::new(),
-        threads: None,
-        cpu_features: Vec::new(),
-    }
 }
 
 /// Where c10::Error::what() starts appending the C++ stack trace of this process.

@@ -6,16 +6,12 @@
 
 use crate::model::{cross_entropy, Net};
 use crate::optim::Optimizer;
-use crate::{pending_info, torch_message};
+use crate::torch_message;
 use benchbook_runner_common as common;
-use common::protocol::{Probe, RunResult, Stage};
-use common::{DatasetSpec, ModelSpec, OptimizerSpec, ProbeSpec};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Instant;
+use common::harness::ProbeEnd;
+use common::protocol::Stage;
+use common::{DatasetSpec, ModelSpec, OptimizerSpec};
 use tch::{Kind, Tensor};
-
-/// Longest message kept; longer ones lose their middle.
-const MAX_MESSAGE: usize = 2000;
 
 /// What a probe's program did.
 enum Outcome {
@@ -25,90 +21,18 @@ enum Outcome {
     Ran(String),
 }
 
-pub fn run(spec: &ProbeSpec) -> Result<RunResult, String> {
-    let known: Vec<&str> = common::PROBES.iter().map(|(name, _)| *name).collect();
-    let wanted: Vec<String> = match &spec.probes {
-        Some(list) => list.clone(),
-        None => known.iter().map(|s| s.to_string()).collect(),
-    };
-    let unknown: Vec<&String> = wanted
-        .iter()
-        .filter(|w| !known.contains(&w.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!(
-            "unknown probes {unknown:?}; expected some of {known:?}"
-        ));
-    }
-    let mut result = RunResult::new(pending_info());
-    result.info.insert(
-        "probe_messages".into(),
-        "libtorch's error text verbatim, without the C++ stack trace c10::Error appends (as Python shows it)".into(),
-    );
-    for name in &wanted {
-        let start = Instant::now();
-        let outcome = catch_unwind(AssertUnwindSafe(|| match name.as_str() {
-            "shape_mismatch" => shape_mismatch(),
-            "dtype_mismatch" => dtype_mismatch(),
-            "no_gradient" => no_gradient(),
-            _ => nan_loss(),
-        }));
-        let seconds = start.elapsed().as_secs_f64();
-        let probe = match outcome {
-            Ok(Ok(Outcome::Raised(e))) => Probe {
-                name: name.clone(),
-                stage: Stage::Run,
-                message: Some(shorten(&torch_message(&e))),
-                seconds,
-                observed: None,
-            },
-            Ok(Ok(Outcome::Ran(observed))) => Probe {
-                name: name.clone(),
-                stage: Stage::None,
-                message: None,
-                seconds,
-                observed: Some(observed),
-            },
-            // The probe's own set-up failed (not the deliberate mistake): the run fails.
-            Ok(Err(e)) => return Err(format!("probe {name}: {e}")),
-            Err(panic) => {
-                let text = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "a panic without a message".into());
-                Probe {
-                    name: name.clone(),
-                    stage: Stage::Run,
-                    message: Some(shorten(&text)),
-                    seconds,
-                    observed: Some("the tch call panicked instead of returning an error".into()),
-                }
-            }
-        };
-        eprintln!(
-            "probe {}: {:?} after {:.4} s",
-            probe.name, probe.stage, probe.seconds
-        );
-        result.probes.push(probe);
-    }
-    Ok(result)
-}
-
-/// Keep at most [`MAX_MESSAGE`] characters by cutting the middle.
-fn shorten(message: &str) -> String {
-    let message = message.trim_end();
-    let chars: Vec<char> = message.chars().collect();
-    if chars.len() <= MAX_MESSAGE {
-        return message.to_string();
-    }
-    let half = MAX_MESSAGE / 2;
-    let head: String = chars[..half].iter().collect();
-    let tail: String = chars[chars.len() - half..].iter().collect();
-    format!(
-        "{head}\n[… {} characters cut …]\n{tail}",
-        chars.len() - 2 * half
-    )
+/// Run the probe `name` (one of common::PROBES; the harness checked it).
+pub fn run(name: &str) -> Result<ProbeEnd, String> {
+    let outcome = match name {
+        "shape_mismatch" => shape_mismatch(),
+        "dtype_mismatch" => dtype_mismatch(),
+        "no_gradient" => no_gradient(),
+        _ => nan_loss(),
+    }?;
+    Ok(match outcome {
+        Outcome::Raised(e) => ProbeEnd::Raised(Stage::Run, torch_message(&e)),
+        Outcome::Ran(observed) => ProbeEnd::Ran(observed),
+    })
 }
 
 fn outcome<T>(r: Result<T, tch::TchError>, ran: impl FnOnce(T) -> String) -> Outcome {
@@ -217,18 +141,4 @@ fn nan_loss() -> Result<Outcome, String> {
     Ok(Outcome::Ran(format!(
         "no error: loss stayed finite for {STEPS} steps (last {last:e})"
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shorten;
-
-    #[test]
-    fn long_messages_lose_their_middle() {
-        let long = format!("{}{}", "a".repeat(3000), "b".repeat(3000));
-        let s = shorten(&long);
-        assert!(s.starts_with("aaa") && s.ends_with("bbb") && s.contains("characters cut"));
-        assert!(s.chars().count() < 2100);
-        assert_eq!(shorten("short \n"), "short");
-    }
 }
