@@ -73,13 +73,17 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
             "{lesson} has an unexpanded expression"
         );
     }
-    // Every "how this was measured" link leads to a published stored result with raw samples.
+    // Every "how this was measured" link leads to a provenance page whose download is a
+    // published stored result with raw samples.
     let measured = Selector::parse("a.bb-measured-link").unwrap();
     let mut links = 0;
     for file in html_files(&out) {
         let doc = Html::parse_document(&std::fs::read_to_string(&file).unwrap());
         for a in doc.select(&measured) {
-            let href = a.value().attr("href").unwrap();
+            let page = a.value().attr("href").unwrap();
+            assert!(page.ends_with(".html"), "{page}");
+            let href = &page.replace(".html", ".json");
+            assert!(file.parent().unwrap().join(page).is_file(), "{page}");
             let target = file.parent().unwrap().join(href);
             let json: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();

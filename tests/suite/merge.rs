@@ -585,7 +585,7 @@ fn results_table_marks_the_better_value_with_text() {
         .unwrap();
     assert_eq!(
         link.value().attr("href"),
-        Some("../results/cnn_digits.json")
+        Some("../results/cnn_digits.html")
     );
 }
 
@@ -819,7 +819,7 @@ fn measured_link_and_result_files_to_copy() {
     let out = ok("See {{ measured(bench=\"probes\") }}.\n");
     let html = Html::parse_fragment(&out);
     let a = html.select(&sel("a.bb-measured-link")).next().unwrap();
-    assert_eq!(a.value().attr("href"), Some("../results/probes.json"));
+    assert_eq!(a.value().attr("href"), Some("../results/probes.html"));
     assert_eq!(text(a), "how this was measured");
     let ctx = context();
     let copies = ctx.result_copies();
