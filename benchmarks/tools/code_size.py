@@ -3,10 +3,13 @@
 
 A stand-in for "learning curve", which cannot be measured on a machine: both runners implement
 the same workloads (same models, data, optimizer, metrics), so the size of their source is a
-like-for-like measure of how much a programmer has to write. Counts non-blank lines that are not
-only a comment, in benchmarks/runners/<runner>/src/**/*.rs, excluding `#[cfg(test)]` modules.
+like-for-like measure of how much a programmer has to write on top of the harness both share
+(benchmarks/runners/common). Counts non-blank lines that are not only a comment, in
+<sources>/<runner>/src/**/*.rs, excluding `#[cfg(test)]` modules.
 
-Speaks the runner protocol (README.md, "The runner protocol"). Workload: {"task": "code_size"}.
+Speaks the runner protocol (README.md, "The runner protocol"). Workload:
+{"task": "code_size", "sources": "benchmarks/runners"}; naming the folder in the workload makes
+benchbook fingerprint the files under it, so an edit of a runner makes this result stale.
 """
 import json
 import os
@@ -50,12 +53,13 @@ def main():
         fail(f"invalid spec on stdin: {e}")
     if spec.get("protocol") != PROTOCOL:
         fail(f"spec speaks protocol {spec.get('protocol')}, this runner speaks protocol {PROTOCOL}")
-    if spec.get("workload") != {"task": "code_size"}:
-        fail("workload must be exactly {task: code_size}")
+    workload = spec.get("workload") or {}
+    if set(workload) != {"task", "sources"} or workload.get("task") != "code_size":
+        fail("workload must be exactly {task: code_size, sources: <folder of the runners>}")
     runner = spec["runner"]
     if not re.fullmatch(r"[a-z0-9_]+", runner):
         fail(f"bad runner name {runner!r}")
-    src = os.path.join(ROOT, "benchmarks", "runners", runner, "src")
+    src = os.path.join(ROOT, workload["sources"], runner, "src")
     if not os.path.isdir(src):
         fail(f"{src}: no such directory")
     files = sorted(os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs if f.endswith(".rs"))

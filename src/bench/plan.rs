@@ -143,7 +143,8 @@ pub fn fingerprint(
     hex::encode(h.finalize())
 }
 
-/// Texts in a workload that name a file under the root (relative, no `..`).
+/// Texts in a workload that name a file under the root (relative, no `..`), and the files
+/// under a folder it names (without hidden entries and `target/` folders: build output).
 fn named_files(root: &Path, v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) => {
@@ -151,8 +152,28 @@ fn named_files(root: &Path, v: &Value, out: &mut Vec<String>) {
             let inside = p.is_relative()
                 && p.components()
                     .all(|c| matches!(c, std::path::Component::Normal(_)));
-            if !s.is_empty() && inside && root.join(p).is_file() {
+            if s.is_empty() || !inside {
+                return;
+            }
+            let full = root.join(p);
+            if full.is_file() {
                 out.push(s.clone());
+            } else if full.is_dir() {
+                let files = walkdir::WalkDir::new(&full)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        let n = e.file_name().to_string_lossy();
+                        e.depth() == 0
+                            || !(n.starts_with('.') || n == "target" || n == "node_modules")
+                    })
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_file());
+                for f in files {
+                    if let Ok(rel) = f.path().strip_prefix(root) {
+                        out.push(rel.to_string_lossy().replace('\\', "/"));
+                    }
+                }
             }
         }
         Value::Array(items) => items.iter().for_each(|i| named_files(root, i, out)),

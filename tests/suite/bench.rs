@@ -565,6 +565,33 @@ fn editing_a_data_file_named_in_the_workload_makes_results_stale() {
 }
 
 #[test]
+fn editing_a_file_under_a_folder_named_in_the_workload_makes_results_stale() {
+    let site = Site::new();
+    let dir = site.root().join("benchmarks/data/src");
+    std::fs::create_dir_all(dir.join("target")).unwrap();
+    std::fs::write(dir.join("a.rs"), "1").unwrap();
+    site.declare(
+        "demo",
+        &OK.replace("[1, 2]", "[1]")
+            .replace("seed: 7", "seed: 7, sources: benchmarks/data"),
+    );
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 3);
+    // Build output and hidden files do not count.
+    std::fs::write(dir.join("target/out.o"), "x").unwrap();
+    std::fs::write(dir.join(".a.rs.swp"), "x").unwrap();
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 3);
+    // An edited or a new source file does.
+    std::fs::write(dir.join("a.rs"), "2").unwrap();
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 6);
+    std::fs::write(dir.join("b.rs"), "3").unwrap();
+    assert!(site.run(&["bench"]).status.success());
+    assert_eq!(site.starts().len(), 9);
+}
+
+#[test]
 fn verbose_forwards_the_runner_stderr_and_quiet_says_nothing() {
     let site = Site::new();
     site.declare("demo", &OK.replace("[1, 2]", "[1]"));
