@@ -1002,13 +1002,24 @@ pub(crate) fn environment(
             items.join("")
         );
     }
-    if let Some(href) = link {
-        let _ = write!(
-            s,
-            "<dt>Raw samples</dt><dd><a class=\"bb-measured-link\" href=\"{}\">stored result ({}.json)</a></dd>",
-            esc(href),
-            esc(&b.id)
-        );
+    // On a lesson the link leads to the provenance page; on that page, to the raw JSON.
+    match link {
+        Some(href) if href.ends_with(".json") => {
+            let _ = write!(
+                s,
+                "<dt>Raw samples</dt><dd><a class=\"bb-measured-link\" href=\"{}\" download>stored result ({}.json)</a></dd>",
+                esc(href),
+                esc(&b.id)
+            );
+        }
+        Some(href) => {
+            let _ = write!(
+                s,
+                "<dt>Every process</dt><dd><a class=\"bb-measured-link\" href=\"{}\">per-process values, run order and the raw stored result</a></dd>",
+                esc(href)
+            );
+        }
+        None => {}
     }
     s.push_str("</dl></aside>");
     s

@@ -78,6 +78,9 @@ fn the_report_builds_from_committed_results_with_every_figure_measured() {
     let measured = Selector::parse("a.bb-measured-link").unwrap();
     let mut links = 0;
     for file in html_files(&out) {
+        if file.starts_with(out.join("results")) {
+            continue; // the provenance pages themselves link the JSON
+        }
         let doc = Html::parse_document(&std::fs::read_to_string(&file).unwrap());
         for a in doc.select(&measured) {
             let page = a.value().attr("href").unwrap();
