@@ -125,7 +125,7 @@ fn page_count(site: &Site) -> usize {
 }
 
 /// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
-/// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::cli::UsageError`] for a refused
+/// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::error::UsageError`] for a refused
 /// output directory, other `anyhow` errors for I/O.
 pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();

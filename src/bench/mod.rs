@@ -18,8 +18,9 @@ pub use decl::{
 };
 pub use exec::{interrupted, Guard};
 
-use crate::cli::{BenchArgs, BenchPolicy, Global, Interrupted, UsageError};
+use crate::cli::{BenchArgs, BenchPolicy, Global};
 use crate::diagnostics::Diagnostics;
+use crate::error::{Interrupted, UsageError};
 use crate::results::{Machine, Repetition, StoredBenchmark, StoredRun};
 use exec::{Ended, Finished, Program};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

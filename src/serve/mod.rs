@@ -40,7 +40,8 @@ mod store;
 mod watch;
 
 use crate::build::BuildOptions;
-use crate::cli::{BenchPolicy, Global, Interrupted, UsageError};
+use crate::cli::{BenchPolicy, Global};
+use crate::error::{Interrupted, UsageError};
 use anyhow::Context;
 use clap::Args;
 use std::io::Write;
