@@ -4,7 +4,8 @@
 //! and line, as one [`Diagnostics`](crate::diagnostics::Diagnostics) (printed by `cli`, exit 1). Nothing is written unless
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
-use crate::cli::{BenchPolicy, BuildArgs, Global};
+use crate::bench::BenchPolicy;
+use crate::cli::{BuildArgs, Global};
 use crate::load::{load_lenient_memo, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
@@ -199,7 +200,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
         &out_dir(global, args),
         &BuildOptions {
             drafts: args.drafts,
-            bench: args.bench.clone(),
+            bench: args.bench.policy(),
             quiet: global.quiet,
             defer_reader_extras: false,
             memo: None,

@@ -13,8 +13,9 @@
 //! Errors are `path:line:column` diagnostics, all of them in one run (exit 1); a clean site
 //! prints a one-line summary (exit 0).
 
+use crate::bench::BenchPolicy;
 use crate::build::{prepare, BuildOptions, Prepared};
-use crate::cli::{BenchPolicy, Global};
+use crate::cli::Global;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Page, Site};

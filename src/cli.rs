@@ -5,6 +5,7 @@
 //! status: [`crate::diagnostics::Diagnostics`] and other errors → 1, [`UsageError`] → 2,
 //! [`Interrupted`] → 130.
 
+use crate::bench::{BenchPolicy, ResultPolicy};
 use crate::diagnostics::Diagnostics;
 use crate::error::{Interrupted, InterruptedAfterWrite, UsageError};
 use clap::{Args, Parser, Subcommand};
@@ -62,12 +63,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub drafts: bool,
     #[command(flatten)]
-    pub bench: BenchPolicy,
+    pub bench: BenchFlags,
 }
 
 /// How a command that needs results treats stale or missing ones.
-#[derive(Debug, Clone, Default, Args)]
-pub struct BenchPolicy {
+#[derive(Debug, Clone, Args)]
+pub struct BenchFlags {
     /// Never run a benchmark; fail if a needed result is missing
     #[arg(long, conflicts_with = "rerun")]
     pub frozen: bool,
@@ -77,20 +78,21 @@ pub struct BenchPolicy {
     /// Go on after a failed run; pages show "measurement failed" in its place
     #[arg(long)]
     pub keep_going: bool,
-    /// With `frozen`: a missing result is not an error; it becomes a failure of that run
-    /// (a warning, and a visible badge on the page). Set by `serve` and `check`, no flag.
-    #[arg(skip)]
-    pub missing_ok: bool,
 }
 
-impl BenchPolicy {
-    /// Run nothing and show what is stored (`serve`, `check`): stale results are used, missing
-    /// ones become failures shown on their pages.
-    pub fn stored_only() -> BenchPolicy {
+impl BenchFlags {
+    /// The bench stage's policy these flags ask for.
+    pub fn policy(&self) -> BenchPolicy {
         BenchPolicy {
-            frozen: true,
-            missing_ok: true,
-            ..Default::default()
+            results: if self.frozen {
+                ResultPolicy::Frozen
+            } else if self.rerun {
+                ResultPolicy::Rerun
+            } else {
+                ResultPolicy::Reuse
+            },
+            keep_going: self.keep_going,
+            missing_ok: false,
         }
     }
 }
@@ -113,7 +115,7 @@ pub struct BenchArgs {
     /// Benchmark ids to run (default: every declared benchmark)
     pub ids: Vec<String>,
     #[command(flatten)]
-    pub bench: BenchPolicy,
+    pub bench: BenchFlags,
 }
 
 pub fn main() -> ExitCode {

@@ -9,6 +9,7 @@
 pub mod decl;
 mod exec;
 pub mod plan;
+mod policy;
 pub mod store;
 
 use crate::setup;
@@ -17,8 +18,9 @@ pub use decl::{
     check_page_benchmarks, check_pages, load_declarations, Declaration, RunnerDecl, OUTSIDE_METRICS,
 };
 pub use exec::{interrupted, Guard};
+pub use policy::{BenchPolicy, ResultPolicy};
 
-use crate::cli::{BenchArgs, BenchPolicy, Global};
+use crate::cli::{BenchArgs, Global};
 use crate::diagnostics::Diagnostics;
 use crate::error::{Interrupted, UsageError};
 use crate::results::{Machine, Repetition, StoredBenchmark, StoredRun};
@@ -94,7 +96,7 @@ pub fn run(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
         quiet: global.quiet,
         verbose: global.verbose,
     };
-    let outcome = prepare_with(&global.root, &args.bench, &args.ids, opts)?;
+    let outcome = prepare_with(&global.root, &args.bench.policy(), &args.ids, opts)?;
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
@@ -182,7 +184,7 @@ pub fn prepare_declared(
                 stored.insert(d.id.clone(), s);
             }
             Ok(None) => {}
-            Err(_) if policy.rerun && !policy.frozen && selected(d) => {}
+            Err(_) if policy.results == ResultPolicy::Rerun && selected(d) => {}
             Err(diag) => diags.push(diag),
         }
     }
@@ -191,12 +193,13 @@ pub fn prepare_declared(
     }
 
     let mut prints = RunnerPrints::default();
+    let rerun = policy.results == ResultPolicy::Rerun;
     let plans: Vec<(usize, Vec<Planned>)> = declarations
         .iter()
         .enumerate()
         .filter(|(_, d)| selected(d))
         .map(|(i, d)| {
-            let p = plan::plan(root, d, stored.get(&d.id), policy.rerun, &mut prints);
+            let p = plan::plan(root, d, stored.get(&d.id), rerun, &mut prints);
             (i, p)
         })
         .collect();
@@ -206,10 +209,11 @@ pub fn prepare_declared(
         results: BTreeMap::new(),
         ..Default::default()
     };
-    if policy.frozen {
-        frozen(&declarations, &plans, &mut outcome, policy.missing_ok, opts)?;
-    } else {
-        measure(
+    match policy.results {
+        ResultPolicy::Frozen => {
+            frozen(&declarations, &plans, &mut outcome, policy.missing_ok, opts)?
+        }
+        ResultPolicy::Reuse | ResultPolicy::Rerun => measure(
             root,
             &declarations,
             &plans,
@@ -217,7 +221,7 @@ pub fn prepare_declared(
             policy,
             opts,
             &mut outcome,
-        )?;
+        )?,
     }
     outcome.declarations = declarations;
     outcome.results = stored;

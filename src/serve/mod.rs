@@ -39,8 +39,9 @@ mod reload;
 mod store;
 mod watch;
 
+use crate::bench::BenchPolicy;
 use crate::build::BuildOptions;
-use crate::cli::{BenchPolicy, Global};
+use crate::cli::Global;
 use crate::error::{Interrupted, UsageError};
 use anyhow::Context;
 use clap::Args;
