@@ -6,9 +6,14 @@
 //! [`Interrupted`] → 130.
 
 use crate::bench::{BenchPolicy, ResultPolicy};
+use crate::build::BuildOptions;
+use crate::check::CheckOptions;
 use crate::diagnostics::Diagnostics;
 use crate::error::{Interrupted, InterruptedAfterWrite, UsageError};
+use crate::serve::ServeOptions;
+use crate::setup::SetupOptions;
 use clap::{Args, Parser, Subcommand};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,9 +54,9 @@ pub enum Command {
     /// Run declared benchmarks whose stored results are stale (or the given ones)
     Bench(BenchArgs),
     /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
-    Serve(crate::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Validate everything a build would, and result freshness; write nothing
-    Check(crate::check::CheckArgs),
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,6 +123,36 @@ pub struct BenchArgs {
     pub bench: BenchFlags,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port)
+    #[arg(long, default_value_t = 1111, value_name = "N")]
+    pub port: u16,
+    /// Address to listen on; anything but loopback exposes the preview to the network
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: IpAddr,
+    /// Also write the site to this directory (relative to the current directory) and serve it
+    /// from there [default: served from memory, nothing written]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Include pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Run stale or missing benchmarks when building (never by default: pages show a badge)
+    #[arg(long)]
+    pub bench: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Include pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Also check external (http, https) links; needs the network
+    #[arg(long)]
+    pub external: bool,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = run(cli);
@@ -132,13 +167,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ))
         .into());
     }
+    let global = &cli.global;
+    let root = global.root.clone();
     match &cli.command {
-        Command::Build(args) => crate::build::run(&cli.global, args),
-        Command::Init(args) => crate::init::run(&cli.global, args),
-        Command::Setup(args) => crate::setup::run(&cli.global, args),
-        Command::Bench(args) => crate::bench::run(&cli.global, args),
-        Command::Serve(args) => crate::serve::run(&cli.global, args),
-        Command::Check(args) => crate::check::run(&cli.global, args),
+        Command::Build(args) => crate::build::run(
+            &root,
+            &out_dir(global, args),
+            &BuildOptions {
+                drafts: args.drafts,
+                bench: args.bench.policy(),
+                quiet: global.quiet,
+                defer_reader_extras: false,
+                memo: None,
+            },
+            global.verbose,
+        ),
+        Command::Init(args) => crate::init::run(&args.dir, global.quiet),
+        Command::Setup(args) => crate::setup::run(&SetupOptions {
+            root,
+            check: args.check,
+            quiet: global.quiet,
+        }),
+        Command::Bench(args) => crate::bench::run(
+            &root,
+            &args.ids,
+            &args.bench.policy(),
+            crate::bench::Options {
+                quiet: global.quiet,
+                verbose: global.verbose,
+            },
+        ),
+        Command::Serve(args) => crate::serve::run(&ServeOptions {
+            root,
+            addr: SocketAddr::new(args.bind, args.port),
+            out: args.out.clone(),
+            drafts: args.drafts,
+            // No benchmark is run unless `--bench`: pages show stored results and badges.
+            bench: if args.bench {
+                BenchPolicy {
+                    keep_going: true,
+                    ..Default::default()
+                }
+            } else {
+                BenchPolicy::stored_only()
+            },
+            quiet: global.quiet,
+            verbose: global.verbose,
+        }),
+        Command::Check(args) => crate::check::run(&CheckOptions {
+            root,
+            drafts: args.drafts,
+            external: args.external,
+            quiet: global.quiet,
+        }),
+    }
+}
+
+/// The output directory of `benchbook build`: `--out` (relative to the current directory)
+/// or `<root>/public`.
+fn out_dir(global: &Global, args: &BuildArgs) -> PathBuf {
+    match &args.out {
+        Some(out) => out.clone(),
+        None => global.root.join("public"),
     }
 }
 

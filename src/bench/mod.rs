@@ -20,7 +20,6 @@ pub use decl::{
 pub use exec::{interrupted, Guard};
 pub use policy::{BenchPolicy, ResultPolicy};
 
-use crate::cli::{BenchArgs, Global};
 use crate::diagnostics::Diagnostics;
 use crate::error::{Interrupted, UsageError};
 use crate::results::{Machine, Repetition, StoredBenchmark, StoredRun};
@@ -91,12 +90,8 @@ pub struct Options {
 
 /// `benchbook bench [ID...]`. With `--keep-going`, every run is tried and the command still
 /// exits 1 if any failed.
-pub fn run(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
-    let opts = Options {
-        quiet: global.quiet,
-        verbose: global.verbose,
-    };
-    let outcome = prepare_with(&global.root, &args.bench.policy(), &args.ids, opts)?;
+pub fn run(root: &Path, ids: &[String], policy: &BenchPolicy, opts: Options) -> anyhow::Result<()> {
+    let outcome = prepare_with(root, policy, ids, opts)?;
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
