@@ -22,8 +22,8 @@
 #[path = "support/gen_site.rs"]
 mod gen_site;
 
+use benchbook::bench::{BenchPolicy, ResultPolicy};
 use benchbook::build::{build_site, BuildOptions};
-use benchbook::cli::BenchPolicy;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 use std::io::Read;
@@ -78,7 +78,7 @@ fn options() -> BuildOptions {
         quiet: true,
         // The generated sites declare no benchmarks; frozen makes sure none would run.
         bench: BenchPolicy {
-            frozen: true,
+            results: ResultPolicy::Frozen,
             ..Default::default()
         },
         ..Default::default()

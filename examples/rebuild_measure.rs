@@ -11,8 +11,8 @@
 //! medians. The page is restored at the end. `serve` adds the swap of the served site (tens
 //! of milliseconds for 10,000 pages) to these figures.
 
+use benchbook::bench::BenchPolicy;
 use benchbook::build::{prepare, BuildOptions};
-use benchbook::cli::BenchPolicy;
 use benchbook::incremental::Memo;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

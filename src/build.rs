@@ -4,7 +4,7 @@
 //! and line, as one [`Diagnostics`](crate::diagnostics::Diagnostics) (printed by `cli`, exit 1). Nothing is written unless
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
-use crate::cli::{BenchPolicy, BuildArgs, Global};
+use crate::bench::BenchPolicy;
 use crate::load::{load_lenient_memo, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
@@ -125,7 +125,7 @@ fn page_count(site: &Site) -> usize {
 }
 
 /// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
-/// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::cli::UsageError`] for a refused
+/// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::error::UsageError`] for a refused
 /// output directory, other `anyhow` errors for I/O.
 pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
@@ -164,15 +164,6 @@ pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildRepor
     })
 }
 
-/// The output directory of `benchbook build`: `--out` (relative to the current directory)
-/// or `<root>/public`.
-pub fn out_dir(global: &Global, args: &BuildArgs) -> PathBuf {
-    match &args.out {
-        Some(out) => out.clone(),
-        None => global.root.join("public"),
-    }
-}
-
 /// `path` as the user would like to read it: relative to the current directory if inside it.
 fn shown(path: &Path) -> String {
     let rel = std::env::current_dir()
@@ -191,29 +182,19 @@ fn shown(path: &Path) -> String {
     s
 }
 
-/// `benchbook build`: build, then print a one-line summary (unless `-q`) and the time of
-/// each stage (with `-v`, on stderr).
-pub fn run(global: &Global, args: &BuildArgs) -> anyhow::Result<()> {
-    let report = build_site(
-        &global.root,
-        &out_dir(global, args),
-        &BuildOptions {
-            drafts: args.drafts,
-            bench: args.bench.clone(),
-            quiet: global.quiet,
-            defer_reader_extras: false,
-            memo: None,
-        },
-    )?;
+/// `benchbook build`: build the site at `root` into `out`, then print a one-line summary
+/// (unless `opts.quiet`) and, if `verbose`, the time of each stage (on stderr).
+pub fn run(root: &Path, out: &Path, opts: &BuildOptions, verbose: bool) -> anyhow::Result<()> {
+    let report = build_site(root, out, opts)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
-    if global.verbose {
+    if verbose {
         for (stage, took) in &report.stages {
             eprintln!("  {stage:<9} {:>6} ms", took.as_millis());
         }
     }
-    if !global.quiet {
+    if !opts.quiet {
         println!(
             "built {} page{} in {} ms → {}",
             report.pages,

@@ -13,27 +13,16 @@
 //! Errors are `path:line:column` diagnostics, all of them in one run (exit 1); a clean site
 //! prints a one-line summary (exit 0).
 
+use crate::bench::BenchPolicy;
 use crate::build::{prepare, BuildOptions, Prepared};
-use crate::cli::{BenchPolicy, Global};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Page, Site};
 use anyhow::Context;
-use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-#[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// Include pages marked `draft: true`
-    #[arg(long)]
-    pub drafts: bool,
-    /// Also check external (http, https) links; needs the network
-    #[arg(long)]
-    pub external: bool,
-}
 
 /// Links checked at once with `--external`.
 pub const EXTERNAL_CONCURRENCY: usize = 8;
@@ -42,11 +31,27 @@ pub const EXTERNAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a good answer stays in the link cache.
 pub const CACHE_FRESH: Duration = Duration::from_secs(24 * 60 * 60);
 
-pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
+/// What `benchbook check` checks (made by `cli` from its flags).
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The site root.
+    pub root: PathBuf,
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+    /// Also check external (http, https) links.
+    pub external: bool,
+    /// No summary (errors still go to stderr).
+    pub quiet: bool,
+}
+
+/// `benchbook check`: every error a build would report plus stale or missing results (and,
+/// with `external`, broken external links) as one [`Diagnostics`]; else a one-line summary
+/// (unless `quiet`).
+pub fn run(options: &CheckOptions) -> anyhow::Result<()> {
     let start = Instant::now();
-    let root = &global.root;
+    let root = &options.root;
     let opts = BuildOptions {
-        drafts: args.drafts,
+        drafts: options.drafts,
         bench: BenchPolicy::stored_only(),
         quiet: true,
         // The search index and the print edition report no errors.
@@ -64,11 +69,12 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
             Err(e) => return Err(e),
         },
     };
-    let fresh = freshness(root, args.drafts, prepared.as_ref().map(|p| &p.site))?;
+    let site = prepared.as_ref().map(|p| &p.site);
+    let fresh = freshness(root, options.drafts, &opts.bench, site)?;
     diags.extend(fresh.diags);
 
     let mut external = None;
-    if args.external {
+    if options.external {
         match &prepared {
             Some(p) => {
                 let (d, stats) = check_external(p)?;
@@ -83,7 +89,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> anyhow::Result<()> {
     if !diags.is_empty() {
         return Err(diags.sorted().into());
     }
-    if !global.quiet {
+    if !options.quiet {
         let pages = prepared
             .as_ref()
             .map(|p| p.site.pages.len() + p.site.sections.len())
@@ -126,7 +132,12 @@ struct Freshness {
 /// Every benchmark a page lists must have a fresh stored result for each of its runs.
 /// Nothing is run. Errors that `prepare` already reports (bad declarations, unreadable
 /// results, unknown ids) are left to it.
-fn freshness(root: &Path, drafts: bool, site: Option<&Site>) -> anyhow::Result<Freshness> {
+fn freshness(
+    root: &Path,
+    drafts: bool,
+    policy: &BenchPolicy,
+    site: Option<&Site>,
+) -> anyhow::Result<Freshness> {
     let mut out = Freshness {
         diags: Diagnostics::new(),
         benchmarks: 0,
@@ -157,13 +168,12 @@ fn freshness(root: &Path, drafts: bool, site: Option<&Site>) -> anyhow::Result<F
         .iter()
         .map(|d| (d.id.clone(), d.source.clone()))
         .collect();
-    let policy = BenchPolicy::stored_only();
     let opts = crate::bench::Options {
         quiet: true,
         verbose: false,
     };
     let outcome =
-        match crate::bench::prepare_declared(&site.root, declarations, &policy, &used, opts) {
+        match crate::bench::prepare_declared(&site.root, declarations, policy, &used, opts) {
             Ok(o) => o,
             // Broken result files are reported by `prepare`.
             Err(e) if e.downcast_ref::<Diagnostics>().is_some() => return Ok(out),

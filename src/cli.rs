@@ -5,8 +5,15 @@
 //! status: [`crate::diagnostics::Diagnostics`] and other errors → 1, [`UsageError`] → 2,
 //! [`Interrupted`] → 130.
 
+use crate::bench::{BenchPolicy, ResultPolicy};
+use crate::build::BuildOptions;
+use crate::check::CheckOptions;
 use crate::diagnostics::Diagnostics;
+use crate::error::{Interrupted, InterruptedAfterWrite, UsageError};
+use crate::serve::ServeOptions;
+use crate::setup::SetupOptions;
 use clap::{Args, Parser, Subcommand};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,9 +54,9 @@ pub enum Command {
     /// Run declared benchmarks whose stored results are stale (or the given ones)
     Bench(BenchArgs),
     /// Build, serve on 127.0.0.1, rebuild on change and reload open pages
-    Serve(crate::serve::ServeArgs),
+    Serve(ServeArgs),
     /// Validate everything a build would, and result freshness; write nothing
-    Check(crate::check::CheckArgs),
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -61,12 +68,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub drafts: bool,
     #[command(flatten)]
-    pub bench: BenchPolicy,
+    pub bench: BenchFlags,
 }
 
 /// How a command that needs results treats stale or missing ones.
-#[derive(Debug, Clone, Default, Args)]
-pub struct BenchPolicy {
+#[derive(Debug, Clone, Args)]
+pub struct BenchFlags {
     /// Never run a benchmark; fail if a needed result is missing
     #[arg(long, conflicts_with = "rerun")]
     pub frozen: bool,
@@ -76,20 +83,21 @@ pub struct BenchPolicy {
     /// Go on after a failed run; pages show "measurement failed" in its place
     #[arg(long)]
     pub keep_going: bool,
-    /// With `frozen`: a missing result is not an error; it becomes a failure of that run
-    /// (a warning, and a visible badge on the page). Set by `serve` and `check`, no flag.
-    #[arg(skip)]
-    pub missing_ok: bool,
 }
 
-impl BenchPolicy {
-    /// Run nothing and show what is stored (`serve`, `check`): stale results are used, missing
-    /// ones become failures shown on their pages.
-    pub fn stored_only() -> BenchPolicy {
+impl BenchFlags {
+    /// The bench stage's policy these flags ask for.
+    pub fn policy(&self) -> BenchPolicy {
         BenchPolicy {
-            frozen: true,
-            missing_ok: true,
-            ..Default::default()
+            results: if self.frozen {
+                ResultPolicy::Frozen
+            } else if self.rerun {
+                ResultPolicy::Rerun
+            } else {
+                ResultPolicy::Reuse
+            },
+            keep_going: self.keep_going,
+            missing_ok: false,
         }
     }
 }
@@ -112,24 +120,38 @@ pub struct BenchArgs {
     /// Benchmark ids to run (default: every declared benchmark)
     pub ids: Vec<String>,
     #[command(flatten)]
-    pub bench: BenchPolicy,
+    pub bench: BenchFlags,
 }
 
-/// Wrong usage discovered after parsing (e.g. `--root` is not a directory): exit 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port)
+    #[arg(long, default_value_t = 1111, value_name = "N")]
+    pub port: u16,
+    /// Address to listen on; anything but loopback exposes the preview to the network
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: IpAddr,
+    /// Also write the site to this directory (relative to the current directory) and serve it
+    /// from there [default: served from memory, nothing written]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Include pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Run stale or missing benchmarks when building (never by default: pages show a badge)
+    #[arg(long)]
+    pub bench: bool,
+}
 
-/// The user pressed Ctrl-C; cleanup is done: exit 130.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted")]
-pub struct Interrupted;
-
-/// Ctrl-C arrived after the new output was swapped in: the build completed, and the user is
-/// told so (exit 130, as for any Ctrl-C).
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted after the new site was written: {} holds this build", .0.display())]
-pub struct InterruptedAfterWrite(pub std::path::PathBuf);
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Include pages marked `draft: true`
+    #[arg(long)]
+    pub drafts: bool,
+    /// Also check external (http, https) links; needs the network
+    #[arg(long)]
+    pub external: bool,
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -145,13 +167,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ))
         .into());
     }
+    let global = &cli.global;
+    let root = global.root.clone();
     match &cli.command {
-        Command::Build(args) => crate::build::run(&cli.global, args),
-        Command::Init(args) => crate::init::run(&cli.global, args),
-        Command::Setup(args) => crate::setup::run(&cli.global, args),
-        Command::Bench(args) => crate::bench::run(&cli.global, args),
-        Command::Serve(args) => crate::serve::run(&cli.global, args),
-        Command::Check(args) => crate::check::run(&cli.global, args),
+        Command::Build(args) => crate::build::run(
+            &root,
+            &out_dir(global, args),
+            &BuildOptions {
+                drafts: args.drafts,
+                bench: args.bench.policy(),
+                quiet: global.quiet,
+                defer_reader_extras: false,
+                memo: None,
+            },
+            global.verbose,
+        ),
+        Command::Init(args) => crate::init::run(&args.dir, global.quiet),
+        Command::Setup(args) => crate::setup::run(&SetupOptions {
+            root,
+            check: args.check,
+            quiet: global.quiet,
+        }),
+        Command::Bench(args) => crate::bench::run(
+            &root,
+            &args.ids,
+            &args.bench.policy(),
+            crate::bench::Options {
+                quiet: global.quiet,
+                verbose: global.verbose,
+            },
+        ),
+        Command::Serve(args) => crate::serve::run(&ServeOptions {
+            root,
+            addr: SocketAddr::new(args.bind, args.port),
+            out: args.out.clone(),
+            drafts: args.drafts,
+            // No benchmark is run unless `--bench`: pages show stored results and badges.
+            bench: if args.bench {
+                BenchPolicy {
+                    keep_going: true,
+                    ..Default::default()
+                }
+            } else {
+                BenchPolicy::stored_only()
+            },
+            quiet: global.quiet,
+            verbose: global.verbose,
+        }),
+        Command::Check(args) => crate::check::run(&CheckOptions {
+            root,
+            drafts: args.drafts,
+            external: args.external,
+            quiet: global.quiet,
+        }),
+    }
+}
+
+/// The output directory of `benchbook build`: `--out` (relative to the current directory)
+/// or `<root>/public`.
+fn out_dir(global: &Global, args: &BuildArgs) -> PathBuf {
+    match &args.out {
+        Some(out) => out.clone(),
+        None => global.root.join("public"),
     }
 }
 

@@ -16,7 +16,6 @@
 //! (copy `themes/default/` from benchbook's repository to customise it, or put single
 //! templates in `templates/`).
 
-use crate::cli::{Global, InitArgs};
 use anyhow::{bail, Context};
 use std::path::Path;
 
@@ -72,10 +71,11 @@ pub const SCAFFOLD: &[ScaffoldFile] = &[
     ),
 ];
 
-pub fn run(global: &Global, args: &InitArgs) -> anyhow::Result<()> {
-    let dir = &args.dir;
+/// `benchbook init DIR`: [`create`] the site in `dir`, then say what to do next (unless
+/// `quiet`).
+pub fn run(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     create(dir)?;
-    if !global.quiet {
+    if !quiet {
         println!(
             "Created a new site in {d}\n\
              Build it with: benchbook build --root {d}\n\

@@ -5,7 +5,7 @@
 //! whenever nothing half-done is on disk. Code that has something to undo holds a
 //! [`Deferred`] while it works: Ctrl-C then only sets the [`interrupted`] flag (and runs the
 //! holder's action, e.g. killing a benchmark's child process group), and that code stops at
-//! its next check, cleans up, and returns [`crate::cli::Interrupted`] (exit 130).
+//! its next check, cleans up, and returns [`crate::error::Interrupted`] (exit 130).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -1,8 +1,7 @@
 //! Joins the `bench` stage to the `merge` stage inside a build: run (or reuse) the
 //! benchmarks the pages name, then expand every page's expressions over the results.
 
-use crate::bench::{self, BenchOutcome};
-use crate::cli::BenchPolicy;
+use crate::bench::{self, BenchOutcome, BenchPolicy};
 use crate::diagnostics::Diagnostics;
 use crate::merge::{self, MergeContext};
 use crate::model::{OutputFile, Site};

@@ -16,7 +16,7 @@
 //! `.<out>.tmp-*` or `.<out>.old-*` found while holding the lock belongs to a build that is
 //! gone, and only those are removed.
 
-use crate::cli::{Interrupted, InterruptedAfterWrite, UsageError};
+use crate::error::{Interrupted, InterruptedAfterWrite, UsageError};
 use crate::interrupt::{interrupted, Deferred};
 use crate::model::OutputFile;
 use anyhow::{bail, Context};

@@ -9,6 +9,7 @@
 pub mod decl;
 mod exec;
 pub mod plan;
+mod policy;
 pub mod store;
 
 use crate::setup;
@@ -17,9 +18,10 @@ pub use decl::{
     check_page_benchmarks, check_pages, load_declarations, Declaration, RunnerDecl, OUTSIDE_METRICS,
 };
 pub use exec::{interrupted, Guard};
+pub use policy::{BenchPolicy, ResultPolicy};
 
-use crate::cli::{BenchArgs, BenchPolicy, Global, Interrupted, UsageError};
 use crate::diagnostics::Diagnostics;
+use crate::error::{Interrupted, UsageError};
 use crate::results::{Machine, Repetition, StoredBenchmark, StoredRun};
 use exec::{Ended, Finished, Program};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -88,12 +90,8 @@ pub struct Options {
 
 /// `benchbook bench [ID...]`. With `--keep-going`, every run is tried and the command still
 /// exits 1 if any failed.
-pub fn run(global: &Global, args: &BenchArgs) -> anyhow::Result<()> {
-    let opts = Options {
-        quiet: global.quiet,
-        verbose: global.verbose,
-    };
-    let outcome = prepare_with(&global.root, &args.bench, &args.ids, opts)?;
+pub fn run(root: &Path, ids: &[String], policy: &BenchPolicy, opts: Options) -> anyhow::Result<()> {
+    let outcome = prepare_with(root, policy, ids, opts)?;
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
@@ -181,7 +179,7 @@ pub fn prepare_declared(
                 stored.insert(d.id.clone(), s);
             }
             Ok(None) => {}
-            Err(_) if policy.rerun && !policy.frozen && selected(d) => {}
+            Err(_) if policy.results == ResultPolicy::Rerun && selected(d) => {}
             Err(diag) => diags.push(diag),
         }
     }
@@ -190,12 +188,13 @@ pub fn prepare_declared(
     }
 
     let mut prints = RunnerPrints::default();
+    let rerun = policy.results == ResultPolicy::Rerun;
     let plans: Vec<(usize, Vec<Planned>)> = declarations
         .iter()
         .enumerate()
         .filter(|(_, d)| selected(d))
         .map(|(i, d)| {
-            let p = plan::plan(root, d, stored.get(&d.id), policy.rerun, &mut prints);
+            let p = plan::plan(root, d, stored.get(&d.id), rerun, &mut prints);
             (i, p)
         })
         .collect();
@@ -205,10 +204,11 @@ pub fn prepare_declared(
         results: BTreeMap::new(),
         ..Default::default()
     };
-    if policy.frozen {
-        frozen(&declarations, &plans, &mut outcome, policy.missing_ok, opts)?;
-    } else {
-        measure(
+    match policy.results {
+        ResultPolicy::Frozen => {
+            frozen(&declarations, &plans, &mut outcome, policy.missing_ok, opts)?
+        }
+        ResultPolicy::Reuse | ResultPolicy::Rerun => measure(
             root,
             &declarations,
             &plans,
@@ -216,7 +216,7 @@ pub fn prepare_declared(
             policy,
             opts,
             &mut outcome,
-        )?;
+        )?,
     }
     outcome.declarations = declarations;
     outcome.results = stored;

@@ -39,10 +39,10 @@ mod reload;
 mod store;
 mod watch;
 
+use crate::bench::BenchPolicy;
 use crate::build::BuildOptions;
-use crate::cli::{BenchPolicy, Global, Interrupted, UsageError};
+use crate::error::{Interrupted, UsageError};
 use anyhow::Context;
-use clap::Args;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -50,40 +50,42 @@ use std::sync::Arc;
 
 pub use reload::EVENTS;
 
-#[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
-    /// Port to listen on (0: any free port)
-    #[arg(long, default_value_t = 1111, value_name = "N")]
-    pub port: u16,
-    /// Address to listen on; anything but loopback exposes the preview to the network
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub bind: IpAddr,
-    /// Also write the site to this directory (relative to the current directory) and serve it
-    /// from there [default: served from memory, nothing written]
-    #[arg(long, value_name = "DIR")]
+/// What `benchbook serve` does (made by `cli` from its flags).
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site root.
+    pub root: PathBuf,
+    /// Where to listen (port 0: any free port).
+    pub addr: SocketAddr,
+    /// Also write each build to this directory and serve it from there (`None`: served from
+    /// memory, nothing written).
     pub out: Option<PathBuf>,
-    /// Include pages marked `draft: true`
-    #[arg(long)]
+    /// Include pages marked `draft: true`.
     pub drafts: bool,
-    /// Run stale or missing benchmarks when building (never by default: pages show a badge)
-    #[arg(long)]
-    pub bench: bool,
+    /// How builds treat stored results: [`BenchPolicy::stored_only`] unless `--bench`.
+    pub bench: BenchPolicy,
+    /// No summaries (errors and warnings still go to stderr).
+    pub quiet: bool,
+    /// Print the time of each stage of each build and what it reused.
+    pub verbose: bool,
 }
 
-pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
-    let root = global
+/// `benchbook serve`: build, serve and rebuild on change until Ctrl-C, then clean up and
+/// return [`Interrupted`] (exit 130).
+pub fn run(options: &ServeOptions) -> anyhow::Result<()> {
+    let root = options
         .root
         .canonicalize()
-        .with_context(|| format!("cannot open the site root {}", global.root.display()))?;
-    let store = Arc::new(match &args.out {
+        .with_context(|| format!("cannot open the site root {}", options.root.display()))?;
+    let store = Arc::new(match &options.out {
         Some(out) => store::Store::Disk(crate::write::check_out_dir(&root, out)?),
         None => store::Store::memory(),
     });
-    let addr = SocketAddr::new(args.bind, args.port);
-    if !args.bind.is_loopback() {
+    let addr = options.addr;
+    if !addr.ip().is_loopback() {
         eprintln!(
             "warning: --bind {}: the preview is reachable from other machines on the network (no authentication; drafts are served with --drafts)",
-            args.bind
+            addr.ip()
         );
     }
     // Listen before the first build, so a busy port is reported at once.
@@ -102,18 +104,11 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let _guard = crate::bench::Guard::new()?;
 
     let opts = BuildOptions {
-        drafts: args.drafts,
-        bench: if args.bench {
-            BenchPolicy {
-                keep_going: true,
-                ..Default::default()
-            }
-        } else {
-            BenchPolicy::stored_only()
-        },
-        quiet: global.quiet,
+        drafts: options.drafts,
+        bench: options.bench.clone(),
+        quiet: options.quiet,
         // In memory, the search index and the print edition are made on request.
-        defer_reader_extras: args.out.is_none(),
+        defer_reader_extras: options.out.is_none(),
         // Reuse unchanged pages across rebuilds.
         memo: Some(Arc::new(crate::incremental::Memo::default())),
     };
@@ -127,8 +122,8 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
         store: store.clone(),
         opts,
         live: live.clone(),
-        verbose: global.verbose,
-        quiet: global.quiet,
+        verbose: options.verbose,
+        quiet: options.quiet,
         warnings: Default::default(),
     };
     builder.build(&[])?;
@@ -148,7 +143,7 @@ pub fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     rebuild::rebuild_on_change(&mut watcher, &mut builder)?;
     drop(watcher);
     server.stop();
-    if !global.quiet {
+    if !options.quiet {
         eprintln!("serve: stopped");
     }
     Err(Interrupted.into())

@@ -16,7 +16,6 @@ pub mod pins;
 pub mod provision;
 pub mod runner;
 
-use crate::cli::{Global, SetupArgs};
 use anyhow::bail;
 use pins::Pins;
 use provision::{is_complete, Cache, CacheLock};
@@ -81,14 +80,26 @@ fn human(bytes: u64) -> String {
     }
 }
 
+/// What `benchbook setup` does (made by `cli` from its flags).
+#[derive(Debug, Clone)]
+pub struct SetupOptions {
+    /// The site root (its `benchmarks/frameworks.yaml` has the pins).
+    pub root: PathBuf,
+    /// Report what is installed, where, and its size; install nothing.
+    pub check: bool,
+    /// No progress or summaries (errors still go to stderr).
+    pub quiet: bool,
+}
+
 /// `benchbook setup [--check]`.
-pub fn run(global: &Global, args: &SetupArgs) -> anyhow::Result<()> {
-    let pins = Pins::load(&global.root)?;
+pub fn run(options: &SetupOptions) -> anyhow::Result<()> {
+    let root = &options.root;
+    let pins = Pins::load(root)?;
     let cache = Cache::from_env()?;
-    if args.check {
-        return check(&global.root, &cache, &pins, global.quiet);
+    if options.check {
+        return check(root, &cache, &pins, options.quiet);
     }
-    let quiet = global.quiet;
+    let quiet = options.quiet;
     let lock = CacheLock::acquire(&cache, quiet)?;
     let done = provision::provision_locked(&cache, &pins, &[], quiet, &lock)?;
     if !quiet {
@@ -108,14 +119,14 @@ pub fn run(global: &Global, args: &SetupArgs) -> anyhow::Result<()> {
         }
     }
     for name in pins.runners.keys() {
-        let fp = runner::fingerprint_with(&global.root, name, &pins)?;
+        let fp = runner::fingerprint_with(root, name, &pins)?;
         let program = runner::program_path(&cache, name, &fp);
         if program.is_file() {
             if !quiet {
                 eprintln!("runner `{name}`: up to date ({})", program.display());
             }
         } else {
-            runner::build_locked(&global.root, &cache, &pins, name, quiet, &lock)?;
+            runner::build_locked(root, &cache, &pins, name, quiet, &lock)?;
         }
     }
     Ok(())

@@ -369,7 +369,7 @@ repetitions: 1
 timeout: 0.5
 ",
     );
-    let policy = benchbook::cli::BenchPolicy {
+    let policy = benchbook::bench::BenchPolicy {
         keep_going: true,
         ..Default::default()
     };
@@ -403,8 +403,8 @@ timeout: 0.5
     );
 
     // Without --keep-going the same step is an error.
-    let policy = benchbook::cli::BenchPolicy {
-        rerun: true,
+    let policy = benchbook::bench::BenchPolicy {
+        results: benchbook::bench::ResultPolicy::Rerun,
         ..Default::default()
     };
     let err = benchbook::bench::prepare(site.root(), &policy, &[], true).unwrap_err();
@@ -420,7 +420,7 @@ timeout: 0.5
         format!("title: Mixed\nrunners:\n  - {{name: good, command: [{FAKE}]}}\nworkload: {{mode: crash}}\nrepetitions: 1\n"),
     )
     .unwrap();
-    let policy = benchbook::cli::BenchPolicy {
+    let policy = benchbook::bench::BenchPolicy {
         keep_going: true,
         ..Default::default()
     };
@@ -430,8 +430,8 @@ timeout: 0.5
     assert_eq!(outcome.results["mixed"].runs[0].runner, "good");
     let frozen = benchbook::bench::prepare(
         site.root(),
-        &benchbook::cli::BenchPolicy {
-            frozen: true,
+        &benchbook::bench::BenchPolicy {
+            results: benchbook::bench::ResultPolicy::Frozen,
             ..Default::default()
         },
         &[],

@@ -4,8 +4,8 @@
 
 use crate::common;
 
+use benchbook::bench::BenchPolicy;
 use benchbook::build::{prepare, BuildOptions};
-use benchbook::cli::BenchPolicy;
 use benchbook::incremental::{Memo, Reused};
 use benchbook::model::OutputFile;
 use common::Site;
