@@ -8,6 +8,7 @@ pub mod build;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod html;
 pub mod incremental;
 pub mod init;
 pub mod interrupt;

@@ -9,6 +9,7 @@
 //! and images are rebased onto the site root, where print.html lives. Quizzes show their
 //! answers (`<details open>`). The HTML is rewritten with `lol_html`, not string scanning.
 
+use crate::html::escape;
 use crate::model::{OutputFile, Page, Site};
 use crate::render::links::url_path;
 use crate::render::Outline;
@@ -177,22 +178,6 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
         path: PathBuf::from(PRINT_FILE),
         bytes: html.into_bytes().into(),
     }
-}
-
-/// Escapes text for HTML content and double-quoted attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Page breaks between lessons, answers and links visible, navigation hidden on paper.

@@ -363,17 +363,11 @@ fn parse_choices(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Choice>> {
     Some(choices)
 }
 
-fn attr(s: &str) -> String {
-    let mut out = String::new();
-    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
-    out
-}
-
 /// Render a parsed quiz as HTML with anchor `id`. `md(text, inline)` renders a text's
 /// markdown (inline: without the wrapping `<p>` of a single paragraph, `None` if it has
 /// several blocks).
 pub fn render(quiz: &Quiz, id: &str, md: &mut dyn FnMut(&Text, bool) -> Option<String>) -> String {
-    let id = attr(id);
+    let id = crate::html::escape(id);
     let mut h = String::with_capacity(1024);
     match &quiz.body {
         Body::Open(answer) => {
