@@ -293,15 +293,7 @@ fn parse_choices(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Choice>> {
             );
             continue;
         };
-        let c = Fields {
-            file: f.file,
-            map,
-            pos: f.pos,
-            line_offset: f.line_offset,
-            prefix,
-            what: "quiz choice",
-            fallback: f.at("choices"),
-        };
+        let c = f.nested(prefix, map, "quiz choice", f.at("choices"));
         c.check_keys(CHOICE_KEYS, diags);
         let text = c.string("text", diags);
         let (line, column) = c.at("text");
