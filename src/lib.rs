@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod error;
+pub mod html;
 pub mod incremental;
 pub mod init;
 pub mod interrupt;

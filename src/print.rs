@@ -9,8 +9,9 @@
 //! and images are rebased onto the site root, where print.html lives. Quizzes show their
 //! answers (`<details open>`). The HTML is rewritten with `lol_html`, not string scanning.
 
+use crate::html::escape;
 use crate::model::{OutputFile, Page, Site};
-use crate::render::links::url_path;
+use crate::render::links::{rebase_url, url_dir, url_path};
 use crate::render::Outline;
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{element, rewrite_str, RewriteStrSettings};
@@ -179,22 +180,6 @@ pub fn print_page(site: &Site, stylesheets: &[String]) -> OutputFile {
     }
 }
 
-/// Escapes text for HTML content and double-quoted attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Page breaks between lessons, answers and links visible, navigation hidden on paper.
 const PRINT_CSS: &str = "\
 .print-edition main,.print-edition .print-cover,.print-edition .print-toc{max-width:48rem;margin:0 auto;padding:0 1rem}\
@@ -216,12 +201,8 @@ fn rewrite_page(
     prefix: &str,
     prefixes: &HashMap<String, String>,
 ) -> String {
-    let dir = match page_url.rfind('/') {
-        Some(i) => &page_url[..i],
-        None => "",
-    };
     let ctx = Ctx {
-        dir,
+        dir: url_dir(page_url),
         prefix,
         prefixes,
     };
@@ -358,10 +339,7 @@ impl Ctx<'_> {
                 format!("#{}", self.id(frag))
             });
         }
-        if !is_document_relative(href) {
-            return None;
-        }
-        let joined = join_url(self.dir, href);
+        let joined = rebase_url(self.dir, href)?;
         let (path, frag) = match joined.split_once('#') {
             Some((p, f)) => (p, Some(f)),
             None => (joined.as_str(), None),
@@ -382,53 +360,8 @@ impl Ctx<'_> {
     }
 
     fn rebase(&self, url: &str) -> Option<String> {
-        is_document_relative(url).then(|| join_url(self.dir, url))
+        rebase_url(self.dir, url)
     }
-}
-
-/// Whether a URL is relative to the current document (not `http:`, `/x`, `//x`, `#x`, …).
-fn is_document_relative(url: &str) -> bool {
-    if url.is_empty() || url.starts_with(['/', '#', '?']) {
-        return false;
-    }
-    match url.find([':', '/', '?', '#']) {
-        Some(i) if url.as_bytes()[i] == b':' => {
-            i == 0
-                || !url[..i]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        }
-        _ => true,
-    }
-}
-
-/// Joins a root-relative directory (`a/b`) and a relative URL (`../c.html#x`) into a
-/// root-relative URL (`a/c.html#x`), resolving `.` and `..`.
-fn join_url(dir: &str, rel: &str) -> String {
-    let (path, suffix) = match rel.find(['?', '#']) {
-        Some(i) => (&rel[..i], &rel[i..]),
-        None => (rel, ""),
-    };
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    let mut ups = 0usize;
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    ups += 1;
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let mut out = "../".repeat(ups);
-    out.push_str(&parts.join("/"));
-    if path.ends_with('/') && !parts.is_empty() {
-        out.push('/');
-    }
-    out.push_str(suffix);
-    out
 }
 
 #[cfg(test)]
@@ -484,12 +417,5 @@ mod tests {
         assert_eq!(out.matches("</details>").count(), 1, "{out}");
         assert!(out.contains(r#"src="training/chart.svg""#), "{out}");
         assert!(out.contains("url(#training-speed--g)"), "{out}");
-    }
-
-    #[test]
-    fn join_resolves_dots() {
-        assert_eq!(join_url("a/b", "../c.html#x"), "a/c.html#x");
-        assert_eq!(join_url("", "./c.html"), "c.html");
-        assert_eq!(join_url("", "../c.html"), "../c.html");
     }
 }

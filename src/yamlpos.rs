@@ -190,6 +190,7 @@ pub fn alias_bomb(text: &str) -> Option<(usize, usize)> {
 
 /// Reads the keys of one YAML mapping with positions, reporting every unknown key and every
 /// value of the wrong type as a [`Diagnostic`] in the user's file (line offset added back).
+/// The one YAML validator: front matter, quizzes, site.yaml and benchmark declarations.
 pub struct Fields<'a> {
     /// The file reported in errors (relative to the site root).
     pub file: &'a Path,
@@ -220,14 +221,43 @@ pub fn kind_of(v: &serde_yaml::Value) -> &'static str {
 }
 
 impl<'a> Fields<'a> {
-    /// Line and column in `file` of `key` (or of this mapping's item, or the fallback).
+    /// The mapping `map` at `prefix` (a path of the same document, `runners.1`), read with
+    /// the same file and positions; `what` names its keys in messages.
+    pub fn nested(
+        &self,
+        prefix: String,
+        map: &'a serde_yaml::Mapping,
+        what: &'a str,
+        fallback: (usize, usize),
+    ) -> Fields<'a> {
+        Fields {
+            file: self.file,
+            map,
+            pos: self.pos,
+            line_offset: self.line_offset,
+            prefix,
+            what,
+            fallback,
+        }
+    }
+
+    /// Line and column in `file` of `key`, a key of this mapping or a path below it
+    /// (`size.0`), or else of its nearest ancestor that has a position, up to this mapping
+    /// itself; else the fallback.
     pub fn at(&self, key: &str) -> (usize, usize) {
-        let path = child(&self.prefix, key);
-        self.pos
-            .key(&path)
-            .or_else(|| self.pos.key_or_node(&self.prefix))
-            .map(|(l, c)| (l + self.line_offset, c))
-            .unwrap_or(self.fallback)
+        let mut path = child(&self.prefix, key);
+        loop {
+            if let Some((l, c)) = self.pos.key_or_node(&path) {
+                return (l + self.line_offset, c);
+            }
+            if path.len() <= self.prefix.len() {
+                return self.fallback;
+            }
+            match path.rfind('.') {
+                Some(i) if i >= self.prefix.len() => path.truncate(i),
+                _ => path.clone_from(&self.prefix),
+            }
+        }
     }
 
     /// Line and column in `file` of this mapping itself.
@@ -294,7 +324,17 @@ impl<'a> Fields<'a> {
 
     /// A text value; numbers are taken as their text.
     pub fn string(&self, key: &str, diags: &mut Diagnostics) -> Option<String> {
-        let v = self.get(key)?;
+        self.text(self.get(key)?, key, diags)
+    }
+
+    /// [`string`](Self::string) for a value found at `key` (a path below this mapping:
+    /// `runners.0.name`); an empty value is an error.
+    pub fn text(
+        &self,
+        v: &serde_yaml::Value,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<String> {
         match v {
             serde_yaml::Value::String(s) => Some(s.clone()),
             serde_yaml::Value::Number(n) => Some(n.to_string()),
@@ -329,7 +369,23 @@ impl<'a> Fields<'a> {
 
     /// A list of texts; a single text is taken as a list of one.
     pub fn string_list(&self, key: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
-        let v = self.get(key)?;
+        self.list(self.get(key)?, key, true, diags)
+    }
+
+    /// A list of names for a value found at `key` (a path below this mapping): like
+    /// [`string_list`](Self::string_list), but numbers are not names; empty when the value
+    /// is not a list.
+    pub fn names(&self, v: &serde_yaml::Value, key: &str, diags: &mut Diagnostics) -> Vec<String> {
+        self.list(v, key, false, diags).unwrap_or_default()
+    }
+
+    fn list(
+        &self,
+        v: &serde_yaml::Value,
+        key: &str,
+        numbers: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<String>> {
         match v {
             serde_yaml::Value::String(s) => Some(vec![s.clone()]),
             serde_yaml::Value::Sequence(items) => {
@@ -337,31 +393,27 @@ impl<'a> Fields<'a> {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         serde_yaml::Value::String(s) => out.push(s.clone()),
-                        serde_yaml::Value::Number(n) => out.push(n.to_string()),
-                        other => {
-                            let path = child(&child(&self.prefix, key), &i.to_string());
-                            let (line, col) = self
-                                .pos
-                                .key_or_node(&path)
-                                .map(|(l, c)| (l + self.line_offset, c))
-                                .unwrap_or_else(|| self.at(key));
-                            diags.error(
-                                self.file,
-                                line,
-                                col,
-                                format!(
-                                    "item {} of `{key}` is {}; expected text",
-                                    i + 1,
-                                    kind_of(other)
-                                ),
-                            );
-                        }
+                        serde_yaml::Value::Number(n) if numbers => out.push(n.to_string()),
+                        other => self.error(
+                            diags,
+                            &format!("{key}.{i}"),
+                            format!(
+                                "item {} of `{key}` is {}; expected text",
+                                i + 1,
+                                kind_of(other)
+                            ),
+                        ),
                     }
                 }
                 Some(out)
             }
             _ => {
-                self.wrong(diags, key, v, "a list of texts");
+                let expected = if numbers {
+                    "a list of texts"
+                } else {
+                    "a list of names"
+                };
+                self.wrong(diags, key, v, expected);
                 None
             }
         }
@@ -542,6 +594,34 @@ mod tests {
             Some((2, 4))
         );
         assert_eq!(alias_bomb("a: 1\n"), None);
+    }
+
+    #[test]
+    fn fields_report_at_paths_below_a_key() {
+        let text = "a: 1\nlist:\n  - x\n  - 3\nm: {k: v}\n";
+        let map: serde_yaml::Mapping = serde_yaml::from_str(text).unwrap();
+        let pos = Positions::of(text);
+        let f = Fields {
+            file: Path::new("f.yaml"),
+            map: &map,
+            pos: &pos,
+            line_offset: 10,
+            prefix: String::new(),
+            what: "test",
+            fallback: (1, 1),
+        };
+        assert_eq!(f.at("list.1"), (14, 5));
+        // No such key: its nearest ancestor.
+        assert_eq!(f.at("m.nope"), (15, 1));
+        let mut diags = Diagnostics::new();
+        let list = map.get("list").unwrap();
+        assert_eq!(f.names(list, "list", &mut diags), vec!["x".to_string()]);
+        assert_eq!(diags.len(), 1, "a number is not a name");
+        assert_eq!(
+            f.string_list("list", &mut diags),
+            Some(vec!["x".to_string(), "3".to_string()])
+        );
+        assert_eq!(diags.len(), 1);
     }
 
     #[test]

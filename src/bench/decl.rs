@@ -23,11 +23,10 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::model::Site;
-use crate::yamlpos::{kind_of, split_error_in, Positions};
+use crate::yamlpos::{kind_of, split_error_in, Fields, Positions};
 use serde::Serialize;
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -224,84 +223,100 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             return None;
         }
     };
-    let pos = Positions::of(text);
-    let v = V {
-        file,
-        pos: &pos,
-        found: RefCell::new(Diagnostics::new()),
-    };
     let Yaml::Mapping(map) = &doc else {
-        v.err(
-            "",
+        diags.error(
+            file,
+            1,
+            1,
             format!(
                 "the declaration is {}; expected a mapping with keys: {}",
                 kind_of(&doc),
                 ALLOWED_KEYS.join(", ")
             ),
         );
-        diags.extend(v.found.into_inner());
         return None;
     };
-    v.check_keys(map, "", "declaration", ALLOWED_KEYS);
-    let get = |k: &str| map.get(k).filter(|x| !x.is_null());
+    let pos = Positions::of(text);
+    // Errors of the declaration as a whole (a missing key) are reported at line 1, column 1.
+    let v = Fields {
+        file,
+        map,
+        pos: &pos,
+        line_offset: 0,
+        prefix: String::new(),
+        what: "declaration",
+        fallback: (1, 1),
+    };
+    let errors_before = diags.len();
+    v.check_keys(ALLOWED_KEYS, diags);
 
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let id = match get("id") {
-        Some(y) => v.string(y, "id").unwrap_or_default(),
+    let id = match v.get("id") {
+        Some(_) => v.string("id", diags).unwrap_or_default(),
         None => stem.clone(),
     };
     if !id.is_empty() && !valid_id(&id) {
-        let what = if get("id").is_some() {
+        let what = if v.get("id").is_some() {
             format!("benchmark id `{id}` is not valid")
         } else {
             format!("benchmark id `{id}` (from the file name) is not valid; add an `id:` key or rename the file")
         };
-        v.err(
-            "id",
+        // Without an `id:` key, at the declaration's first line.
+        let (line, col) = if map.contains_key("id") {
+            v.at("id")
+        } else {
+            (1, 1)
+        };
+        diags.error(
+            file,
+            line,
+            col,
             format!("{what}; expected lowercase letters, digits and `_` only"),
         );
     }
-    let title = match get("title") {
-        Some(y) => v.string(y, "title").unwrap_or_default(),
+    let title = match v.get("title") {
+        Some(_) => v.string("title", diags).unwrap_or_default(),
         None => {
-            v.err(
-                "",
-                "missing key `title`; expected a title for the benchmark".to_string(),
+            diags.error(
+                file,
+                1,
+                1,
+                "missing key `title`; expected a title for the benchmark",
             );
             String::new()
         }
     };
-    let description = get("description")
-        .and_then(|y| v.string(y, "description"))
-        .unwrap_or_default();
+    let description = v.string("description", diags).unwrap_or_default();
 
-    let runners = match get("runners") {
+    let runners = match v.get("runners") {
         None => {
-            v.err(
-                "",
-                "missing key `runners`; expected a list of runners (e.g. [torch, tensorflow])"
-                    .to_string(),
+            diags.error(
+                file,
+                1,
+                1,
+                "missing key `runners`; expected a list of runners (e.g. [torch, tensorflow])",
             );
             Vec::new()
         }
-        Some(y) => v.runners(y),
+        Some(y) => runners(&v, y, diags),
     };
 
-    let workload = match get("workload") {
+    let workload = match v.get("workload") {
         None => serde_json::Map::new(),
         Some(y @ Yaml::Mapping(_)) => match yaml_to_json(y) {
             Ok(Value::Object(m)) => m,
             Ok(_) => serde_json::Map::new(),
             Err(e) => {
-                v.err("workload", format!("`workload` cannot be handed to a runner as JSON: {e}; expected plain YAML with text keys"));
+                v.error(diags, "workload", format!("`workload` cannot be handed to a runner as JSON: {e}; expected plain YAML with text keys"));
                 serde_json::Map::new()
             }
         },
         Some(y) => {
-            v.err(
+            v.error(
+                diags,
                 "workload",
                 format!(
                     "`workload` is {}; expected a mapping handed to the runner",
@@ -312,13 +327,14 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         }
     };
 
-    let matrix = match get("matrix") {
+    let matrix = match v.get("matrix") {
         None => Vec::new(),
         Some(Yaml::Mapping(m)) => {
             let mut out = Vec::new();
             for (k, vals) in m {
                 let Some(name) = k.as_str() else {
-                    v.err(
+                    v.error(
+                        diags,
                         "matrix",
                         format!("a matrix parameter is {}; expected a name", kind_of(k)),
                     );
@@ -332,16 +348,17 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
                             match yaml_to_json(item) {
                                 Ok(j) => {
                                     if values.contains(&j) {
-                                        v.err(&format!("{path}.{i}"), format!("value {j} of matrix parameter `{name}` is repeated; expected distinct values"));
+                                        v.error(diags, &format!("{path}.{i}"), format!("value {j} of matrix parameter `{name}` is repeated; expected distinct values"));
                                     }
                                     values.push(j)
                                 }
-                                Err(e) => v.err(&format!("{path}.{i}"), format!("value {} of matrix parameter `{name}` is not plain data: {e}; expected a number, text, list or mapping", i + 1)),
+                                Err(e) => v.error(diags, &format!("{path}.{i}"), format!("value {} of matrix parameter `{name}` is not plain data: {e}; expected a number, text, list or mapping", i + 1)),
                             }
                         }
                         out.push((name.to_string(), values));
                     }
-                    other => v.err(
+                    other => v.error(
+                        diags,
                         &path,
                         format!(
                             "matrix parameter `{name}` is {}; expected a non-empty list of values",
@@ -357,7 +374,8 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             out
         }
         Some(y) => {
-            v.err(
+            v.error(
+                diags,
                 "matrix",
                 format!(
                     "`matrix` is {}; expected a mapping of parameter → list of values",
@@ -368,16 +386,20 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
         }
     };
 
-    let repetitions = get("repetitions").and_then(|y| v.count_value(y, "repetitions", 1));
-    let warmup = get("warmup")
-        .and_then(|y| v.count_value(y, "warmup", 0))
+    let repetitions = v
+        .get("repetitions")
+        .and_then(|y| count_value(&v, y, "repetitions", 1, diags));
+    let warmup = v
+        .get("warmup")
+        .and_then(|y| count_value(&v, y, "warmup", 0, diags))
         .unwrap_or(DEFAULT_WARMUP);
-    let timeout_s = match get("timeout") {
+    let timeout_s = match v.get("timeout") {
         None => DEFAULT_TIMEOUT_S,
         Some(y) => match y.as_f64() {
             Some(t) if t > 0.0 && t.is_finite() => t,
             _ => {
-                v.err(
+                v.error(
+                    diags,
                     "timeout",
                     format!(
                         "`timeout` is {}; expected a positive number of seconds",
@@ -388,11 +410,12 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             }
         },
     };
-    let metrics = get("metrics").map(|y| {
-        let names = v.string_list(y, "metrics");
+    let metrics = v.get("metrics").map(|y| {
+        let names = v.names(y, "metrics", diags);
         for (i, n) in names.iter().enumerate() {
             if names[..i].contains(n) {
-                v.err(
+                v.error(
+                    diags,
                     &format!("metrics.{i}"),
                     format!("metric `{n}` is listed twice; expected each metric once"),
                 );
@@ -407,17 +430,18 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             names.push(&r.name);
         }
     }
-    let compare = match get("compare") {
+    let compare = match v.get("compare") {
         None => (names.len() >= 2).then(|| (names[0].to_string(), names[1].to_string())),
         Some(y) => {
-            let pair = v.string_list(y, "compare");
+            let pair = v.names(y, "compare", diags);
             if pair.len() != 2 || pair[0] == pair[1] {
-                v.err("compare", format!("`compare` has {} distinct runner(s); expected two declared runners, e.g. [{}]", if pair.len() == 2 { 1 } else { pair.len() }, names.join(", ")));
+                v.error(diags, "compare", format!("`compare` has {} distinct runner(s); expected two declared runners, e.g. [{}]", if pair.len() == 2 { 1 } else { pair.len() }, names.join(", ")));
                 None
             } else {
                 for (i, n) in pair.iter().enumerate() {
                     if !runners.is_empty() && !names.contains(&n.as_str()) {
-                        v.err(
+                        v.error(
+                            diags,
                             &format!("compare.{i}"),
                             format!(
                                 "runner `{n}` in `compare` is not declared; expected one of: {}",
@@ -438,10 +462,11 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
     });
     let mut margin = crate::stats::DEFAULT_MARGIN;
     let mut margins = BTreeMap::new();
-    let fraction = |y: &Yaml, at: &str| match y.as_f64() {
+    let fraction = |y: &Yaml, at: &str, diags: &mut Diagnostics| match y.as_f64() {
         Some(m) if m > 0.0 && m < 1.0 => Some(m),
         _ => {
-            v.err(
+            v.error(
+                diags,
                 at,
                 format!(
                     "`{at}` is {}; expected a fraction between 0 and 1 (0.05 means ±5%)",
@@ -451,12 +476,13 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             None
         }
     };
-    match get("margin") {
+    match v.get("margin") {
         None => {}
         Some(Yaml::Mapping(m)) => {
             for (k, y) in m {
                 let Some(name) = k.as_str() else {
-                    v.err(
+                    v.error(
+                        diags,
                         "margin",
                         format!(
                             "a key of `margin` is {}; expected `default` or a metric name",
@@ -465,7 +491,7 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
                     );
                     continue;
                 };
-                if let Some(f) = fraction(y, &format!("margin.{name}")) {
+                if let Some(f) = fraction(y, &format!("margin.{name}"), diags) {
                     if name == "default" {
                         margin = f;
                     } else {
@@ -475,14 +501,13 @@ pub fn parse_declaration(file: &Path, text: &str, diags: &mut Diagnostics) -> Op
             }
         }
         Some(y) => {
-            if let Some(f) = fraction(y, "margin") {
+            if let Some(f) = fraction(y, "margin", diags) {
                 margin = f;
             }
         }
     }
 
-    if v.count() > 0 {
-        diags.extend(v.found.into_inner());
+    if diags.len() > errors_before {
         return None;
     }
     Some(Declaration {
@@ -595,237 +620,143 @@ fn describe(y: &Yaml) -> String {
     }
 }
 
-/// Validation helper: reports at the position of a path (`runners.1.command`).
-struct V<'a> {
-    file: &'a Path,
-    pos: &'a Positions,
-    found: RefCell<Diagnostics>,
+/// A whole number of at least `min` at `path`.
+fn count_value(v: &Fields, y: &Yaml, path: &str, min: u32, diags: &mut Diagnostics) -> Option<u32> {
+    match y.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if n >= min => Some(n),
+        _ => {
+            v.error(
+                diags,
+                path,
+                format!(
+                    "`{path}` is {}; expected a whole number of at least {min}",
+                    describe(y)
+                ),
+            );
+            None
+        }
+    }
 }
 
-impl V<'_> {
-    fn err(&self, path: &str, message: String) {
-        let (l, c) = self.at(path);
-        self.found.borrow_mut().error(self.file, l, c, message);
+/// The `runners` list.
+fn runners(v: &Fields, y: &Yaml, diags: &mut Diagnostics) -> Vec<RunnerDecl> {
+    let Yaml::Sequence(items) = y else {
+        v.error(
+            diags,
+            "runners",
+            format!(
+                "`runners` is {}; expected a list of runners (e.g. [torch, tensorflow])",
+                kind_of(y)
+            ),
+        );
+        return Vec::new();
+    };
+    if items.is_empty() {
+        v.error(
+            diags,
+            "runners",
+            "`runners` is empty; expected at least one runner".to_string(),
+        );
     }
-
-    fn count(&self) -> usize {
-        self.found.borrow().len()
-    }
-
-    /// The position of `path`, or of its nearest ancestor that has one.
-    fn at(&self, path: &str) -> (usize, usize) {
-        // The document itself (a missing key) is reported at its first line.
-        let mut p = path.to_string();
-        while !p.is_empty() {
-            if let Some(at) = self.pos.key_or_node(&p) {
-                return at;
-            }
-            match p.rfind('.') {
-                Some(i) => p.truncate(i),
-                None => p.clear(),
-            }
-        }
-        (1, 1)
-    }
-
-    fn check_keys(&self, map: &serde_yaml::Mapping, prefix: &str, what: &str, allowed: &[&str]) {
-        for k in map.keys() {
-            match k.as_str() {
-                Some(name) if allowed.contains(&name) => {}
-                Some(name) => self.err(
-                    &join(prefix, name),
-                    format!(
-                        "unknown {what} key `{name}`; expected one of: {}",
-                        allowed.join(", ")
-                    ),
-                ),
-                None => self.err(
-                    prefix,
-                    format!(
-                        "a {what} key is {}; expected one of: {}",
-                        kind_of(k),
-                        allowed.join(", ")
-                    ),
-                ),
-            }
-        }
-    }
-
-    fn string(&self, y: &Yaml, path: &str) -> Option<String> {
-        match y {
-            Yaml::String(s) => Some(s.clone()),
-            Yaml::Number(n) => Some(n.to_string()),
-            other => {
-                self.err(
-                    path,
-                    format!("`{path}` is {}; expected text", kind_of(other)),
-                );
-                None
-            }
-        }
-    }
-
-    /// A list of texts (a single text counts as a list of one).
-    fn string_list(&self, y: &Yaml, path: &str) -> Vec<String> {
-        match y {
-            Yaml::String(s) => vec![s.clone()],
-            Yaml::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| match item {
-                    Yaml::String(s) => Some(s.clone()),
-                    other => {
-                        self.err(
-                            &format!("{path}.{i}"),
-                            format!(
-                                "item {} of `{path}` is {}; expected text",
-                                i + 1,
-                                kind_of(other)
-                            ),
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            other => {
-                self.err(
-                    path,
-                    format!("`{path}` is {}; expected a list of names", kind_of(other)),
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    fn count_value(&self, y: &Yaml, path: &str, min: u32) -> Option<u32> {
-        match y.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) if n >= min => Some(n),
-            _ => {
-                self.err(
-                    path,
-                    format!(
-                        "`{path}` is {}; expected a whole number of at least {min}",
-                        describe(y)
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    fn runners(&self, y: &Yaml) -> Vec<RunnerDecl> {
-        let Yaml::Sequence(items) = y else {
-            self.err(
-                "runners",
-                format!(
-                    "`runners` is {}; expected a list of runners (e.g. [torch, tensorflow])",
-                    kind_of(y)
-                ),
-            );
-            return Vec::new();
-        };
-        if items.is_empty() {
-            self.err(
-                "runners",
-                "`runners` is empty; expected at least one runner".to_string(),
-            );
-        }
-        let builtins = builtin_runners();
-        let mut out: Vec<RunnerDecl> = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let path = format!("runners.{i}");
-            let decl = match item {
-                Yaml::String(name) => {
-                    if !builtins.contains(&name.as_str()) {
-                        self.err(
-                            &path,
-                            format!(
-                                "`{name}` is not a built-in runner; expected one of: {}, or a mapping {{name, command: [program, args...]}}",
-                                builtins.join(", ")
-                            ),
-                        );
-                        continue;
-                    }
-                    RunnerDecl {
-                        name: name.clone(),
-                        command: None,
-                    }
-                }
-                Yaml::Mapping(m) => {
-                    self.check_keys(m, &path, "runner", RUNNER_KEYS);
-                    let name = match m.get("name") {
-                        Some(n) => self.string(n, &format!("{path}.name")),
-                        None => {
-                            self.err(&path, "runner has no `name`; expected {name, command: [program, args...]}".to_string());
-                            None
-                        }
-                    };
-                    let command = match m.get("command") {
-                        None => None,
-                        Some(c) => {
-                            let cpath = format!("{path}.command");
-                            let cmd = self.string_list(c, &cpath);
-                            if cmd.is_empty() || cmd[0].is_empty() {
-                                self.err(
-                                    &cpath,
-                                    "`command` is empty; expected [program, args...]".to_string(),
-                                );
-                            }
-                            Some(cmd)
-                        }
-                    };
-                    let Some(name) = name else { continue };
-                    if command.is_none() && !builtins.contains(&name.as_str()) {
-                        self.err(
-                            &format!("{path}.name"),
-                            format!("runner `{name}` has no `command` and is not built in; expected `command: [program, args...]` or one of: {}", builtins.join(", ")),
-                        );
-                        continue;
-                    }
-                    RunnerDecl { name, command }
-                }
-                other => {
-                    self.err(
+    let builtins = builtin_runners();
+    let mut out: Vec<RunnerDecl> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("runners.{i}");
+        let decl = match item {
+            Yaml::String(name) => {
+                if !builtins.contains(&name.as_str()) {
+                    v.error(
+                        diags,
                         &path,
                         format!(
-                            "runner {} is {}; expected a built-in name or {{name, command}}",
-                            i + 1,
-                            kind_of(other)
+                            "`{name}` is not a built-in runner; expected one of: {}, or a mapping {{name, command: [program, args...]}}",
+                            builtins.join(", ")
                         ),
                     );
                     continue;
                 }
-            };
-            // A mapping's errors point at its `name` key.
-            let path = if decl.command.is_some() {
-                format!("{path}.name")
-            } else {
-                path
-            };
-            if !valid_id(&decl.name) {
-                self.err(
-                    &path,
-                    format!("runner name `{}` is not valid; expected lowercase letters, digits and `_` only", decl.name),
-                );
-            } else if out.iter().any(|r| r.name == decl.name) {
-                self.err(
+                RunnerDecl {
+                    name: name.clone(),
+                    command: None,
+                }
+            }
+            Yaml::Mapping(m) => {
+                v.nested(path.clone(), m, "runner", v.fallback)
+                    .check_keys(RUNNER_KEYS, diags);
+                let name = match m.get("name") {
+                    Some(n) => v.text(n, &format!("{path}.name"), diags),
+                    None => {
+                        v.error(
+                            diags,
+                            &path,
+                            "runner has no `name`; expected {name, command: [program, args...]}"
+                                .to_string(),
+                        );
+                        None
+                    }
+                };
+                let command = match m.get("command") {
+                    None => None,
+                    Some(c) => {
+                        let cpath = format!("{path}.command");
+                        let cmd = v.names(c, &cpath, diags);
+                        if cmd.is_empty() || cmd[0].is_empty() {
+                            v.error(
+                                diags,
+                                &cpath,
+                                "`command` is empty; expected [program, args...]".to_string(),
+                            );
+                        }
+                        Some(cmd)
+                    }
+                };
+                let Some(name) = name else { continue };
+                if command.is_none() && !builtins.contains(&name.as_str()) {
+                    v.error(
+                        diags,
+                        &format!("{path}.name"),
+                        format!("runner `{name}` has no `command` and is not built in; expected `command: [program, args...]` or one of: {}", builtins.join(", ")),
+                    );
+                    continue;
+                }
+                RunnerDecl { name, command }
+            }
+            other => {
+                v.error(
+                    diags,
                     &path,
                     format!(
-                        "runner `{}` is declared twice; expected each runner once",
-                        decl.name
+                        "runner {} is {}; expected a built-in name or {{name, command}}",
+                        i + 1,
+                        kind_of(other)
                     ),
                 );
+                continue;
             }
-            out.push(decl);
+        };
+        // A mapping's errors point at its `name` key.
+        let path = if decl.command.is_some() {
+            format!("{path}.name")
+        } else {
+            path
+        };
+        if !valid_id(&decl.name) {
+            v.error(
+                diags,
+                &path,
+                format!("runner name `{}` is not valid; expected lowercase letters, digits and `_` only", decl.name),
+            );
+        } else if out.iter().any(|r| r.name == decl.name) {
+            v.error(
+                diags,
+                &path,
+                format!(
+                    "runner `{}` is declared twice; expected each runner once",
+                    decl.name
+                ),
+            );
         }
-        out
+        out.push(decl);
     }
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    out
 }

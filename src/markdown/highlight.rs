@@ -13,6 +13,7 @@
 //! ```
 //! Without a language there is no label; an unknown language is shown plain with its name.
 
+use crate::html::{escape, escape_text};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use syntect::highlighting::ThemeSet;
@@ -58,19 +59,6 @@ fn label<'a>(lang: &'a str, syntax: Option<&'a str>) -> &'a str {
         "console" => "Console",
         _ => syntax.unwrap_or(lang),
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    // Writing into a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_html_body_text(&mut out, s);
-    out
-}
-
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
-    out
 }
 
 /// Highlighted blocks by `(language, code)`, kept across builds of one process (the dev
@@ -155,19 +143,19 @@ fn highlight_uncached(lang: Option<&str>, code: &str) -> String {
             if ok {
                 gen.finalize()
             } else {
-                escape(code)
+                escape_text(code)
             }
         }
-        None => escape(code),
+        None => escape_text(code),
     };
     let mut html = String::with_capacity(body.len() + 160);
     match lang {
         Some(l) => {
             let label = label(l, syntax.map(|s| s.name.as_str()));
-            let l = escape_attr(l);
+            let l = escape(l);
             html.push_str(&format!(
                 "<div class=\"code-block\" data-lang=\"{l}\"><div class=\"code-lang\">{}</div><pre class=\"{CLASS_PREFIX}code\"><code class=\"language-{l}\">",
-                escape(label)
+                escape_text(label)
             ));
         }
         None => html.push_str(&format!(

@@ -34,6 +34,7 @@ pub mod links;
 pub mod quiz;
 
 use crate::diagnostics::Diagnostics;
+use crate::html::escape;
 use crate::incremental::{self, MarkdownEntry, Memo, ResolvedLink};
 use crate::model::{Page, Pitfall, Rendered, Site, SiteConfig, TextSection, TocEntry};
 use autolink::autolink;
@@ -316,12 +317,6 @@ impl Lines {
             + 1;
         (self.first + idx, col)
     }
-}
-
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
-    out
 }
 
 fn to_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
@@ -651,18 +646,16 @@ fn render_page_links(
                 let Some(h) = heading.take() else { continue };
                 let text = collapse(&h.text);
                 let id = ids.assign(h.id.as_deref(), &text);
-                let id_attr = escape_attr(&id);
+                let id_attr = escape(&id);
                 let mut open = format!("<{} id=\"{id_attr}\"", h.level);
                 if !h.classes.is_empty() {
                     let classes: Vec<&str> = h.classes.iter().map(|c| c.as_ref()).collect();
-                    open.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
+                    open.push_str(&format!(" class=\"{}\"", escape(&classes.join(" "))));
                 }
                 for (k, v) in &h.attrs {
                     match v {
-                        Some(v) => {
-                            open.push_str(&format!(" {}=\"{}\"", escape_attr(k), escape_attr(v)))
-                        }
-                        None => open.push_str(&format!(" {}", escape_attr(k))),
+                        Some(v) => open.push_str(&format!(" {}=\"{}\"", escape(k), escape(v))),
+                        None => open.push_str(&format!(" {}", escape(k))),
                     }
                 }
                 open.push('>');
@@ -670,7 +663,7 @@ fn render_page_links(
                 out.push(Event::Html(
                     format!(
                         " <a class=\"anchor\" href=\"#{id_attr}\" aria-label=\"Permalink: {}\">#</a></{}>\n",
-                        escape_attr(&text),
+                        escape(&text),
                         h.level
                     )
                     .into(),

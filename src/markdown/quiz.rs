@@ -293,15 +293,7 @@ fn parse_choices(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Choice>> {
             );
             continue;
         };
-        let c = Fields {
-            file: f.file,
-            map,
-            pos: f.pos,
-            line_offset: f.line_offset,
-            prefix,
-            what: "quiz choice",
-            fallback: f.at("choices"),
-        };
+        let c = f.nested(prefix, map, "quiz choice", f.at("choices"));
         c.check_keys(CHOICE_KEYS, diags);
         let text = c.string("text", diags);
         let (line, column) = c.at("text");
@@ -363,17 +355,11 @@ fn parse_choices(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Choice>> {
     Some(choices)
 }
 
-fn attr(s: &str) -> String {
-    let mut out = String::new();
-    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
-    out
-}
-
 /// Render a parsed quiz as HTML with anchor `id`. `md(text, inline)` renders a text's
 /// markdown (inline: without the wrapping `<p>` of a single paragraph, `None` if it has
 /// several blocks).
 pub fn render(quiz: &Quiz, id: &str, md: &mut dyn FnMut(&Text, bool) -> Option<String>) -> String {
-    let id = attr(id);
+    let id = crate::html::escape(id);
     let mut h = String::with_capacity(1024);
     match &quiz.body {
         Body::Open(answer) => {

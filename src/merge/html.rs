@@ -1,17 +1,19 @@
-//! Escaping for every piece of result- or user-derived text that reaches HTML.
+//! Escaping for every piece of result- or user-derived text that the merge stage writes
+//! into a page: [`crate::html::escape`] plus what a fragment inside markdown needs.
 
-/// Escape text for element content and quoted attribute values. Line breaks become
-/// `&#10;` so that every fragment stays on one line (the page's line numbers depend on it);
-/// inside `<pre>` they still render as line breaks.
+/// Escape text for element content and quoted attribute values ([`crate::html::escape`]).
+/// Also, line breaks become `&#10;` so that every fragment stays on one line (the page's
+/// line numbers depend on it; inside `<pre>` they still render as line breaks), `\r` is
+/// dropped, and `{` becomes `&#123;`.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let html = crate::html::escape(s);
+    // The entities written by `escape` hold none of these, so they can be replaced after.
+    if !html.contains(['\n', '\r', '{']) {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 8);
+    for c in html.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             '\n' => out.push_str("&#10;"),
             '\r' => {}
             // Markdown never sees these as emphasis or templates once inside HTML blocks,

@@ -1,4 +1,5 @@
-//! Relative URLs between output files.
+//! Relative URLs between output files: the URL helpers of the render stage and of the print
+//! edition (`crate::print`).
 //!
 //! Every link the theme writes is relative (`../training/speed.html`) and points at a real
 //! file, so the same output works from file:// and under any sub-path.
@@ -55,25 +56,42 @@ pub fn encode_segment(s: &str) -> String {
 }
 
 /// Whether a URL is relative to the current document (not `http:`, `/x`, `//x`, `#x`, …).
-fn is_document_relative(url: &str) -> bool {
-    if url.is_empty() || url.starts_with('/') || url.starts_with('#') || url.starts_with('?') {
+pub fn is_document_relative(url: &str) -> bool {
+    if url.is_empty() || url.starts_with(['/', '#', '?']) {
         return false;
     }
     // A scheme: letters, digits, `+-.` then `:` before any `/?#`.
     match url.find([':', '/', '?', '#']) {
         Some(i) if url.as_bytes()[i] == b':' => {
-            !url[..i]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                || i == 0
+            i == 0
+                || !url[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         }
         _ => true,
     }
 }
 
+/// The directory of a root-relative URL path (`training/speed.html` → `training`, a page at
+/// the root → `""`).
+pub fn url_dir(url: &str) -> &str {
+    match url.rfind('/') {
+        Some(i) => &url[..i],
+        None => "",
+    }
+}
+
+/// A URL written in a page of the root-relative directory `dir`, made root-relative
+/// ([`join_url`]); `None` for a URL that is not relative to the document (see
+/// [`is_document_relative`]), which stays as it is.
+pub fn rebase_url(dir: &str, url: &str) -> Option<String> {
+    is_document_relative(url).then(|| join_url(dir, url))
+}
+
 /// Join a root-relative directory (`a/b`) and a relative URL (`../c.html#x`), resolving
-/// `.` and `..`, into a root-relative URL (`a/c.html#x`).
-fn join_url(dir: &str, rel: &str) -> String {
+/// `.` and `..`, into a root-relative URL (`a/c.html#x`). A folder keeps its trailing `/`,
+/// except the root itself, which is `""` (never `/`, which would leave the site).
+pub fn join_url(dir: &str, rel: &str) -> String {
     let (path, suffix) = match rel.find(['?', '#']) {
         Some(i) => (&rel[..i], &rel[i..]),
         None => (rel, ""),
@@ -91,10 +109,11 @@ fn join_url(dir: &str, rel: &str) -> String {
             s => parts.push(s),
         }
     }
-    let trailing = if path.ends_with('/') { "/" } else { "" };
     let mut out = "../".repeat(ups);
     out.push_str(&parts.join("/"));
-    out.push_str(trailing);
+    if path.ends_with('/') && !parts.is_empty() {
+        out.push('/');
+    }
     out.push_str(suffix);
     out
 }
@@ -104,17 +123,12 @@ fn join_url(dir: &str, rel: &str) -> String {
 /// rebased, in-page anchors (`#x`) point back at `from`, and `id` attributes are dropped so
 /// that fragments gathered from many pages cannot clash. Rewritten with `lol_html`.
 pub fn rebase_fragment(html: &str, from: &str) -> String {
-    let dir = match from.rfind('/') {
-        Some(i) => &from[..i],
-        None => "",
-    };
+    let dir = url_dir(from);
     let rebase = |v: &str| -> Option<String> {
         if v.starts_with('#') {
             Some(format!("{from}{v}"))
-        } else if is_document_relative(v) {
-            Some(join_url(dir, v))
         } else {
-            None
+            rebase_url(dir, v)
         }
     };
     let result = rewrite_str(
@@ -161,6 +175,28 @@ mod tests {
             out,
             r##"<p>See <a href="other.html#warm">warm</a>, <a href="training/speed.html#here">here</a>, <a href="https://e.org/a">ext</a> <img src="training/fig.png" alt="a > b"></p>"##
         );
+    }
+
+    #[test]
+    fn join_resolves_dots() {
+        assert_eq!(join_url("a/b", "../c.html#x"), "a/c.html#x");
+        assert_eq!(join_url("", "./c.html"), "c.html");
+        assert_eq!(join_url("", "../c.html"), "../c.html");
+        assert_eq!(join_url("a", "b/?q"), "a/b/?q");
+        assert_eq!(join_url("a", "../"), "");
+        assert_eq!(join_url("", "../"), "../");
+    }
+
+    #[test]
+    fn rebased_urls() {
+        assert_eq!(url_dir("training/speed.html"), "training");
+        assert_eq!(url_dir("index.html"), "");
+        assert_eq!(
+            rebase_url("training", "fig.png"),
+            Some("training/fig.png".into())
+        );
+        assert_eq!(rebase_url("training", "https://e.org/a"), None);
+        assert_eq!(rebase_url("training", "#x"), None);
     }
 
     #[test]

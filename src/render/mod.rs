@@ -12,6 +12,7 @@ pub mod theme;
 pub mod views;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::html;
 use crate::incremental::{self, Memo};
 use crate::model::{OutputFile, Page, Rendered, Site, TocEntry};
 use links::{rebase_fragment, root_prefix, url_path};
@@ -251,7 +252,7 @@ impl<'a> Outline<'a> {
 
 /// Mark the link to `href` in a rendered sidebar as the current page.
 fn mark_current(sidebar: &str, href: &str) -> String {
-    let needle = format!("href=\"{}\"", theme::escape_html(href));
+    let needle = format!("href=\"{}\"", html::escape(href));
     match sidebar.find(&needle) {
         Some(i) => {
             let end = i + needle.len();
@@ -392,15 +393,7 @@ fn base_url(site: &Site) -> Option<String> {
 
 /// JSON for a `<script>` element: `<`, `>` and `&` escaped so nothing can close the tag.
 pub fn script_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "null".into())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
-fn xml_escape(s: &str) -> String {
-    theme::escape_html(s)
+    html::script_json(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()))
 }
 
 /// A rendered sidebar is shared by the pages of one section (`None`: generated pages)
@@ -915,11 +908,11 @@ fn sitemap(outline: &Outline, base: &str) -> String {
     for &item in &outline.order {
         let page = outline.page(item);
         out.push_str("  <url><loc>");
-        out.push_str(&xml_escape(&format!("{base}{}", outline.url(item))));
+        out.push_str(&html::escape(&format!("{base}{}", outline.url(item))));
         out.push_str("</loc>");
         if let Some(d) = &page.front.date {
             out.push_str("<lastmod>");
-            out.push_str(&xml_escape(d));
+            out.push_str(&html::escape(d));
             out.push_str("</lastmod>");
         }
         out.push_str("</url>\n");

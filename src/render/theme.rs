@@ -292,23 +292,6 @@ impl Theme {
     }
 }
 
-/// HTML escaping for templates: `&<>"'` only (Tera's default also escapes `/`, which
-/// would turn every relative URL into `..&#x2F;a&#x2F;b.html`).
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The first `q`-quoted word in `s` (e.g. a variable name in backticks).
 fn quoted(s: &str, q: char) -> Option<String> {
     let start = s.find(q)? + q.len_utf8();
@@ -400,7 +383,9 @@ fn parse_templates(
     }
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml", ".htm"]);
-    tera.set_escape_fn(escape_html);
+    // `&<>"'` only: Tera's default also escapes `/`, which would turn every relative URL
+    // into `..&#x2F;a&#x2F;b.html`.
+    tera.set_escape_fn(crate::html::escape);
     match tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.text.as_str()))) {
         Ok(()) => Some(tera),
         Err(err) => {

@@ -203,7 +203,7 @@ async fn handle(req: Request<Incoming>, ctx: Arc<Ctx>) -> Result<Response<Body>,
         let text = state.error.unwrap_or_else(|| "building…".to_string());
         let page = format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>benchbook: the site does not build</title></head><body><h1>The site does not build yet</h1><pre>{}</pre></body></html>",
-            escape_html(&text)
+            crate::html::escape(&text)
         );
         return Ok(full(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -311,12 +311,6 @@ fn find(store: &Store, path: &str) -> Found {
             }
         }
     }
-}
-
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
-    out
 }
 
 /// Where a request path leads.
