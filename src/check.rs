@@ -13,7 +13,7 @@
 //! Errors are `path:line:column` diagnostics, all of them in one run (exit 1); a clean site
 //! prints a one-line summary (exit 0).
 
-use crate::bench::BenchPolicy;
+use crate::bench::{BenchPolicy, RunState, RunStatus};
 use crate::build::{prepare, BuildOptions, Prepared};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::{load_lenient, LoadOptions};
@@ -182,11 +182,10 @@ fn freshness(
     // What is wrong with each benchmark's results, if anything.
     let mut problems: BTreeMap<&str, String> = BTreeMap::new();
     for id in &used {
-        let missing: Vec<&str> = outcome
-            .failures
-            .iter()
-            .filter(|f| &f.benchmark == id)
-            .map(|f| f.message.split(": ").next().unwrap_or(&f.message))
+        let runs = || outcome.runs.iter().filter(|r| &r.benchmark == id);
+        let missing: Vec<String> = runs()
+            .filter(|r| r.state == RunState::Missing)
+            .map(RunStatus::describe)
             .collect();
         let source = sources
             .get(id)
@@ -201,11 +200,11 @@ fn freshness(
                 ),
             );
         } else if outcome.stale.contains(id) {
-            let why: Vec<String> = outcome
-                .warnings
-                .iter()
-                .filter(|w| names_benchmark(w, id))
-                .map(|w| w.trim_end_matches(" (--frozen)").replace("; using it", ""))
+            let why: Vec<String> = runs()
+                .filter_map(|r| match &r.state {
+                    RunState::Stale { why } => Some(format!("{}: {why}", r.describe())),
+                    _ => None,
+                })
                 .collect();
             problems.insert(
                 id,
@@ -238,17 +237,6 @@ fn freshness(
         }
     }
     Ok(out)
-}
-
-/// Whether a bench warning (`<runner> on <id>[ {params}]: ...`) is about benchmark `id`.
-fn names_benchmark(warning: &str, id: &str) -> bool {
-    let what = warning.split(": ").next().unwrap_or("");
-    what.split_once(" on ").is_some_and(|(_, rest)| {
-        rest == id
-            || rest
-                .strip_prefix(id)
-                .is_some_and(|tail| tail.starts_with(" {"))
-    })
 }
 
 /// Line and column of `id` in the page's `benchmarks:` entry (the key's line, or the list
@@ -575,8 +563,5 @@ mod tests {
         );
         assert_eq!(find_word("benchmarks: [cnn2, cnn]", "cnn"), Some(19));
         assert_eq!(find_word("  - cnn_digits", "cnn"), None);
-        assert!(names_benchmark("torch on cnn: stale", "cnn"));
-        assert!(names_benchmark("torch on cnn {batch=1}: stale", "cnn"));
-        assert!(!names_benchmark("torch on cnn2: stale", "cnn"));
     }
 }

@@ -53,6 +53,40 @@ pub struct BenchOutcome {
     pub reused: usize,
     /// Runner processes started (warmup included).
     pub processes: usize,
+    /// What became of every planned run, in plan order: what `check` and `serve` read
+    /// instead of the warning text.
+    pub runs: Vec<RunStatus>,
+}
+
+/// One run (runner × matrix point) of a benchmark and what became of it in this step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunStatus {
+    pub benchmark: String,
+    pub runner: String,
+    pub params: BTreeMap<String, Value>,
+    pub state: RunState,
+}
+
+impl RunStatus {
+    /// `<runner> on <id>[ {params}]`, as messages name a run.
+    pub fn describe(&self) -> String {
+        describe(&self.benchmark, &self.runner, &self.params)
+    }
+}
+
+/// What became of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    /// Its stored result matches its fingerprint and was reused.
+    Fresh,
+    /// A stored result was used although it may not match (under `--frozen`); `why` says how.
+    Stale { why: String },
+    /// No stored result, and none was measured (`--frozen` with `missing_ok`).
+    Missing,
+    /// Measured now and stored.
+    Measured,
+    /// Measuring it failed now; `message` names the run and says why.
+    Failed { message: String },
 }
 
 /// A run that failed: pages show "measurement failed" in its place.
@@ -245,33 +279,47 @@ fn frozen(
         let d = &decls[*i];
         for p in runs {
             let what = describe(&d.id, &p.runner.name, &p.params);
-            match (&p.state, &p.fingerprint) {
-                (State::Missing, _) if missing_ok => outcome.failures.push(Failure {
-                    benchmark: d.id.clone(),
-                    runner: p.runner.name.clone(),
-                    params: p.params.clone(),
-                    message: format!(
-                        "{what}: no stored result (not measured yet; `benchbook bench {}` measures it)",
-                        d.id
-                    ),
-                }),
-                (State::Missing, _) => missing.push(what),
-                (State::Fresh, _) => outcome.reused += 1,
-                (State::Stale, Err(e)) => {
+            let state = match (&p.state, &p.fingerprint) {
+                (State::Missing, _) if missing_ok => {
+                    outcome.failures.push(Failure {
+                        benchmark: d.id.clone(),
+                        runner: p.runner.name.clone(),
+                        params: p.params.clone(),
+                        message: format!(
+                            "{what}: no stored result (not measured yet; `benchbook bench {}` measures it)",
+                            d.id
+                        ),
+                    });
+                    RunState::Missing
+                }
+                (State::Missing, _) => {
+                    missing.push(what);
+                    continue;
+                }
+                (State::Fresh, _) => {
+                    outcome.reused += 1;
+                    RunState::Fresh
+                }
+                (State::Stale, fingerprint) => {
                     outcome.reused += 1;
                     outcome.stale.insert(d.id.clone());
-                    outcome.warnings.push(format!(
-                        "{what}: cannot tell whether the stored result is fresh ({e}); using it (--frozen)"
-                    ));
+                    let why = match fingerprint {
+                        Err(e) => format!("cannot tell whether the stored result is fresh ({e})"),
+                        Ok(_) => "the stored result is stale (its declaration or runner changed)"
+                            .to_string(),
+                    };
+                    outcome
+                        .warnings
+                        .push(format!("{what}: {why}; using it (--frozen)"));
+                    RunState::Stale { why }
                 }
-                (State::Stale, Ok(_)) => {
-                    outcome.reused += 1;
-                    outcome.stale.insert(d.id.clone());
-                    outcome.warnings.push(format!(
-                        "{what}: the stored result is stale (its declaration or runner changed); using it (--frozen)"
-                    ));
-                }
-            }
+            };
+            outcome.runs.push(RunStatus {
+                benchmark: d.id.clone(),
+                runner: p.runner.name.clone(),
+                params: p.params.clone(),
+                state,
+            });
         }
     }
     if !missing.is_empty() {
@@ -370,6 +418,14 @@ fn measure(
                 runs: Vec::new(),
             });
         outcome.reused += runs.iter().filter(|p| p.state == State::Fresh).count();
+        for p in runs.iter().filter(|p| p.state == State::Fresh) {
+            outcome.runs.push(RunStatus {
+                benchmark: d.id.clone(),
+                runner: p.runner.name.clone(),
+                params: p.params.clone(),
+                state: RunState::Fresh,
+            });
+        }
         // The stale runs of one matrix point run together, interleaved.
         let mut groups: Vec<Vec<&Planned>> = Vec::new();
         for p in runs.iter().filter(|p| p.state != State::Fresh) {
@@ -416,6 +472,12 @@ fn measure(
                 match result {
                     Ok(run) => {
                         outcome.ran += 1;
+                        outcome.runs.push(RunStatus {
+                            benchmark: d.id.clone(),
+                            runner: p.runner.name.clone(),
+                            params: p.params.clone(),
+                            state: RunState::Measured,
+                        });
                         say(format!(
                             "bench: {what}: {} repetition{} measured",
                             run.repetitions.len(),
@@ -446,6 +508,14 @@ fn measure(
                         if kept.is_some_and(|r| p.fingerprint.as_ref() != Ok(&r.fingerprint)) {
                             outcome.stale.insert(d.id.clone());
                         }
+                        outcome.runs.push(RunStatus {
+                            benchmark: d.id.clone(),
+                            runner: p.runner.name.clone(),
+                            params: p.params.clone(),
+                            state: RunState::Failed {
+                                message: message.clone(),
+                            },
+                        });
                         outcome.failures.push(Failure {
                             benchmark: d.id.clone(),
                             runner: p.runner.name.clone(),

@@ -392,6 +392,24 @@ timeout: 0.5
     assert!(outcome
         .failure("mixed", "good", &Default::default())
         .is_none());
+    // The typed status of every run, as `check` and `serve` read it.
+    use benchbook::bench::RunState;
+    let states: Vec<(&str, &RunState)> = outcome
+        .runs
+        .iter()
+        .map(|r| (r.runner.as_str(), &r.state))
+        .collect();
+    assert_eq!(states.len(), 2, "{states:?}");
+    assert!(
+        states.contains(&("good", &RunState::Measured)),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .any(|(r, s)| *r == "bad" && matches!(s, RunState::Failed { message } if message.starts_with("bad on mixed: timed out"))),
+        "{states:?}"
+    );
     let stored = &outcome.results["mixed"];
     assert_eq!(stored.runs.len(), 1);
     assert_eq!(stored.runs[0].runner, "good");
@@ -440,6 +458,14 @@ timeout: 0.5
     .unwrap();
     assert!(frozen.stale.contains("mixed"));
     assert_eq!(frozen.warnings.len(), 1);
+    assert_eq!(frozen.runs.len(), 1);
+    assert_eq!(frozen.runs[0].describe(), "good on mixed");
+    assert_eq!(
+        frozen.runs[0].state,
+        RunState::Stale {
+            why: "the stored result is stale (its declaration or runner changed)".into()
+        }
+    );
 }
 
 #[test]

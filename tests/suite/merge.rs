@@ -950,6 +950,7 @@ fn context_from_the_bench_stage_outcome() {
         ran: 0,
         reused: 6,
         processes: 0,
+        runs: Vec::new(),
     };
     let ctx = MergeContext::from_outcome(Path::new("/site"), &outcome);
     assert_eq!(ctx.declared["mlp_synth"].matrix["batch_size"].len(), 3);
