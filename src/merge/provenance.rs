@@ -83,7 +83,15 @@ fn body(ctx: &MergeContext, b: &Bench, json_bytes: u64) -> String {
         esc(&json),
         Filter::Bytes.apply(json_bytes as f64)
     );
-    s.push_str(&sc::environment(b, &labels, Some(&json)));
+    // The state line above already says whether it is stale: no second badge.
+    let quiet = Bench {
+        id: b.id.clone(),
+        decl: b.decl,
+        stored: b.stored,
+        stale: false,
+        paths: b.paths,
+    };
+    s.push_str(&sc::environment(&quiet, &labels, Some(&json)));
 
     // Runs: one per runner and matrix point.
     s.push_str("<h2 id=\"runs\">Runs</h2>");
