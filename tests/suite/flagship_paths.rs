@@ -4,30 +4,8 @@
 //! home directory, benchbook cache, repository checkout, output directory). The stored results
 //! published as downloads (`results/*.json`) are the raw records and keep their paths.
 
+use crate::common::{build_flagship, repo};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `benchbook build --frozen` of the flagship into `out`, with extra environment variables.
-fn build(out: &Path, env: &[(&str, &Path)]) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchbook"));
-    cmd.args(["build", "--frozen", "-q", "--root"])
-        .arg(repo())
-        .arg("--out")
-        .arg(out);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let output = cmd.output().unwrap();
-    assert!(
-        output.status.success(),
-        "benchbook build --frozen of the flagship report failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// Every file of the built site but the published stored results, as text.
 fn pages(out: &Path) -> Vec<(PathBuf, String)> {
@@ -67,7 +45,7 @@ fn no_page_shows_an_absolute_path_of_the_machine() {
 
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    build(&out, &[]);
+    build_flagship(&out, &[]);
     let files = pages(&out);
     assert!(files.iter().any(|(p, _)| p == Path::new("print.html")));
     assert!(files.iter().any(|(p, _)| p == Path::new("search-index.js")));
@@ -139,7 +117,7 @@ fn no_page_shows_an_absolute_path_of_the_machine() {
     let elsewhere = tmp.path().join("elsewhere");
     std::fs::create_dir_all(elsewhere.join("home")).unwrap();
     let out2 = tmp.path().join("public2");
-    build(
+    build_flagship(
         &out2,
         &[
             ("HOME", &elsewhere.join("home")),

@@ -3,30 +3,10 @@
 //! steady-state samples; Welch t interval of the difference of mean logs; winner only beyond
 //! ±5%, no practical difference within it), and none rests on fewer than 5 processes a side.
 
+use crate::common::{build_flagship, repo};
 use scraper::{Html, Selector};
 use serde_json::Value;
 use statrs::distribution::{ContinuousCDF, StudentsT};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn build(out: &Path) {
-    let output = Command::new(env!("CARGO_BIN_EXE_benchbook"))
-        .args(["build", "--frozen", "-q", "--root"])
-        .arg(repo())
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -97,7 +77,7 @@ fn ratio_text(x: f64) -> String {
 fn the_flagship_verdicts_hold_when_recomputed_from_the_processes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    build(&out);
+    build_flagship(&out, &[]);
 
     // No verdict anywhere rests on too few processes.
     for entry in walkdir::WalkDir::new(&out) {

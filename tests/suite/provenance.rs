@@ -3,38 +3,19 @@
 //! every run was started and fingerprinted, the order the processes ran in, and every
 //! process's value of every metric, with the raw JSON beside it as a download.
 
+use crate::common::{build_flagship, repo};
 use scraper::{Html, Selector};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
-}
-
-/// `benchbook build --frozen` of the flagship into `out`; its stderr.
-fn build(out: &Path) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_benchbook"))
-        .args(["build", "--frozen", "-q", "--root"])
-        .arg(repo())
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{stderr}");
-    stderr
 }
 
 #[test]
 fn every_stored_result_has_a_provenance_page_built_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let stderr = build(&out);
+    let stderr = build_flagship(&out, &[]);
 
     // Links from the lessons go to the pages, never to the raw JSON.
     let mut linked = 0;

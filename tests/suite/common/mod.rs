@@ -93,3 +93,28 @@ pub fn served_port(line: &str) -> u16 {
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
+
+/// The repository: the flagship report's site root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `benchbook build --frozen -q` of the flagship into `out`, with extra environment
+/// variables; panics with its stderr on failure, else returns the stderr (its warnings).
+pub fn build_flagship(out: &Path, env: &[(&str, &Path)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_benchbook"));
+    cmd.args(["build", "--frozen", "-q", "--root"])
+        .arg(repo())
+        .arg("--out")
+        .arg(out);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "benchbook build --frozen of the flagship report failed:\n{stderr}"
+    );
+    stderr
+}
