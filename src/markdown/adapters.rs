@@ -590,3 +590,106 @@ impl<'s, I: Iterator<Item = Event<'s>>> Iterator for Callouts<'_, 's, I> {
         Some(ev)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulldown_cmark::{Options, Parser};
+
+    fn parse(md: &str) -> Vec<Spanned<'_>> {
+        let options =
+            Options::ENABLE_GFM | Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+        Parser::new_ext(md, options).into_offset_iter().collect()
+    }
+
+    fn html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
+        to_html(events)
+    }
+
+    #[test]
+    fn outline_dedups_ids_keeps_explicit_ones_and_places_pitfalls() {
+        let events =
+            parse("> [!CAUTION]\n> a\n\n# Setup\n# Setup\n## Other {#mine}\n\n> [!CAUTION]\n> b\n");
+        let outline = Outline::of(&events);
+        let ids: Vec<&str> = outline.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["setup", "setup-1", "mine"]);
+        assert_eq!(outline.headings_before_pitfall, [0, 3]);
+        assert!(outline.heading_of_pitfall(0).is_none());
+        assert_eq!(
+            outline.heading_of_pitfall(1).map(|h| h.text.as_str()),
+            Some("Other")
+        );
+        assert_eq!(outline.toc()[2].level, 2);
+    }
+
+    #[test]
+    fn text_sections_split_at_headings_set_off_code_and_skip_quizzes() {
+        let md = "Intro <span class=\"bb-noisy\">noisy</span> text.\n\n```rust\nlet x = 1;\n```\n\n# Next\n\n```quiz\nquestion: q\n```\nafter\n";
+        let events = parse(md);
+        let outline = Outline::of(&events);
+        let sections = text_sections(&events, &outline, "Title");
+        assert_eq!(sections.len(), 2);
+        assert_eq!(sections[0].heading, "Title");
+        assert_eq!(sections[0].text, "Intro (noisy) text. `let x = 1;`");
+        assert_eq!(sections[1].id.as_deref(), Some("next"));
+        assert_eq!(sections[1].text, "after");
+    }
+
+    #[test]
+    fn the_first_paragraph_skips_callouts_and_headings() {
+        let events =
+            parse("> [!NOTE]\n> not this\n\n# Nor this\n\nBut *this* one.\n\nNot the second.\n");
+        assert_eq!(first_paragraph(&events).as_deref(), Some("But this one."));
+        assert_eq!(first_paragraph(&parse("# Only a heading\n")), None);
+    }
+
+    #[test]
+    fn tables_are_wrapped() {
+        let events = parse("| a |\n|---|\n| 1 |\n");
+        let tables = Tables {
+            inner: events.into_iter().map(|(ev, _)| ev),
+            pending: None,
+        };
+        let out = html(tables);
+        assert!(
+            out.starts_with("<div class=\"table-wrap\">\n<table>"),
+            "{out}"
+        );
+        assert!(out.ends_with("</table>\n</div>\n"), "{out}");
+    }
+
+    #[test]
+    fn headings_get_their_outline_id_and_an_anchor() {
+        let events = parse("## Warm-up {.x}\n");
+        let outline = Outline::of(&events);
+        let headings = Headings {
+            inner: events.into_iter().map(|(ev, _)| ev),
+            outline: &outline,
+            next_heading: 0,
+        };
+        assert_eq!(
+            html(headings),
+            "<h2 id=\"warm-up\" class=\"x\">Warm-up <a class=\"anchor\" href=\"#warm-up\" aria-label=\"Permalink: Warm-up\">#</a></h2>\n"
+        );
+    }
+
+    #[test]
+    fn nested_pitfalls_are_numbered_as_they_open_and_collected_as_they_close() {
+        let events = parse(
+            "# Top\n\n> [!CAUTION]\n> outer\n>\n> > [!CAUTION]\n> > inner\n\n> [!TIP]\n> tip\n",
+        );
+        let outline = Outline::of(&events);
+        let mut callouts = Callouts::new(events.into_iter().map(|(ev, _)| ev), &outline);
+        let out = html(callouts.by_ref());
+        assert!(out.contains("<aside class=\"callout tip\" role=\"note\" aria-label=\"Tip\">"));
+        let p = &callouts.pitfalls;
+        assert_eq!(
+            (p[0].id.as_str(), p[1].id.as_str()),
+            ("pitfall-2", "pitfall-1")
+        );
+        assert_eq!(p[0].text, "inner");
+        assert_eq!(p[1].heading_id.as_deref(), Some("top"));
+        assert!(p[1].html.contains("id=\"pitfall-2\""), "{}", p[1].html);
+        assert_eq!(p[1].text, "outer inner");
+    }
+}
