@@ -185,11 +185,7 @@ pub(super) fn text_sections(
                     }
                 }
             }
-            Event::Text(t) | Event::Code(t) => {
-                if !in_heading {
-                    section.text.push_str(t);
-                }
-            }
+            Event::Text(t) | Event::Code(t) if !in_heading => section.text.push_str(t),
             Event::SoftBreak | Event::HardBreak => section.text.push(' '),
             // A callout's box is no word break of its own; its paragraphs are.
             Event::End(TagEnd::BlockQuote(Some(_))) => {}
@@ -244,10 +240,8 @@ pub(super) fn first_paragraph(events: &[Spanned<'_>]) -> Option<String> {
             Event::End(TagEnd::BlockQuote(Some(_))) => {
                 callout_depth = callout_depth.saturating_sub(1)
             }
-            Event::Start(Tag::Paragraph) => {
-                if callout_depth == 0 && !in_heading {
-                    paragraph = Some(String::new());
-                }
+            Event::Start(Tag::Paragraph) if callout_depth == 0 && !in_heading => {
+                paragraph = Some(String::new())
             }
             Event::End(TagEnd::Paragraph) => {
                 if let Some(p) = paragraph.take() {
