@@ -26,6 +26,10 @@
 //!
 //! Rendering runs in two passes: [`anchors`] of every page first (in parallel), so that links
 //! to other pages' headings can be checked, then [`render_page`] for every page (in parallel).
+//! A page is rendered by a pipeline of small steps over pulldown-cmark events, each in
+//! `adapters.rs` and tested on its own: outline (heading ids, table of contents), collectors
+//! (search text, summary), then links → code blocks and quizzes → tables → headings →
+//! callouts and pitfalls → autolinks.
 //! Raw HTML blocks pass through untouched.
 
 mod adapters;
