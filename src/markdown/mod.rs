@@ -26,17 +26,22 @@
 //!
 //! Rendering runs in two passes: [`anchors`] of every page first (in parallel), so that links
 //! to other pages' headings can be checked, then [`render_page`] for every page (in parallel).
+//! A page is rendered by a pipeline of small steps over pulldown-cmark events, each in
+//! `adapters.rs` and tested on its own: outline (heading ids, table of contents), collectors
+//! (search text, summary), then links → code blocks and quizzes → tables → headings →
+//! callouts and pitfalls → autolinks.
 //! Raw HTML blocks pass through untouched.
 
+mod adapters;
 mod autolink;
 pub mod highlight;
 pub mod links;
 pub mod quiz;
 
 use crate::diagnostics::Diagnostics;
-use crate::html::escape;
 use crate::incremental::{self, MarkdownEntry, Memo, ResolvedLink};
-use crate::model::{Page, Pitfall, Rendered, Site, SiteConfig, TextSection, TocEntry};
+use crate::model::{Page, Rendered, Site, SiteConfig};
+use adapters::{Outline, Spanned};
 use autolink::autolink;
 pub use links::LinkIndex;
 use links::Resolved;
@@ -44,6 +49,7 @@ use pulldown_cmark::{
     BlockQuoteKind, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd,
 };
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::PathBuf;
@@ -358,39 +364,19 @@ fn summarise(text: &str, max: usize) -> String {
     )
 }
 
-struct HeadingFrame<'a> {
-    /// Index in the output of the opening tag's placeholder.
-    start: usize,
-    level: pulldown_cmark::HeadingLevel,
-    id: Option<CowStr<'a>>,
-    classes: Vec<CowStr<'a>>,
-    attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
-    text: String,
-}
-
 struct CodeFrame {
     lang: Option<String>,
-    fenced: bool,
-    /// File line of the opening fence.
-    line: usize,
     text: String,
 }
 
-struct PitfallFrame {
-    /// Index in the output of the first event inside the box.
-    start: usize,
-    id: String,
-    heading: Option<(String, String)>,
-}
-
-/// Renders one page; holds what is collected along the way.
-struct PageRenderer<'s> {
+/// Resolves a page's links and images through the link index, remembering each answer and
+/// collecting the errors; shared by the steps that meet links ([`adapters::Links`], and
+/// [`adapters::CodeBlocks`] for the markdown inside quizzes).
+struct Resolver<'s> {
     index: &'s LinkIndex,
     page: &'s Page,
     lines: Lines,
     diags: Diagnostics,
-    quiz_ids: HashSet<String>,
-    quiz_count: usize,
     /// Every link resolved through `index`, for the memo's validity check.
     links: Vec<ResolvedLink>,
     /// Keep highlighted code blocks for the next build (only with a memo).
@@ -398,7 +384,7 @@ struct PageRenderer<'s> {
     options: Options,
 }
 
-impl<'s> PageRenderer<'s> {
+impl<'s> Resolver<'s> {
     /// Resolve a link or image through the index, remembering the answer.
     fn resolve(&mut self, url: &str, what: &'static str) -> Resolved {
         let resolved = self.index.resolve(self.page, url, what);
@@ -486,8 +472,6 @@ impl<'s> PageRenderer<'s> {
                     };
                     code = Some(CodeFrame {
                         lang,
-                        fenced: true,
-                        line: text.line,
                         text: String::new(),
                     });
                     continue;
@@ -536,28 +520,6 @@ impl<'s> PageRenderer<'s> {
             }
         }
     }
-
-    fn code_block(&mut self, c: CodeFrame) -> String {
-        if c.fenced && c.lang.as_deref() == Some("quiz") {
-            let Some(q) = quiz::parse(&self.page.source, &c.text, c.line, &mut self.diags) else {
-                return String::new();
-            };
-            self.quiz_count += 1;
-            let id =
-                q.id.clone()
-                    .unwrap_or_else(|| format!("quiz-{}", self.quiz_count));
-            if !self.quiz_ids.insert(id.clone()) {
-                self.diags.error(
-                    &self.page.source,
-                    c.line,
-                    1,
-                    format!("quiz id `{id}` is used twice on this page; expected a distinct `id` per quiz"),
-                );
-            }
-            return quiz::render(&q, &id, &mut |t, inline| self.fragment(t, inline));
-        }
-        highlight::highlight_with(c.lang.as_deref(), &c.text, self.cache_highlight)
-    }
 }
 
 /// Pass 2: render one page. `index` is [`LinkIndex::build`] of the whole site.
@@ -573,321 +535,61 @@ fn render_page_links(
     cache_highlight: bool,
 ) -> Result<MarkdownEntry, Diagnostics> {
     let page = page(site, r);
-    let mut pr = PageRenderer {
+    let options = options(&site.config);
+    let resolver = RefCell::new(Resolver {
         index,
         page,
         lines: Lines::new(&page.body, page.body_line),
         diags: Diagnostics::new(),
-        quiz_ids: HashSet::new(),
-        quiz_count: 0,
         links: Vec::new(),
         cache_highlight,
-        options: options(&site.config),
-    };
-    let body: &str = &page.body;
-    let mut out: Vec<Event> = Vec::with_capacity(256);
-    let mut ids = HeadingIds::default();
-    let mut toc = Vec::new();
-    let mut pitfalls = Vec::new();
-    let mut pitfall_stack: Vec<PitfallFrame> = Vec::new();
-    let mut heading: Option<HeadingFrame> = None;
-    let mut code: Option<CodeFrame> = None;
-    let mut last_heading: Option<(String, String)> = None;
-    let mut sections = Vec::new();
-    let mut section = TextSection {
-        id: None,
-        heading: page.front.title.clone(),
-        text: String::new(),
-    };
-    let mut callout_depth = 0usize;
-    // Inside a badge's span (see `Event::InlineHtml` below).
-    let mut badge = false;
-    let mut first_paragraph: Option<String> = None;
-    let mut paragraph: Option<String> = None;
-
-    for (ev, range) in Parser::new_ext(body, pr.options).into_offset_iter() {
-        if let Some(c) = &mut code {
-            match ev {
-                Event::Text(t) => c.text.push_str(&t),
-                Event::End(TagEnd::CodeBlock) => {
-                    if let Some(c) = code.take() {
-                        if c.lang.as_deref() != Some("quiz") {
-                            // Set off from the prose around it, as in the source.
-                            section.text.push_str(" `");
-                            section.text.push_str(c.text.trim());
-                            section.text.push_str("` ");
-                        }
-                        let html = pr.code_block(c);
-                        out.push(Event::Html(html.into()));
-                    }
-                }
-                _ => {}
-            }
-            continue;
-        }
-        match ev {
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }) => {
-                heading = Some(HeadingFrame {
-                    start: out.len(),
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                    text: String::new(),
-                });
-                out.push(Event::Html(CowStr::Borrowed("")));
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                let Some(h) = heading.take() else { continue };
-                let text = collapse(&h.text);
-                let id = ids.assign(h.id.as_deref(), &text);
-                let id_attr = escape(&id);
-                let mut open = format!("<{} id=\"{id_attr}\"", h.level);
-                if !h.classes.is_empty() {
-                    let classes: Vec<&str> = h.classes.iter().map(|c| c.as_ref()).collect();
-                    open.push_str(&format!(" class=\"{}\"", escape(&classes.join(" "))));
-                }
-                for (k, v) in &h.attrs {
-                    match v {
-                        Some(v) => open.push_str(&format!(" {}=\"{}\"", escape(k), escape(v))),
-                        None => open.push_str(&format!(" {}", escape(k))),
-                    }
-                }
-                open.push('>');
-                out[h.start] = Event::Html(open.into());
-                out.push(Event::Html(
-                    format!(
-                        " <a class=\"anchor\" href=\"#{id_attr}\" aria-label=\"Permalink: {}\">#</a></{}>\n",
-                        escape(&text),
-                        h.level
-                    )
-                    .into(),
-                ));
-                toc.push(TocEntry {
-                    level: h.level as u8,
-                    id: id.clone(),
-                    title: text.clone(),
-                });
-                let done = std::mem::replace(
-                    &mut section,
-                    TextSection {
-                        id: Some(id.clone()),
-                        heading: text.clone(),
-                        text: String::new(),
-                    },
-                );
-                if !done.text.trim().is_empty() || done.id.is_some() {
-                    sections.push(done);
-                }
-                last_heading = Some((id, text));
-            }
-            Event::Start(Tag::BlockQuote(Some(kind))) => {
-                callout_depth += 1;
-                let (class, label) = match kind {
-                    BlockQuoteKind::Note => ("note", "Note"),
-                    BlockQuoteKind::Tip => ("tip", "Tip"),
-                    BlockQuoteKind::Important => ("important", "Important"),
-                    BlockQuoteKind::Warning => ("warning", "Warning"),
-                    BlockQuoteKind::Caution => ("pitfall", "Pitfall"),
-                };
-                if kind == BlockQuoteKind::Caution {
-                    let id = format!("pitfall-{}", pitfalls.len() + pitfall_stack.len() + 1);
-                    out.push(Event::Html(
-                        format!("<aside class=\"callout pitfall\" id=\"{id}\" role=\"note\" aria-label=\"Pitfall\"><p class=\"callout-title\">Pitfall</p>\n").into(),
-                    ));
-                    pitfall_stack.push(PitfallFrame {
-                        start: out.len(),
-                        id,
-                        heading: last_heading.clone(),
-                    });
-                } else {
-                    out.push(Event::Html(
-                        format!("<aside class=\"callout {class}\" role=\"note\" aria-label=\"{label}\"><p class=\"callout-title\">{label}</p>\n").into(),
-                    ));
-                }
-            }
-            Event::End(TagEnd::BlockQuote(Some(kind))) => {
-                callout_depth = callout_depth.saturating_sub(1);
-                if kind == BlockQuoteKind::Caution {
-                    if let Some(f) = pitfall_stack.pop() {
-                        let inner = &out[f.start..];
-                        let html = to_html(autolink(inner.to_vec()).into_iter());
-                        let text = plain_text(inner.iter());
-                        pitfalls.push(Pitfall {
-                            id: f.id,
-                            heading_id: f.heading.as_ref().map(|h| h.0.clone()),
-                            heading: f.heading.map(|h| h.1),
-                            html,
-                            text,
-                        });
-                    }
-                }
-                out.push(Event::Html("</aside>\n".into()));
-            }
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let (lang, fenced) = match &kind {
-                    CodeBlockKind::Fenced(info) => (fence_lang(info).map(str::to_string), true),
-                    CodeBlockKind::Indented => (None, false),
-                };
-                code = Some(CodeFrame {
-                    lang,
-                    fenced,
-                    line: pr.lines.at(body, range.start).0,
-                    text: String::new(),
-                });
-            }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                // An email autolink (`<a@b.example>`) is not a file: left as written.
-                let dest_url = if link_type == LinkType::Email {
-                    dest_url
-                } else {
-                    pr.rewrite(dest_url, &range, "link")
-                };
-                out.push(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = pr.rewrite(dest_url, &range, "image");
-                out.push(Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }));
-            }
-            // Wide tables scroll inside their own box on narrow screens.
-            Event::Start(Tag::Table(align)) => {
-                out.push(Event::Html("<div class=\"table-wrap\">\n".into()));
-                out.push(Event::Start(Tag::Table(align)));
-            }
-            Event::End(TagEnd::Table) => {
-                section.text.push(' ');
-                out.push(Event::End(TagEnd::Table));
-                out.push(Event::Html("</div>\n".into()));
-            }
-            Event::Start(Tag::Paragraph) => {
-                if first_paragraph.is_none() && callout_depth == 0 && heading.is_none() {
-                    paragraph = Some(String::new());
-                }
-                out.push(Event::Start(Tag::Paragraph));
-            }
-            Event::End(TagEnd::Paragraph) => {
-                if let Some(p) = paragraph.take() {
-                    let p = collapse(&p);
-                    if !p.is_empty() {
-                        first_paragraph = Some(p);
-                    }
-                }
-                section.text.push(' ');
-                out.push(Event::End(TagEnd::Paragraph));
-            }
-            ev @ (Event::Text(_) | Event::Code(_)) => {
-                if let Event::Text(t) | Event::Code(t) = &ev {
-                    if let Some(h) = &mut heading {
-                        h.text.push_str(t);
-                    } else {
-                        section.text.push_str(t);
-                        if let Some(p) = &mut paragraph {
-                            p.push_str(t);
-                        }
-                    }
-                }
-                out.push(ev);
-            }
-            ev @ (Event::SoftBreak | Event::HardBreak) => {
-                if let Some(h) = &mut heading {
-                    h.text.push(' ');
-                }
-                section.text.push(' ');
-                if let Some(p) = &mut paragraph {
-                    p.push(' ');
-                }
-                out.push(ev);
-            }
-            // The end of an inline element (emphasis, a link...) is no word break: only the
-            // end of a block separates its text from the next.
-            ev @ Event::End(
-                TagEnd::Emphasis
-                | TagEnd::Strong
-                | TagEnd::Strikethrough
-                | TagEnd::Link
-                | TagEnd::Image
-                | TagEnd::Superscript
-                | TagEnd::Subscript,
-            ) => out.push(ev),
-            ev @ Event::End(_) => {
-                section.text.push(' ');
-                out.push(ev);
-            }
-            // A badge after a measured value ("noisy", "stale") reads as an aside in the
-            // text, not as a word of the sentence.
-            Event::InlineHtml(h) => {
-                let aside = if h.starts_with("<span class=\"bb-noisy\"")
-                    || h.starts_with("<span class=\"bb-stale\"")
-                {
-                    badge = true;
-                    Some(" (")
-                } else if badge && h.as_ref() == "</span>" {
-                    badge = false;
-                    Some(")")
-                } else {
-                    None
-                };
-                if let Some(a) = aside {
-                    if heading.is_none() {
-                        section.text.push_str(a);
-                        if let Some(p) = &mut paragraph {
-                            p.push_str(a);
-                        }
-                    }
-                }
-                out.push(Event::InlineHtml(h));
-            }
-            ev => out.push(ev),
-        }
-    }
-    if !section.text.trim().is_empty() || section.id.is_some() {
-        sections.push(section);
-    }
-    for s in &mut sections {
-        s.text = collapse(&s.text);
-    }
-    let html = to_html(autolink(out).into_iter());
+        options,
+    });
+    let events: Vec<Spanned> = Parser::new_ext(&page.body, options)
+        .into_offset_iter()
+        .collect();
+    let outline = Outline::of(&events);
+    let sections = adapters::text_sections(&events, &outline, &page.front.title);
     let summary = match &page.front.description {
         Some(d) if !d.trim().is_empty() => d.trim().to_string(),
-        _ => summarise(first_paragraph.as_deref().unwrap_or(""), 280),
+        _ => summarise(
+            adapters::first_paragraph(&events).as_deref().unwrap_or(""),
+            280,
+        ),
     };
+    let links = adapters::Links {
+        inner: events.into_iter(),
+        resolver: &resolver,
+    };
+    let mut code = adapters::CodeBlocks::new(links, &resolver);
+    let tables = adapters::Tables {
+        inner: code.by_ref(),
+        pending: None,
+    };
+    let headings = adapters::Headings {
+        inner: tables,
+        outline: &outline,
+        next_heading: 0,
+    };
+    let mut callouts = adapters::Callouts::new(headings, &outline);
+    let out: Vec<Event> = callouts.by_ref().collect();
+    let pitfalls = std::mem::take(&mut callouts.pitfalls);
+    drop(callouts);
+    let quiz_count = code.quiz_count;
+    let html = to_html(autolink(out).into_iter());
     let rendered = Rendered {
         html,
-        toc,
+        toc: outline.toc(),
         pitfalls,
         sections,
-        quiz_count: pr.quiz_count,
+        quiz_count,
         summary,
         fingerprint: 0,
     };
-    pr.diags.sorted().into_result(MarkdownEntry {
+    let resolver = resolver.into_inner();
+    resolver.diags.sorted().into_result(MarkdownEntry {
         key: 0,
-        links: pr.links,
+        links: resolver.links,
         rendered: rendered.into(),
     })
 }
