@@ -9,6 +9,7 @@ use super::shortcodes as sc;
 use super::{DeclaredBenchmark, MergeContext};
 use crate::model::Page;
 use crate::results::{StoredBenchmark, StoredRun};
+use crate::stats::classification::{ConfusionMatrix, PrCurve};
 use crate::stats::{self, Comparison, Side, Summary};
 use benchbook_protocol::{Better, Stage, Unit};
 use serde_json::Value as Json;
@@ -25,45 +26,6 @@ pub const STATISTICS: [&str; 19] = [
     "ci_low", "ci_high", "cv", "spread", "n", "samples", "outliers",
 ];
 
-const BLOCKS: [&str; 7] = [
-    "table",
-    "bar_chart",
-    "line_chart",
-    "confusion",
-    "pr_curve",
-    "environment",
-    "probes",
-];
-const INLINES: [&str; 27] = [
-    "margin",
-    "series_last",
-    "series_min",
-    "series_max",
-    "verdicts_by",
-    "verdict_changes",
-    "claim",
-    "accuracy",
-    "predictions",
-    "same_predictions",
-    "verdict",
-    "faster",
-    "better",
-    "is_faster",
-    "is_better",
-    "no_difference",
-    "no_clear_difference",
-    "no_practical_difference",
-    "inconclusive",
-    "ratio",
-    "measured",
-    "label",
-    "probe",
-    "probe_is",
-    "pr_at",
-    "majority_accuracy",
-    "info",
-];
-
 /// Fields of `probe(...)`.
 const PROBE_FIELDS: [&str; 4] = ["stage", "seconds", "message", "outcome"];
 /// Stages of `probe_is(...)`.
@@ -76,7 +38,7 @@ pub(crate) struct EvalError {
     pub message: String,
 }
 
-fn err<T>(at: usize, message: impl Into<String>) -> Result<T, Stop> {
+pub(crate) fn err<T>(at: usize, message: impl Into<String>) -> Result<T, Stop> {
     Err(Stop::Err(EvalError {
         at,
         message: message.into(),
@@ -107,7 +69,7 @@ pub(crate) enum Rendered {
 }
 
 /// A value before formatting.
-enum Value {
+pub(crate) enum Value {
     Number {
         value: f64,
         unit: Unit,
@@ -215,12 +177,12 @@ pub(crate) struct MetricData {
 }
 
 /// The arguments of one call, checked against what the function accepts.
-struct Args<'c> {
+pub(crate) struct Args<'c> {
     call: &'c Call,
 }
 
 impl<'c> Args<'c> {
-    fn new(call: &'c Call, allowed: &[&str], required: &[&str]) -> Result<Self, Stop> {
+    pub(crate) fn new(call: &'c Call, allowed: &[&str], required: &[&str]) -> Result<Self, Stop> {
         for a in &call.args {
             if !allowed.contains(&a.name.as_str()) {
                 return err(
@@ -249,11 +211,11 @@ impl<'c> Args<'c> {
         Ok(Args { call })
     }
 
-    fn get(&self, name: &str) -> Option<&'c Arg> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'c Arg> {
         self.call.args.iter().find(|a| a.name == name)
     }
 
-    fn string(&self, name: &str) -> Result<Option<(String, Span)>, Stop> {
+    pub(crate) fn string(&self, name: &str) -> Result<Option<(String, Span)>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -266,7 +228,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn strings(&self, name: &str) -> Result<Option<Vec<(String, Span)>>, Stop> {
+    pub(crate) fn strings(&self, name: &str) -> Result<Option<Vec<(String, Span)>>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -293,7 +255,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<Option<(f64, Span)>, Stop> {
+    pub(crate) fn number(&self, name: &str) -> Result<Option<(f64, Span)>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match a.value {
@@ -307,7 +269,11 @@ impl<'c> Args<'c> {
     }
 
     /// A string argument that must be one of `allowed` (checked against the call's text).
-    fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<(String, Span)>, Stop> {
+    pub(crate) fn choice(
+        &self,
+        name: &str,
+        allowed: &[&str],
+    ) -> Result<Option<(String, Span)>, Stop> {
         match self.string(name)? {
             Some((v, span)) if !allowed.contains(&v.as_str()) => err(
                 span.start + 1,
@@ -321,7 +287,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn boolean(&self, name: &str) -> Result<bool, Stop> {
+    pub(crate) fn boolean(&self, name: &str) -> Result<bool, Stop> {
         match self.get(name) {
             None => Ok(false),
             Some(a) => match a.value {
@@ -334,7 +300,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn numbers(&self, name: &str) -> Result<Option<Vec<f64>>, Stop> {
+    pub(crate) fn numbers(&self, name: &str) -> Result<Option<Vec<f64>>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -521,7 +487,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluate one expression; `quiz` asks for plain text.
     pub(crate) fn evaluate(&mut self, e: &Expression, quiz: bool) -> Result<Rendered, EvalError> {
-        let block = matches!(&e.head, Head::Call(c) if BLOCKS.contains(&c.name.name.as_str()));
+        let block = matches!(&e.head, Head::Call(c) if sc::is_block(&c.name.name));
         let value = match self.head(&e.head) {
             Ok(v) => v,
             Err(Stop::Err(e)) => return Err(e),
@@ -1002,7 +968,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `bench` argument of a function: an id with an optional selector.
-    fn bench_arg(&self, args: &Args) -> Result<(Bench<'a>, Selector, Span), Stop> {
+    pub(crate) fn bench_arg(&self, args: &Args) -> Result<(Bench<'a>, Selector, Span), Stop> {
         let (text, span) = args.string("bench")?.ok_or_else(|| {
             Stop::Err(EvalError {
                 at: args.call.span.start,
@@ -1019,7 +985,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `runners` argument, or the declaration's runners.
-    fn runners_arg(&self, args: &Args, b: &Bench) -> Result<Vec<String>, Stop> {
+    pub(crate) fn runners_arg(&self, args: &Args, b: &Bench) -> Result<Vec<String>, Stop> {
         match args.strings("runners")? {
             None => Ok(b.decl.runners.clone()),
             Some(list) => {
@@ -1032,7 +998,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `runner` argument, or the benchmark's only runner.
-    fn one_runner(&self, args: &Args, b: &Bench) -> Result<String, Stop> {
+    pub(crate) fn one_runner(&self, args: &Args, b: &Bench) -> Result<String, Stop> {
         match args.string("runner")? {
             Some((r, rspan)) => {
                 self.check_runner(b, &r, rspan.start + 1)?;
@@ -1059,7 +1025,7 @@ impl<'a> Evaluator<'a> {
         run: &StoredRun,
         name: &str,
         name_at: usize,
-    ) -> Result<sc::PrCurve, Stop> {
+    ) -> Result<PrCurve, Stop> {
         let r = &run.runner;
         let Some(scores) = run
             .repetitions
@@ -1082,7 +1048,7 @@ impl<'a> Evaluator<'a> {
                 ),
             );
         };
-        sc::PrCurve::new(scores).or_else(|m| {
+        PrCurve::new(scores).or_else(|m| {
             err(
                 name_at,
                 format!(
@@ -1210,65 +1176,46 @@ impl<'a> Evaluator<'a> {
 
     fn call(&mut self, c: &Call) -> Result<Value, Stop> {
         let name = c.name.name.as_str();
-        match name {
-            "table" => self.table(c),
-            "bar_chart" => self.bar_chart(c),
-            "line_chart" => self.line_chart(c),
-            "confusion" => self.confusion(c),
-            "pr_curve" => self.pr_curve(c),
-            "environment" => self.environment(c),
-            "probes" => self.probes(c),
-            "ratio" | "verdict" if c.args.iter().any(|a| a.name == "a" || a.name == "b") => {
-                self.cell_comparison(c)
-            }
-            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
-            | "no_clear_difference" | "no_practical_difference" | "inconclusive" | "ratio" => {
-                self.comparison_fn(c)
-            }
-            "probe" | "probe_is" => self.probe(c),
-            "pr_at" => self.pr_at(c),
-            "majority_accuracy" => self.majority_accuracy(c),
-            "accuracy" => self.accuracy(c),
-            "predictions" | "same_predictions" => self.predictions(c),
-            "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
-            "claim" => self.claim(c),
-            "margin" => {
-                let args = Args::new(c, &["bench", "metric"], &["bench"])?;
-                let (b, _, _) = self.bench_arg(&args)?;
-                let margin = match args.string("metric")? {
-                    Some((m, span)) => {
-                        self.check_metric(&b, &m, span.start + 1)?;
-                        b.decl.margin_for(&m)
-                    }
-                    None => b.decl.margin,
-                };
-                Ok(Value::Text {
-                    text: sc::margin_text(margin),
-                    stale: false,
-                })
-            }
-            "series_min" | "series_max" | "series_last" => self.series_extreme(c),
-            "info" => self.info(c),
-            "measured" => self.measured(c),
-            "label" => {
-                let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
-                let (b, _, _) = self.bench_arg(&args)?;
-                let (r, span) = args.string("runner")?.unwrap_or_default();
-                self.check_runner(&b, &r, span.start)?;
-                Ok(Value::Text {
-                    text: self.label(b.stored, &r),
-                    stale: false,
-                })
-            }
-            _ => err(
+        match sc::find(name) {
+            Some(shortcode) => shortcode.evaluate(self, c),
+            None => err(
                 c.name.span.start,
                 format!(
                     "unknown function `{name}`; expected a shortcode ({}) or an inline function ({})",
-                    BLOCKS.join(", "),
-                    INLINES.join(", ")
+                    sc::names(sc::Kind::Block).join(", "),
+                    sc::names(sc::Kind::Inline).join(", ")
                 ),
             ),
         }
+    }
+
+    /// `margin(bench=..., metric=...)`: the equivalence margin of a benchmark's verdicts.
+    pub(crate) fn margin(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "metric"], &["bench"])?;
+        let (b, _, _) = self.bench_arg(&args)?;
+        let margin = match args.string("metric")? {
+            Some((m, span)) => {
+                self.check_metric(&b, &m, span.start + 1)?;
+                b.decl.margin_for(&m)
+            }
+            None => b.decl.margin,
+        };
+        Ok(Value::Text {
+            text: sc::margin_text(margin),
+            stale: false,
+        })
+    }
+
+    /// `label(bench=..., runner=...)`: a runner's display name.
+    pub(crate) fn label_fn(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
+        let (b, _, _) = self.bench_arg(&args)?;
+        let (r, span) = args.string("runner")?.unwrap_or_default();
+        self.check_runner(&b, &r, span.start)?;
+        Ok(Value::Text {
+            text: self.label(b.stored, &r),
+            stale: false,
+        })
     }
 
     /// Compare one metric of two runners at one point.
@@ -1316,7 +1263,7 @@ impl<'a> Evaluator<'a> {
         Ok((cmp, ma.unit, ma.better))
     }
 
-    fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
         self.claiming.set(c.name.name != "ratio");
         let value = self.comparison_fn_inner(c);
         self.claiming.set(true);
@@ -1465,7 +1412,7 @@ impl<'a> Evaluator<'a> {
 
     /// `ratio(a=..., b=..., metric=...)` and `verdict(a=..., b=..., metric=...)`: any two
     /// cells, first over second.
-    fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
         self.claiming.set(c.name.name != "ratio");
         let value = self.cell_comparison_inner(c);
         self.claiming.set(true);
@@ -1526,7 +1473,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `probe(..., field=...)` and `probe_is(..., stage=...)`.
-    fn probe(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn probe(&mut self, c: &Call) -> Result<Value, Stop> {
         let is = c.name.name == "probe_is";
         let (last, choices): (&str, &[&str]) = if is {
             ("stage", &PROBE_STAGES)
@@ -1601,7 +1548,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `pr_at(bench=..., runner=..., threshold=0.5, field="recall", name="test")`.
-    fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "runner", "name", "threshold", "field", "interval"],
@@ -1684,7 +1631,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `majority_accuracy(bench=..., runner=..., name="test")`.
-    fn majority_accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn majority_accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -1703,7 +1650,7 @@ impl<'a> Evaluator<'a> {
             self.scores_curve(&b, run, &name, name_at)?
                 .majority_accuracy()
         } else if let Some(cl) = classification {
-            sc::ConfusionMatrix::from_classification(cl)
+            ConfusionMatrix::from_classification(cl)
                 .or_else(|m| {
                     err(
                         name_at,
@@ -1787,7 +1734,7 @@ impl<'a> Evaluator<'a> {
 
     /// `accuracy(bench=..., runner=..., name="test")`: the share of correct predictions of the
     /// first process, with its Wilson 95% interval and the counts.
-    fn accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -1830,7 +1777,7 @@ impl<'a> Evaluator<'a> {
     /// `predictions(bench=..., runners=[a, b], name="test")`: whether two runners predicted
     /// the same classes, computed over every process; where they differ, McNemar's exact test
     /// on the first processes. `same_predictions(...)` is `true` or `false`.
-    fn predictions(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn predictions(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runners", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let (ra, rb) = self.pair(&args, &b)?;
@@ -1912,7 +1859,7 @@ impl<'a> Evaluator<'a> {
     /// that prose about how a verdict changes along a sweep is computed, not typed.
     /// `verdict_changes(...)` is `true` when the named winner (or its absence) is not the same
     /// at every value.
-    fn verdicts_by(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn verdicts_by(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "metric", "by", "runners"],
@@ -1970,7 +1917,7 @@ impl<'a> Evaluator<'a> {
     /// result, checked against it. `expect` is the runner that must be the winner, or
     /// `no_practical_difference`, or `inconclusive`; `text` is written when the stored results
     /// say so, and the build fails at this line when they no longer do.
-    fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
         if c.args.iter().any(|a| a.name == "a" || a.name == "b") {
             return self.cell_claim(c);
         }
@@ -2007,7 +1954,7 @@ impl<'a> Evaluator<'a> {
     /// median over processes at each x) is lowest: `x` (e.g. the epoch), or `y` (the value).
     /// `series_max(...)` is where it is highest. For prose such as "validation loss bottoms
     /// out at epoch N", computed. `series_last(...)` is the last point.
-    fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "runner", "series", "field"],
@@ -2089,7 +2036,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `info(bench=..., runner=..., key=...)`: a fact the runner reported.
-    fn info(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn info(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "key"], &["bench", "key"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -2127,7 +2074,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn measured(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn measured(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "text"], &["bench"])?;
         let (b, _, span) = self.bench_arg(&args)?;
         let href = self.result_link(&b.id, span.start)?;
@@ -2148,7 +2095,7 @@ impl<'a> Evaluator<'a> {
     // ---------------------------------------------------------------------------------
     // Shortcodes
 
-    fn table(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn table(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "metrics", "runners"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runners = self.runners_arg(&args, &b)?;
@@ -2268,7 +2215,7 @@ impl<'a> Evaluator<'a> {
         Ok((clear.then_some(best_i), verdict))
     }
 
-    fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "metric", "by", "runners", "title"],
@@ -2337,7 +2284,7 @@ impl<'a> Evaluator<'a> {
         )))
     }
 
-    fn line_chart(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn line_chart(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &[
@@ -2502,7 +2449,7 @@ impl<'a> Evaluator<'a> {
         )))
     }
 
-    fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -2523,7 +2470,7 @@ impl<'a> Evaluator<'a> {
                 ),
             );
         };
-        let matrix = sc::ConfusionMatrix::from_classification(cl).or_else(|m| {
+        let matrix = ConfusionMatrix::from_classification(cl).or_else(|m| {
             err(
                 name_at,
                 format!(
@@ -2547,7 +2494,7 @@ impl<'a> Evaluator<'a> {
         )))
     }
 
-    fn pr_curve(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn pr_curve(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "name", "thresholds", "runners"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runners = self.runners_arg(&args, &b)?;
@@ -2581,7 +2528,7 @@ impl<'a> Evaluator<'a> {
         )))
     }
 
-    fn environment(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn environment(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench"], &["bench"])?;
         let (b, _, span) = self.bench_arg(&args)?;
         if b.stored.runs.is_empty() {
@@ -2600,7 +2547,7 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Block(sc::environment(&b, &labels, link.as_deref())))
     }
 
-    fn probes(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn probes(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runners"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runners = self.runners_arg(&args, &b)?;
