@@ -138,6 +138,18 @@ fn values_are_over_processes() {
     );
 }
 
+/// The demonstration shortcode of the registry: one file, one registration line.
+#[test]
+fn processes_counts_the_processes_behind_a_value() {
+    let out = ok(
+        "{{ processes(bench=\"cnn_digits\", runner=\"torch\", metric=\"step_time\") }} processes, \
+         like {{ bench.cnn_digits.torch.step_time.n }}.",
+    );
+    assert_eq!(out, "6 processes, like 6.");
+    let errs = errors("{{ processes(bench=\"cnn_digits\", metric=\"step_time\") }}");
+    assert_eq!(errs, ["content/training/speed.md:5:4: `processes` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"]);
+}
+
 #[test]
 fn filters_and_units() {
     let out = ok("{{ bench.cnn_digits.torch.test_accuracy.median }} \

@@ -6,6 +6,7 @@
 //! [`REGISTRY`], and a test.
 
 mod markup;
+mod processes;
 
 pub(crate) use markup::*;
 
@@ -118,6 +119,7 @@ pub(crate) static REGISTRY: &[&dyn Shortcode] = &[
     &inline("pr_at", |ev, c| ev.pr_at(c)),
     &inline("majority_accuracy", |ev, c| ev.majority_accuracy(c)),
     &inline("info", |ev, c| ev.info(c)),
+    &processes::Processes,
 ];
 
 /// The registered shortcode called `name`.
