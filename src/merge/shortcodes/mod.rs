@@ -5,10 +5,24 @@
 //! Adding one: a file here with a type implementing [`Shortcode`], one line in
 //! [`REGISTRY`], and a test.
 
+mod bar_chart;
+mod confusion;
+mod environment;
+mod line_chart;
 mod markup;
+mod pr_curve;
+mod probes;
 mod processes;
+mod table;
 
+pub(crate) use bar_chart::*;
+pub(crate) use confusion::*;
+pub(crate) use environment::*;
+pub(crate) use line_chart::*;
 pub(crate) use markup::*;
+pub(crate) use pr_curve::*;
+pub(crate) use probes::*;
+pub(crate) use table::*;
 
 use super::eval::{Evaluator, Stop, Value};
 use super::expr::Call;
