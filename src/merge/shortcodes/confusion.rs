@@ -1,13 +1,83 @@
-//! The markup of `confusion(...)`: the heatmap and per-class scores (maths in `crate::stats::classification`).
+//! `confusion(...)`, a block shortcode: its evaluation (arguments, checks, every error
+//! message), then its markup: the heatmap and per-class scores (maths in
+//! `crate::stats::classification`).
 
 use super::markup::*;
+use super::{Kind, Shortcode};
 use crate::merge::charts::figure;
 use crate::merge::charts::heatmap::Heatmap;
 use crate::merge::eval::Bench;
+use crate::merge::eval::{err, name_arg, Args, Evaluator, Stop, Value};
+use crate::merge::expr::Call;
 use crate::merge::filters;
 use crate::merge::html::esc_line;
+use crate::merge::shortcodes as sc;
 use crate::stats::classification::ConfusionMatrix;
 use std::fmt::Write;
+
+/// `confusion(...)`, a block shortcode.
+pub(crate) struct Confusion;
+
+impl Shortcode for Confusion {
+    fn name(&self) -> &'static str {
+        "confusion"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Block
+    }
+
+    fn evaluate(&self, ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> {
+        ev.confusion(c)
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runner = self.one_runner(&args, &b)?;
+        let (name, name_at) = name_arg(&args, c)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
+        let Some((rep, cl)) = run
+            .repetitions
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| r.result.classifications.get(&name).map(|c| (i, c)))
+        else {
+            return err(
+                name_at,
+                format!(
+                    "missing result: runner `{runner}` reported no classification `{name}` for benchmark `{}`",
+                    b.id
+                ),
+            );
+        };
+        let matrix = ConfusionMatrix::from_classification(cl).or_else(|m| {
+            err(
+                name_at,
+                format!(
+                    "classification `{name}` of `{runner}` in `{}` is inconsistent: {m}",
+                    b.id
+                ),
+            )
+        })?;
+        let id = self.next_chart_id();
+        let link = self.result_link(&b.id, span.start).ok();
+        let label = self.label(b.stored, &runner);
+        Ok(Value::Block(sc::confusion(
+            &b,
+            &id,
+            &label,
+            &name,
+            rep,
+            run.repetitions.len(),
+            &matrix,
+            link.as_deref(),
+        )))
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn confusion(

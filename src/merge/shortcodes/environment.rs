@@ -1,12 +1,55 @@
-//! The markup of `environment(...)`: what was held equal and what varied.
+//! `environment(...)`, a block shortcode: its evaluation (arguments, checks, every error
+//! message), then its markup: what was held equal and what varied.
 
 use super::markup::*;
+use super::{Kind, Shortcode};
+use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
 use crate::merge::eval::{json_text, Bench};
+use crate::merge::expr::Call;
 use crate::merge::filters;
 use crate::merge::html::{esc, esc_line};
+use crate::merge::shortcodes as sc;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// `environment(...)`, a block shortcode.
+pub(crate) struct Environment;
+
+impl Shortcode for Environment {
+    fn name(&self) -> &'static str {
+        "environment"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Block
+    }
+
+    fn evaluate(&self, ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> {
+        ev.environment(c)
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn environment(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench"], &["bench"])?;
+        let (b, _, span) = self.bench_arg(&args)?;
+        if b.stored.runs.is_empty() {
+            return err(
+                span.start + 1,
+                format!("missing result: benchmark `{}` has no stored runs", b.id),
+            );
+        }
+        let labels: BTreeMap<String, String> = b
+            .decl
+            .runners
+            .iter()
+            .map(|r| (r.clone(), self.label(b.stored, r)))
+            .collect();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::environment(&b, &labels, link.as_deref())))
+    }
+}
 
 /// A JSON value in a short readable form: `adam (lr 0.001, beta1 0.9)`.
 fn brief(v: &Json) -> String {

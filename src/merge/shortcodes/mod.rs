@@ -2,8 +2,14 @@
 //! ([`REGISTRY`]). The "unknown function" error, the list in the README (checked by a test
 //! below) and the test suite's list ([`crate::merge::shortcode_names`]) all read it.
 //!
-//! Adding one: a file here with a type implementing [`Shortcode`], one line in
-//! [`REGISTRY`], and a test.
+//! Each block shortcode is one file here: its type implementing [`Shortcode`], its evaluation
+//! (an `impl Evaluator` block: arguments, checks, every error message) and its markup; the
+//! pieces they share are in `markup.rs`. The inline functions are still methods of the
+//! evaluator (src/merge/eval.rs), registered here by [`inline`].
+//!
+//! Adding one (see `processes.rs`): a file here with a type implementing [`Shortcode`], its
+//! `mod` line and one line in [`REGISTRY`], its name in the README's list (the test below
+//! says what to paste), and a case in tests/suite/shortcode_snapshots.rs.
 
 mod bar_chart;
 mod confusion;
@@ -64,17 +70,6 @@ impl Shortcode for Method {
     }
 }
 
-const fn block(
-    name: &'static str,
-    eval: for<'e, 'a> fn(&'e mut Evaluator<'a>, &Call) -> Result<Value, Stop>,
-) -> Method {
-    Method {
-        name,
-        kind: Kind::Block,
-        eval,
-    }
-}
-
 const fn inline(
     name: &'static str,
     eval: for<'e, 'a> fn(&'e mut Evaluator<'a>, &Call) -> Result<Value, Stop>,
@@ -99,13 +94,13 @@ fn comparison_or_cells(ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> 
 /// Every shortcode and inline function, in the order error messages and the README list
 /// them.
 pub(crate) static REGISTRY: &[&dyn Shortcode] = &[
-    &block("table", |ev, c| ev.table(c)),
-    &block("bar_chart", |ev, c| ev.bar_chart(c)),
-    &block("line_chart", |ev, c| ev.line_chart(c)),
-    &block("confusion", |ev, c| ev.confusion(c)),
-    &block("pr_curve", |ev, c| ev.pr_curve(c)),
-    &block("environment", |ev, c| ev.environment(c)),
-    &block("probes", |ev, c| ev.probes(c)),
+    &table::Table,
+    &bar_chart::BarChartShortcode,
+    &line_chart::LineChartShortcode,
+    &confusion::Confusion,
+    &pr_curve::PrCurveShortcode,
+    &environment::Environment,
+    &probes::Probes,
     &inline("margin", |ev, c| ev.margin(c)),
     &inline("series_last", |ev, c| ev.series_extreme(c)),
     &inline("series_min", |ev, c| ev.series_extreme(c)),

@@ -1,14 +1,73 @@
-//! The markup of `pr_curve(...)`: the curve and its threshold table (maths in `crate::stats::classification`).
+//! `pr_curve(...)`, a block shortcode: its evaluation (arguments, checks, every error message),
+//! then its markup: the curve and its threshold table (maths in
+//! `crate::stats::classification`).
 
 use super::markup::*;
+use super::{Kind, Shortcode};
 use crate::merge::charts::line::{Line, LineChart, Point as LinePoint};
 use crate::merge::charts::{figure, Axis};
 use crate::merge::eval::Bench;
+use crate::merge::eval::{err, name_arg, Args, Evaluator, Stop, Value};
+use crate::merge::expr::Call;
 use crate::merge::filters::{self, Filter};
 use crate::merge::html::esc_line;
+use crate::merge::shortcodes as sc;
 use crate::stats::classification::PrCurve;
 use benchbook_protocol::Unit;
 use std::fmt::Write;
+
+/// `pr_curve(...)`, a block shortcode.
+pub(crate) struct PrCurveShortcode;
+
+impl Shortcode for PrCurveShortcode {
+    fn name(&self) -> &'static str {
+        "pr_curve"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Block
+    }
+
+    fn evaluate(&self, ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> {
+        ev.pr_curve(c)
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn pr_curve(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "name", "thresholds", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let (name, name_at) = name_arg(&args, c)?;
+        let thresholds = args
+            .numbers("thresholds")?
+            .unwrap_or_else(|| vec![0.1, 0.25, 0.5, 0.75, 0.9]);
+        if let Some(t) = thresholds.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+            return err(
+                args.get("thresholds")
+                    .map_or(c.span.start, |a| a.value_span.start),
+                format!("threshold {t} is outside 0..1; expected probabilities"),
+            );
+        }
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let mut curves = Vec::new();
+        for r in &runners {
+            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
+            let curve = self.scores_curve(&b, run, &name, name_at)?;
+            curves.push((self.label(b.stored, r), curve));
+        }
+        let id = self.next_chart_id();
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::pr_curve(
+            &b,
+            &id,
+            &name,
+            &curves,
+            &thresholds,
+            link.as_deref(),
+        )))
+    }
+}
 
 pub(crate) fn pr_curve(
     b: &Bench,

@@ -1,11 +1,63 @@
-//! The markup of `probes(...)`: the outcome of each debugging probe.
+//! `probes(...)`, a block shortcode: its evaluation (arguments, checks, every error message),
+//! then its markup: the outcome of each debugging probe.
 
 use super::markup::*;
+use super::{Kind, Shortcode};
 use crate::merge::eval::Bench;
+use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
+use crate::merge::expr::Call;
 use crate::merge::filters;
 use crate::merge::html::{esc, esc_line};
+use crate::merge::shortcodes as sc;
 use benchbook_protocol::{Probe, Stage};
 use std::fmt::Write;
+
+/// `probes(...)`, a block shortcode.
+pub(crate) struct Probes;
+
+impl Shortcode for Probes {
+    fn name(&self) -> &'static str {
+        "probes"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Block
+    }
+
+    fn evaluate(&self, ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> {
+        ev.probes(c)
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn probes(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
+        let mut columns = Vec::new();
+        for r in &runners {
+            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
+            let probes = run
+                .repetitions
+                .first()
+                .map(|rep| rep.result.probes.clone())
+                .unwrap_or_default();
+            columns.push((self.label(b.stored, r), probes));
+        }
+        if columns.iter().all(|(_, p)| p.is_empty()) {
+            return err(
+                span.start + 1,
+                format!(
+                    "missing result: no runner reported probes for benchmark `{}`",
+                    b.id
+                ),
+            );
+        }
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::probes(&b, &columns, link.as_deref())))
+    }
+}
 
 /// The stage as one word: `build`, `run` or `none`.
 pub(crate) fn stage_word(stage: Stage) -> &'static str {

@@ -1,14 +1,159 @@
-//! The markup of `table(...)`: the results table of one benchmark.
+//! `table(...)`, a block shortcode: its evaluation (arguments, checks, every error message),
+//! then its markup: the results table of one benchmark.
 
 use super::markup::*;
+use super::{Kind, Shortcode};
 use crate::merge::charts::interval;
+use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
 use crate::merge::eval::{Bench, MetricData};
+use crate::merge::expr::Call;
 use crate::merge::filters::Filter;
 use crate::merge::html::{esc, esc_line};
+use crate::merge::shortcodes as sc;
+use crate::stats::Side;
 use benchbook_protocol::{Better, Unit};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// `table(...)`, a block shortcode.
+pub(crate) struct Table;
+
+impl Shortcode for Table {
+    fn name(&self) -> &'static str {
+        "table"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Block
+    }
+
+    fn evaluate(&self, ev: &mut Evaluator<'_>, c: &Call) -> Result<Value, Stop> {
+        ev.table(c)
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    fn table(&mut self, c: &Call) -> Result<Value, Stop> {
+        let args = Args::new(c, &["bench", "metrics", "runners"], &["bench"])?;
+        let (b, sel, span) = self.bench_arg(&args)?;
+        let runners = self.runners_arg(&args, &b)?;
+        let point = self.point(&b, &sel, &[], span.start + 1, &b.id.clone())?;
+        let metrics: Vec<(String, usize)> = match args.strings("metrics")? {
+            Some(list) => list.into_iter().map(|(m, s)| (m, s.start + 1)).collect(),
+            None if !b.decl.metrics.is_empty() => b
+                .decl
+                .metrics
+                .iter()
+                .map(|m| (m.clone(), c.span.start))
+                .collect(),
+            None => {
+                let mut all: Vec<String> = b
+                    .stored
+                    .runs
+                    .iter()
+                    .flat_map(|r| r.repetitions.iter())
+                    .flat_map(|rep| rep.result.metrics.keys().cloned())
+                    .collect();
+                all.sort();
+                all.dedup();
+                all.into_iter().map(|m| (m, c.span.start)).collect()
+            }
+        };
+        let mut runs = Vec::new();
+        for r in &runners {
+            runs.push(self.run(&b, r, &point, span.start + 1)?);
+        }
+        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
+        let mut rows = Vec::new();
+        for (metric, at) in &metrics {
+            self.check_metric(&b, metric, *at)?;
+            let mut cells = Vec::new();
+            for (idx, run) in &runs {
+                cells.push(self.metric(&b, *idx, run, metric, *at)?);
+            }
+            if cells.iter().all(Option::is_none) {
+                return err(
+                    *at,
+                    format!(
+                        "missing result: no runner reported metric `{metric}` for benchmark `{}`",
+                        b.id
+                    ),
+                );
+            }
+            let (best, verdict) = self.row_verdicts(&cells, &labels, metric, *at)?;
+            rows.push(sc::TableRow {
+                metric: metric.clone(),
+                cells,
+                best,
+                verdict,
+            });
+        }
+        let link = self.result_link(&b.id, span.start).ok();
+        Ok(Value::Block(sc::results_table(
+            &b,
+            &point,
+            &labels,
+            rows,
+            link.as_deref(),
+        )))
+    }
+
+    /// For one table row: the clearly best cell (best median, and clearly better than every
+    /// other cell), and with two runners the verdict text.
+    fn row_verdicts(
+        &self,
+        cells: &[Option<MetricData>],
+        labels: &[String],
+        metric: &str,
+        at: usize,
+    ) -> Result<(Option<usize>, Option<String>), Stop> {
+        let present: Vec<(usize, &MetricData)> = cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
+            .collect();
+        let verdict = match cells {
+            [Some(a), Some(b)] => Some(match self.verdict_cmp(a, b, metric, at)? {
+                Ok(cmp) => sc::verdict_text(&cmp, &labels[0], &labels[1], a.unit, a.better),
+                Err(e) => format!("no comparison: {e}"),
+            }),
+            [_, _] => Some("no comparison".into()),
+            _ => None,
+        };
+        let Some(better) = present.first().and_then(|(_, m)| m.better) else {
+            return Ok((None, verdict));
+        };
+        if present.len() < 2 {
+            return Ok((None, verdict));
+        }
+        let Some((best_i, best)) = present.iter().copied().reduce(|x, y| {
+            let pick_y = match better {
+                Better::Lower => y.1.summary.median < x.1.summary.median,
+                Better::Higher => y.1.summary.median > x.1.summary.median,
+            };
+            if pick_y {
+                y
+            } else {
+                x
+            }
+        }) else {
+            return Ok((None, verdict));
+        };
+        let mut clear = true;
+        for (i, other) in present.iter().filter(|(i, _)| *i != best_i) {
+            // Compare in column order, so that two runners reuse the verdict's comparison.
+            clear &= if *i < best_i {
+                self.verdict_cmp(other, best, metric, at)?
+                    .is_ok_and(|c| c.winner == Some(Side::B))
+            } else {
+                self.verdict_cmp(best, other, metric, at)?
+                    .is_ok_and(|c| c.winner == Some(Side::A))
+            };
+        }
+        Ok((clear.then_some(best_i), verdict))
+    }
+}
 
 pub(crate) struct TableRow {
     pub metric: String,
