@@ -1060,7 +1060,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The result of a run's first repetition.
-    fn first_result(
+    pub(crate) fn first_result(
         &self,
         b: &Bench,
         run: &'a StoredRun,
@@ -1187,35 +1187,6 @@ impl<'a> Evaluator<'a> {
                 ),
             ),
         }
-    }
-
-    /// `margin(bench=..., metric=...)`: the equivalence margin of a benchmark's verdicts.
-    pub(crate) fn margin(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "metric"], &["bench"])?;
-        let (b, _, _) = self.bench_arg(&args)?;
-        let margin = match args.string("metric")? {
-            Some((m, span)) => {
-                self.check_metric(&b, &m, span.start + 1)?;
-                b.decl.margin_for(&m)
-            }
-            None => b.decl.margin,
-        };
-        Ok(Value::Text {
-            text: sc::margin_text(margin),
-            stale: false,
-        })
-    }
-
-    /// `label(bench=..., runner=...)`: a runner's display name.
-    pub(crate) fn label_fn(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
-        let (b, _, _) = self.bench_arg(&args)?;
-        let (r, span) = args.string("runner")?.unwrap_or_default();
-        self.check_runner(&b, &r, span.start)?;
-        Ok(Value::Text {
-            text: self.label(b.stored, &r),
-            stale: false,
-        })
     }
 
     /// Compare one metric of two runners at one point.
@@ -2033,63 +2004,6 @@ impl<'a> Evaluator<'a> {
             );
         }
         Ok(Value::Text { text, stale })
-    }
-
-    /// `info(bench=..., runner=..., key=...)`: a fact the runner reported.
-    pub(crate) fn info(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "runner", "key"], &["bench", "key"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runner = self.one_runner(&args, &b)?;
-        let (key, kspan) = args.string("key")?.unwrap_or_default();
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
-        let result = self.first_result(&b, run, span.start + 1)?;
-        let Some(v) = result.info.get(&key) else {
-            return err(
-                kspan.start + 1,
-                format!(
-                    "unknown info key `{key}`: runner `{runner}` reported no such fact for benchmark `{}`; its keys: {}",
-                    b.id,
-                    list_or_none(result.info.keys())
-                ),
-            );
-        };
-        if v.is_array() || v.is_object() || v.is_null() {
-            return err(
-                kspan.start + 1,
-                format!(
-                    "info `{key}` of `{runner}` in `{}` is {}, not a single value; expected a key holding a string, number or boolean",
-                    b.id,
-                    match v {
-                        Json::Array(_) => "a list",
-                        Json::Object(_) => "a mapping",
-                        _ => "null",
-                    }
-                ),
-            );
-        }
-        Ok(Value::Text {
-            text: b.paths.show(&json_text(v)),
-            stale: b.stale,
-        })
-    }
-
-    pub(crate) fn measured(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "text"], &["bench"])?;
-        let (b, _, span) = self.bench_arg(&args)?;
-        let href = self.result_link(&b.id, span.start)?;
-        let text = args
-            .string("text")?
-            .map_or_else(|| "how this was measured".to_string(), |(t, _)| t);
-        Ok(Value::Html {
-            html: format!(
-                "<a class=\"bb-measured-link\" href=\"{}\">{}</a>",
-                esc(&href),
-                esc_line(&text)
-            ),
-            plain: text,
-            block: None,
-        })
     }
 }
 

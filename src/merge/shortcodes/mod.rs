@@ -4,8 +4,10 @@
 //!
 //! Each block shortcode is one file here: its type implementing [`Shortcode`], its evaluation
 //! (an `impl Evaluator` block: arguments, checks, every error message) and its markup; the
-//! pieces they share are in `markup.rs`. The inline functions are still methods of the
-//! evaluator (src/merge/eval.rs), registered here by [`inline`].
+//! pieces they share are in `markup.rs`. So are the inline functions `margin`, `label`,
+//! `measured`, `info` and `processes`; the others (verdicts and claims, series, probes,
+//! classification) are still methods of the evaluator (src/merge/eval.rs) that share its
+//! helpers, registered here by [`inline`].
 //!
 //! Adding one (see `processes.rs`): a file here with a type implementing [`Shortcode`], its
 //! `mod` line and one line in [`REGISTRY`], its name in the README's list (the test below
@@ -14,8 +16,12 @@
 mod bar_chart;
 mod confusion;
 mod environment;
+mod info;
+mod label;
 mod line_chart;
+mod margin;
 mod markup;
+mod measured;
 mod pr_curve;
 mod probes;
 mod processes;
@@ -101,7 +107,7 @@ pub(crate) static REGISTRY: &[&dyn Shortcode] = &[
     &pr_curve::PrCurveShortcode,
     &environment::Environment,
     &probes::Probes,
-    &inline("margin", |ev, c| ev.margin(c)),
+    &margin::Margin,
     &inline("series_last", |ev, c| ev.series_extreme(c)),
     &inline("series_min", |ev, c| ev.series_extreme(c)),
     &inline("series_max", |ev, c| ev.series_extreme(c)),
@@ -121,13 +127,13 @@ pub(crate) static REGISTRY: &[&dyn Shortcode] = &[
     &inline("no_practical_difference", |ev, c| ev.comparison_fn(c)),
     &inline("inconclusive", |ev, c| ev.comparison_fn(c)),
     &inline("ratio", comparison_or_cells),
-    &inline("measured", |ev, c| ev.measured(c)),
-    &inline("label", |ev, c| ev.label_fn(c)),
+    &measured::Measured,
+    &label::Label,
     &inline("probe", |ev, c| ev.probe(c)),
     &inline("probe_is", |ev, c| ev.probe(c)),
     &inline("pr_at", |ev, c| ev.pr_at(c)),
     &inline("majority_accuracy", |ev, c| ev.majority_accuracy(c)),
-    &inline("info", |ev, c| ev.info(c)),
+    &info::Info,
     &processes::Processes,
 ];
 
