@@ -9,6 +9,7 @@ use super::shortcodes as sc;
 use super::{DeclaredBenchmark, MergeContext};
 use crate::model::Page;
 use crate::results::{StoredBenchmark, StoredRun};
+use crate::stats::classification::{ConfusionMatrix, PrCurve};
 use crate::stats::{self, Comparison, Side, Summary};
 use benchbook_protocol::{Better, Stage, Unit};
 use serde_json::Value as Json;
@@ -25,45 +26,6 @@ pub const STATISTICS: [&str; 19] = [
     "ci_low", "ci_high", "cv", "spread", "n", "samples", "outliers",
 ];
 
-const BLOCKS: [&str; 7] = [
-    "table",
-    "bar_chart",
-    "line_chart",
-    "confusion",
-    "pr_curve",
-    "environment",
-    "probes",
-];
-const INLINES: [&str; 27] = [
-    "margin",
-    "series_last",
-    "series_min",
-    "series_max",
-    "verdicts_by",
-    "verdict_changes",
-    "claim",
-    "accuracy",
-    "predictions",
-    "same_predictions",
-    "verdict",
-    "faster",
-    "better",
-    "is_faster",
-    "is_better",
-    "no_difference",
-    "no_clear_difference",
-    "no_practical_difference",
-    "inconclusive",
-    "ratio",
-    "measured",
-    "label",
-    "probe",
-    "probe_is",
-    "pr_at",
-    "majority_accuracy",
-    "info",
-];
-
 /// Fields of `probe(...)`.
 const PROBE_FIELDS: [&str; 4] = ["stage", "seconds", "message", "outcome"];
 /// Stages of `probe_is(...)`.
@@ -76,7 +38,7 @@ pub(crate) struct EvalError {
     pub message: String,
 }
 
-fn err<T>(at: usize, message: impl Into<String>) -> Result<T, Stop> {
+pub(crate) fn err<T>(at: usize, message: impl Into<String>) -> Result<T, Stop> {
     Err(Stop::Err(EvalError {
         at,
         message: message.into(),
@@ -107,7 +69,7 @@ pub(crate) enum Rendered {
 }
 
 /// A value before formatting.
-enum Value {
+pub(crate) enum Value {
     Number {
         value: f64,
         unit: Unit,
@@ -215,12 +177,12 @@ pub(crate) struct MetricData {
 }
 
 /// The arguments of one call, checked against what the function accepts.
-struct Args<'c> {
+pub(crate) struct Args<'c> {
     call: &'c Call,
 }
 
 impl<'c> Args<'c> {
-    fn new(call: &'c Call, allowed: &[&str], required: &[&str]) -> Result<Self, Stop> {
+    pub(crate) fn new(call: &'c Call, allowed: &[&str], required: &[&str]) -> Result<Self, Stop> {
         for a in &call.args {
             if !allowed.contains(&a.name.as_str()) {
                 return err(
@@ -249,11 +211,11 @@ impl<'c> Args<'c> {
         Ok(Args { call })
     }
 
-    fn get(&self, name: &str) -> Option<&'c Arg> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'c Arg> {
         self.call.args.iter().find(|a| a.name == name)
     }
 
-    fn string(&self, name: &str) -> Result<Option<(String, Span)>, Stop> {
+    pub(crate) fn string(&self, name: &str) -> Result<Option<(String, Span)>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -266,7 +228,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn strings(&self, name: &str) -> Result<Option<Vec<(String, Span)>>, Stop> {
+    pub(crate) fn strings(&self, name: &str) -> Result<Option<Vec<(String, Span)>>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -293,7 +255,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<Option<(f64, Span)>, Stop> {
+    pub(crate) fn number(&self, name: &str) -> Result<Option<(f64, Span)>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match a.value {
@@ -307,7 +269,11 @@ impl<'c> Args<'c> {
     }
 
     /// A string argument that must be one of `allowed` (checked against the call's text).
-    fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<(String, Span)>, Stop> {
+    pub(crate) fn choice(
+        &self,
+        name: &str,
+        allowed: &[&str],
+    ) -> Result<Option<(String, Span)>, Stop> {
         match self.string(name)? {
             Some((v, span)) if !allowed.contains(&v.as_str()) => err(
                 span.start + 1,
@@ -321,7 +287,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn boolean(&self, name: &str) -> Result<bool, Stop> {
+    pub(crate) fn boolean(&self, name: &str) -> Result<bool, Stop> {
         match self.get(name) {
             None => Ok(false),
             Some(a) => match a.value {
@@ -334,7 +300,7 @@ impl<'c> Args<'c> {
         }
     }
 
-    fn numbers(&self, name: &str) -> Result<Option<Vec<f64>>, Stop> {
+    pub(crate) fn numbers(&self, name: &str) -> Result<Option<Vec<f64>>, Stop> {
         match self.get(name) {
             None => Ok(None),
             Some(a) => match &a.value {
@@ -521,7 +487,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluate one expression; `quiz` asks for plain text.
     pub(crate) fn evaluate(&mut self, e: &Expression, quiz: bool) -> Result<Rendered, EvalError> {
-        let block = matches!(&e.head, Head::Call(c) if BLOCKS.contains(&c.name.name.as_str()));
+        let block = matches!(&e.head, Head::Call(c) if sc::is_block(&c.name.name));
         let value = match self.head(&e.head) {
             Ok(v) => v,
             Err(Stop::Err(e)) => return Err(e),
@@ -1002,7 +968,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `bench` argument of a function: an id with an optional selector.
-    fn bench_arg(&self, args: &Args) -> Result<(Bench<'a>, Selector, Span), Stop> {
+    pub(crate) fn bench_arg(&self, args: &Args) -> Result<(Bench<'a>, Selector, Span), Stop> {
         let (text, span) = args.string("bench")?.ok_or_else(|| {
             Stop::Err(EvalError {
                 at: args.call.span.start,
@@ -1019,7 +985,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `runners` argument, or the declaration's runners.
-    fn runners_arg(&self, args: &Args, b: &Bench) -> Result<Vec<String>, Stop> {
+    pub(crate) fn runners_arg(&self, args: &Args, b: &Bench) -> Result<Vec<String>, Stop> {
         match args.strings("runners")? {
             None => Ok(b.decl.runners.clone()),
             Some(list) => {
@@ -1032,7 +998,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The `runner` argument, or the benchmark's only runner.
-    fn one_runner(&self, args: &Args, b: &Bench) -> Result<String, Stop> {
+    pub(crate) fn one_runner(&self, args: &Args, b: &Bench) -> Result<String, Stop> {
         match args.string("runner")? {
             Some((r, rspan)) => {
                 self.check_runner(b, &r, rspan.start + 1)?;
@@ -1053,13 +1019,13 @@ impl<'a> Evaluator<'a> {
 
     /// The precision–recall curve of the binary scores `name` of one run (from the first
     /// repetition that reported them); the `pr_curve` shortcode and `pr_at` share it.
-    fn scores_curve(
+    pub(crate) fn scores_curve(
         &self,
         b: &Bench,
         run: &StoredRun,
         name: &str,
         name_at: usize,
-    ) -> Result<sc::PrCurve, Stop> {
+    ) -> Result<PrCurve, Stop> {
         let r = &run.runner;
         let Some(scores) = run
             .repetitions
@@ -1082,7 +1048,7 @@ impl<'a> Evaluator<'a> {
                 ),
             );
         };
-        sc::PrCurve::new(scores).or_else(|m| {
+        PrCurve::new(scores).or_else(|m| {
             err(
                 name_at,
                 format!(
@@ -1094,7 +1060,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The result of a run's first repetition.
-    fn first_result(
+    pub(crate) fn first_result(
         &self,
         b: &Bench,
         run: &'a StoredRun,
@@ -1210,62 +1176,14 @@ impl<'a> Evaluator<'a> {
 
     fn call(&mut self, c: &Call) -> Result<Value, Stop> {
         let name = c.name.name.as_str();
-        match name {
-            "table" => self.table(c),
-            "bar_chart" => self.bar_chart(c),
-            "line_chart" => self.line_chart(c),
-            "confusion" => self.confusion(c),
-            "pr_curve" => self.pr_curve(c),
-            "environment" => self.environment(c),
-            "probes" => self.probes(c),
-            "ratio" | "verdict" if c.args.iter().any(|a| a.name == "a" || a.name == "b") => {
-                self.cell_comparison(c)
-            }
-            "verdict" | "faster" | "better" | "is_faster" | "is_better" | "no_difference"
-            | "no_clear_difference" | "no_practical_difference" | "inconclusive" | "ratio" => {
-                self.comparison_fn(c)
-            }
-            "probe" | "probe_is" => self.probe(c),
-            "pr_at" => self.pr_at(c),
-            "majority_accuracy" => self.majority_accuracy(c),
-            "accuracy" => self.accuracy(c),
-            "predictions" | "same_predictions" => self.predictions(c),
-            "verdicts_by" | "verdict_changes" => self.verdicts_by(c),
-            "claim" => self.claim(c),
-            "margin" => {
-                let args = Args::new(c, &["bench", "metric"], &["bench"])?;
-                let (b, _, _) = self.bench_arg(&args)?;
-                let margin = match args.string("metric")? {
-                    Some((m, span)) => {
-                        self.check_metric(&b, &m, span.start + 1)?;
-                        b.decl.margin_for(&m)
-                    }
-                    None => b.decl.margin,
-                };
-                Ok(Value::Text {
-                    text: sc::margin_text(margin),
-                    stale: false,
-                })
-            }
-            "series_min" | "series_max" | "series_last" => self.series_extreme(c),
-            "info" => self.info(c),
-            "measured" => self.measured(c),
-            "label" => {
-                let args = Args::new(c, &["bench", "runner"], &["bench", "runner"])?;
-                let (b, _, _) = self.bench_arg(&args)?;
-                let (r, span) = args.string("runner")?.unwrap_or_default();
-                self.check_runner(&b, &r, span.start)?;
-                Ok(Value::Text {
-                    text: self.label(b.stored, &r),
-                    stale: false,
-                })
-            }
-            _ => err(
+        match sc::find(name) {
+            Some(shortcode) => shortcode.evaluate(self, c),
+            None => err(
                 c.name.span.start,
                 format!(
                     "unknown function `{name}`; expected a shortcode ({}) or an inline function ({})",
-                    BLOCKS.join(", "),
-                    INLINES.join(", ")
+                    sc::names(sc::Kind::Block).join(", "),
+                    sc::names(sc::Kind::Inline).join(", ")
                 ),
             ),
         }
@@ -1316,7 +1234,7 @@ impl<'a> Evaluator<'a> {
         Ok((cmp, ma.unit, ma.better))
     }
 
-    fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn comparison_fn(&mut self, c: &Call) -> Result<Value, Stop> {
         self.claiming.set(c.name.name != "ratio");
         let value = self.comparison_fn_inner(c);
         self.claiming.set(true);
@@ -1465,7 +1383,7 @@ impl<'a> Evaluator<'a> {
 
     /// `ratio(a=..., b=..., metric=...)` and `verdict(a=..., b=..., metric=...)`: any two
     /// cells, first over second.
-    fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn cell_comparison(&mut self, c: &Call) -> Result<Value, Stop> {
         self.claiming.set(c.name.name != "ratio");
         let value = self.cell_comparison_inner(c);
         self.claiming.set(true);
@@ -1526,7 +1444,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `probe(..., field=...)` and `probe_is(..., stage=...)`.
-    fn probe(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn probe(&mut self, c: &Call) -> Result<Value, Stop> {
         let is = c.name.name == "probe_is";
         let (last, choices): (&str, &[&str]) = if is {
             ("stage", &PROBE_STAGES)
@@ -1601,7 +1519,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `pr_at(bench=..., runner=..., threshold=0.5, field="recall", name="test")`.
-    fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn pr_at(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "runner", "name", "threshold", "field", "interval"],
@@ -1684,7 +1602,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `majority_accuracy(bench=..., runner=..., name="test")`.
-    fn majority_accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn majority_accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -1703,7 +1621,7 @@ impl<'a> Evaluator<'a> {
             self.scores_curve(&b, run, &name, name_at)?
                 .majority_accuracy()
         } else if let Some(cl) = classification {
-            sc::ConfusionMatrix::from_classification(cl)
+            ConfusionMatrix::from_classification(cl)
                 .or_else(|m| {
                     err(
                         name_at,
@@ -1787,7 +1705,7 @@ impl<'a> Evaluator<'a> {
 
     /// `accuracy(bench=..., runner=..., name="test")`: the share of correct predictions of the
     /// first process, with its Wilson 95% interval and the counts.
-    fn accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn accuracy(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let runner = self.one_runner(&args, &b)?;
@@ -1830,7 +1748,7 @@ impl<'a> Evaluator<'a> {
     /// `predictions(bench=..., runners=[a, b], name="test")`: whether two runners predicted
     /// the same classes, computed over every process; where they differ, McNemar's exact test
     /// on the first processes. `same_predictions(...)` is `true` or `false`.
-    fn predictions(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn predictions(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(c, &["bench", "runners", "name"], &["bench"])?;
         let (b, sel, span) = self.bench_arg(&args)?;
         let (ra, rb) = self.pair(&args, &b)?;
@@ -1912,7 +1830,7 @@ impl<'a> Evaluator<'a> {
     /// that prose about how a verdict changes along a sweep is computed, not typed.
     /// `verdict_changes(...)` is `true` when the named winner (or its absence) is not the same
     /// at every value.
-    fn verdicts_by(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn verdicts_by(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "metric", "by", "runners"],
@@ -1970,7 +1888,7 @@ impl<'a> Evaluator<'a> {
     /// result, checked against it. `expect` is the runner that must be the winner, or
     /// `no_practical_difference`, or `inconclusive`; `text` is written when the stored results
     /// say so, and the build fails at this line when they no longer do.
-    fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn claim(&mut self, c: &Call) -> Result<Value, Stop> {
         if c.args.iter().any(|a| a.name == "a" || a.name == "b") {
             return self.cell_claim(c);
         }
@@ -2007,7 +1925,7 @@ impl<'a> Evaluator<'a> {
     /// median over processes at each x) is lowest: `x` (e.g. the epoch), or `y` (the value).
     /// `series_max(...)` is where it is highest. For prose such as "validation loss bottoms
     /// out at epoch N", computed. `series_last(...)` is the last point.
-    fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
+    pub(crate) fn series_extreme(&mut self, c: &Call) -> Result<Value, Stop> {
         let args = Args::new(
             c,
             &["bench", "runner", "series", "field"],
@@ -2086,546 +2004,6 @@ impl<'a> Evaluator<'a> {
             );
         }
         Ok(Value::Text { text, stale })
-    }
-
-    /// `info(bench=..., runner=..., key=...)`: a fact the runner reported.
-    fn info(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "runner", "key"], &["bench", "key"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runner = self.one_runner(&args, &b)?;
-        let (key, kspan) = args.string("key")?.unwrap_or_default();
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
-        let result = self.first_result(&b, run, span.start + 1)?;
-        let Some(v) = result.info.get(&key) else {
-            return err(
-                kspan.start + 1,
-                format!(
-                    "unknown info key `{key}`: runner `{runner}` reported no such fact for benchmark `{}`; its keys: {}",
-                    b.id,
-                    list_or_none(result.info.keys())
-                ),
-            );
-        };
-        if v.is_array() || v.is_object() || v.is_null() {
-            return err(
-                kspan.start + 1,
-                format!(
-                    "info `{key}` of `{runner}` in `{}` is {}, not a single value; expected a key holding a string, number or boolean",
-                    b.id,
-                    match v {
-                        Json::Array(_) => "a list",
-                        Json::Object(_) => "a mapping",
-                        _ => "null",
-                    }
-                ),
-            );
-        }
-        Ok(Value::Text {
-            text: b.paths.show(&json_text(v)),
-            stale: b.stale,
-        })
-    }
-
-    fn measured(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "text"], &["bench"])?;
-        let (b, _, span) = self.bench_arg(&args)?;
-        let href = self.result_link(&b.id, span.start)?;
-        let text = args
-            .string("text")?
-            .map_or_else(|| "how this was measured".to_string(), |(t, _)| t);
-        Ok(Value::Html {
-            html: format!(
-                "<a class=\"bb-measured-link\" href=\"{}\">{}</a>",
-                esc(&href),
-                esc_line(&text)
-            ),
-            plain: text,
-            block: None,
-        })
-    }
-
-    // ---------------------------------------------------------------------------------
-    // Shortcodes
-
-    fn table(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "metrics", "runners"], &["bench"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runners = self.runners_arg(&args, &b)?;
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id.clone())?;
-        let metrics: Vec<(String, usize)> = match args.strings("metrics")? {
-            Some(list) => list.into_iter().map(|(m, s)| (m, s.start + 1)).collect(),
-            None if !b.decl.metrics.is_empty() => b
-                .decl
-                .metrics
-                .iter()
-                .map(|m| (m.clone(), c.span.start))
-                .collect(),
-            None => {
-                let mut all: Vec<String> = b
-                    .stored
-                    .runs
-                    .iter()
-                    .flat_map(|r| r.repetitions.iter())
-                    .flat_map(|rep| rep.result.metrics.keys().cloned())
-                    .collect();
-                all.sort();
-                all.dedup();
-                all.into_iter().map(|m| (m, c.span.start)).collect()
-            }
-        };
-        let mut runs = Vec::new();
-        for r in &runners {
-            runs.push(self.run(&b, r, &point, span.start + 1)?);
-        }
-        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
-        let mut rows = Vec::new();
-        for (metric, at) in &metrics {
-            self.check_metric(&b, metric, *at)?;
-            let mut cells = Vec::new();
-            for (idx, run) in &runs {
-                cells.push(self.metric(&b, *idx, run, metric, *at)?);
-            }
-            if cells.iter().all(Option::is_none) {
-                return err(
-                    *at,
-                    format!(
-                        "missing result: no runner reported metric `{metric}` for benchmark `{}`",
-                        b.id
-                    ),
-                );
-            }
-            let (best, verdict) = self.row_verdicts(&cells, &labels, metric, *at)?;
-            rows.push(sc::TableRow {
-                metric: metric.clone(),
-                cells,
-                best,
-                verdict,
-            });
-        }
-        let link = self.result_link(&b.id, span.start).ok();
-        Ok(Value::Block(sc::results_table(
-            &b,
-            &point,
-            &labels,
-            rows,
-            link.as_deref(),
-        )))
-    }
-
-    /// For one table row: the clearly best cell (best median, and clearly better than every
-    /// other cell), and with two runners the verdict text.
-    fn row_verdicts(
-        &self,
-        cells: &[Option<MetricData>],
-        labels: &[String],
-        metric: &str,
-        at: usize,
-    ) -> Result<(Option<usize>, Option<String>), Stop> {
-        let present: Vec<(usize, &MetricData)> = cells
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-            .collect();
-        let verdict = match cells {
-            [Some(a), Some(b)] => Some(match self.verdict_cmp(a, b, metric, at)? {
-                Ok(cmp) => sc::verdict_text(&cmp, &labels[0], &labels[1], a.unit, a.better),
-                Err(e) => format!("no comparison: {e}"),
-            }),
-            [_, _] => Some("no comparison".into()),
-            _ => None,
-        };
-        let Some(better) = present.first().and_then(|(_, m)| m.better) else {
-            return Ok((None, verdict));
-        };
-        if present.len() < 2 {
-            return Ok((None, verdict));
-        }
-        let Some((best_i, best)) = present.iter().copied().reduce(|x, y| {
-            let pick_y = match better {
-                Better::Lower => y.1.summary.median < x.1.summary.median,
-                Better::Higher => y.1.summary.median > x.1.summary.median,
-            };
-            if pick_y {
-                y
-            } else {
-                x
-            }
-        }) else {
-            return Ok((None, verdict));
-        };
-        let mut clear = true;
-        for (i, other) in present.iter().filter(|(i, _)| *i != best_i) {
-            // Compare in column order, so that two runners reuse the verdict's comparison.
-            clear &= if *i < best_i {
-                self.verdict_cmp(other, best, metric, at)?
-                    .is_ok_and(|c| c.winner == Some(Side::B))
-            } else {
-                self.verdict_cmp(best, other, metric, at)?
-                    .is_ok_and(|c| c.winner == Some(Side::A))
-            };
-        }
-        Ok((clear.then_some(best_i), verdict))
-    }
-
-    fn bar_chart(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(
-            c,
-            &["bench", "metric", "by", "runners", "title"],
-            &["bench", "metric"],
-        )?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runners = self.runners_arg(&args, &b)?;
-        let (metric, mspan) = args.string("metric")?.unwrap_or_default();
-        self.check_metric(&b, &metric, mspan.start + 1)?;
-        let by = args.string("by")?;
-        let mut groups: Vec<(String, BTreeMap<String, Json>)> = Vec::new();
-        match &by {
-            Some((param, pspan)) => {
-                let Some(values) = b.decl.matrix.get(param) else {
-                    return err(
-                        pspan.start + 1,
-                        format!(
-                            "benchmark `{}` has no matrix parameter `{param}`; its parameters: {}",
-                            b.id,
-                            list_or_none(b.decl.matrix.keys())
-                        ),
-                    );
-                };
-                let base = self.point(&b, &sel, &[param.as_str()], span.start + 1, &b.id)?;
-                for v in values {
-                    let mut p = base.clone();
-                    p.insert(param.clone(), v.clone());
-                    groups.push((format!("{param}={}", json_text(v)), p));
-                }
-            }
-            None => {
-                let p = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-                groups.push((String::new(), p));
-            }
-        }
-        let mut unit = None;
-        let mut values = Vec::new();
-        for (_, point) in &groups {
-            let mut row = Vec::new();
-            for r in &runners {
-                let (idx, run) = self.run(&b, r, point, span.start + 1)?;
-                let m = self.require_metric(&b, idx, run, &metric, mspan.start + 1)?;
-                unit = Some(m.unit);
-                row.push(Some(m.summary));
-            }
-            values.push(row);
-        }
-        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
-        let title = args.string("title")?.map_or_else(
-            || format!("{}: {}", b.decl.title, metric.replace('_', " ")),
-            |(t, _)| t,
-        );
-        let id = self.next_chart_id();
-        let link = self.result_link(&b.id, span.start).ok();
-        Ok(Value::Block(sc::bar_chart(
-            &b,
-            &id,
-            &title,
-            &metric,
-            unit.unwrap_or(Unit::Plain),
-            by.as_ref().map(|(p, _)| p.as_str()),
-            groups.into_iter().map(|(g, _)| g).collect(),
-            &labels,
-            values,
-            link.as_deref(),
-        )))
-    }
-
-    fn line_chart(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(
-            c,
-            &[
-                "bench", "series", "metric", "x", "runners", "log_x", "log_y", "title",
-            ],
-            &["bench"],
-        )?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runners = self.runners_arg(&args, &b)?;
-        let labels: Vec<String> = runners.iter().map(|r| self.label(b.stored, r)).collect();
-        let log_x = args.boolean("log_x")?;
-        let log_y = args.boolean("log_y")?;
-        let link = self.result_link(&b.id, span.start).ok();
-        let series = args.strings("series")?;
-        let metric = args.string("metric")?;
-        let x = args.string("x")?;
-        let mut lines = Vec::new();
-        let (title, x_label, unit, y_label);
-        match (series, metric, x) {
-            (Some(names), None, None) => {
-                let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-                let mut found_unit: Option<(Unit, String)> = None;
-                let mut xl = String::new();
-                for (ri, r) in runners.iter().enumerate() {
-                    let (_, run) = self.run(&b, r, &point, span.start + 1)?;
-                    for (si, (name, nspan)) in names.iter().enumerate() {
-                        let (xs, ys, u, label) = median_series(run, name).ok_or(()).or_else(|()| {
-                            let mut reported: Vec<String> = run
-                                .repetitions
-                                .iter()
-                                .flat_map(|rep| rep.result.series.keys().cloned())
-                                .collect();
-                            reported.sort();
-                            reported.dedup();
-                            err(
-                                nspan.start + 1,
-                                format!(
-                                    "missing result: runner `{r}` reported no series `{name}` (with the same x values in every repetition) for benchmark `{}`; it reported: {}",
-                                    b.id,
-                                    list_or_none(reported.iter())
-                                ),
-                            )
-                        })?;
-                        match &found_unit {
-                            Some((fu, first)) if *fu != u => {
-                                return err(
-                                    nspan.start + 1,
-                                    format!(
-                                        "series `{name}` is in {} but `{first}` is in {}; one chart takes series of one unit",
-                                        unit_name(u),
-                                        unit_name(*fu)
-                                    ),
-                                )
-                            }
-                            Some(_) => {}
-                            None => found_unit = Some((u, name.clone())),
-                        }
-                        xl = label;
-                        lines.push(sc::Line {
-                            label: format!("{} {}", labels[ri], name.replace('_', " ")),
-                            color: ri,
-                            dash: si,
-                            points: xs
-                                .into_iter()
-                                .zip(ys)
-                                .map(|(x, y)| sc::LinePoint { x, y, low: None, high: None })
-                                .collect(),
-                        });
-                    }
-                }
-                let u = found_unit.map_or(Unit::Plain, |(u, _)| u);
-                let names_text: Vec<String> = names.iter().map(|(n, _)| n.replace('_', " ")).collect();
-                title = format!("{}: {}", b.decl.title, names_text.join(", "));
-                x_label = xl;
-                y_label = names_text.join(" / ");
-                unit = u;
-            }
-            (None, Some((metric, mspan)), Some((param, pspan))) => {
-                self.check_metric(&b, &metric, mspan.start + 1)?;
-                let Some(values) = b.decl.matrix.get(&param) else {
-                    return err(
-                        pspan.start + 1,
-                        format!(
-                            "benchmark `{}` has no matrix parameter `{param}`; its parameters: {}",
-                            b.id,
-                            list_or_none(b.decl.matrix.keys())
-                        ),
-                    );
-                };
-                let base = self.point(&b, &sel, &[param.as_str()], span.start + 1, &b.id)?;
-                let mut u = Unit::Plain;
-                for (ri, r) in runners.iter().enumerate() {
-                    let mut points = Vec::new();
-                    for v in values {
-                        let Some(xv) = v.as_f64() else {
-                            return err(
-                                pspan.start + 1,
-                                format!("parameter `{param}` has a value that is not a number ({}); a sweep needs numbers", json_text(v)),
-                            );
-                        };
-                        let mut p = base.clone();
-                        p.insert(param.clone(), v.clone());
-                        let (idx, run) = self.run(&b, r, &p, span.start + 1)?;
-                        let m = self.require_metric(&b, idx, run, &metric, mspan.start + 1)?;
-                        u = m.unit;
-                        points.push(sc::LinePoint {
-                            x: xv,
-                            y: m.summary.median,
-                            low: m.summary.ci.map(|c| c.low),
-                            high: m.summary.ci.map(|c| c.high),
-                        });
-                    }
-                    lines.push(sc::Line {
-                        label: labels[ri].clone(),
-                        color: ri,
-                        dash: 0,
-                        points,
-                    });
-                }
-                title = format!("{}: {} by {}", b.decl.title, metric.replace('_', " "), param.replace('_', " "));
-                x_label = param.replace('_', " ");
-                y_label = format!("median {}", metric.replace('_', " "));
-                unit = u;
-            }
-            _ => {
-                return err(
-                    c.span.start,
-                    "`line_chart` draws either `series=[...]` (curves per epoch) or `metric=\"...\"` with `x=\"<matrix parameter>\"` (a sweep); expected one of the two",
-                )
-            }
-        }
-        if log_x || log_y {
-            for l in &lines {
-                for p in &l.points {
-                    if (log_x && p.x <= 0.0) || (log_y && p.y <= 0.0) {
-                        return err(
-                            args.get(if log_x && p.x <= 0.0 {
-                                "log_x"
-                            } else {
-                                "log_y"
-                            })
-                            .map_or(c.span.start, |a| a.name_span.start),
-                            "a log scale needs positive values; this chart has a value ≤ 0",
-                        );
-                    }
-                }
-            }
-        }
-        let title = args.string("title")?.map_or(title, |(t, _)| t);
-        let id = self.next_chart_id();
-        Ok(Value::Block(sc::line_chart(
-            &b,
-            &id,
-            &title,
-            &x_label,
-            &y_label,
-            unit,
-            lines,
-            log_x,
-            log_y,
-            link.as_deref(),
-        )))
-    }
-
-    fn confusion(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "runner", "name"], &["bench"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runner = self.one_runner(&args, &b)?;
-        let (name, name_at) = name_arg(&args, c)?;
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-        let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
-        let Some((rep, cl)) = run
-            .repetitions
-            .iter()
-            .enumerate()
-            .find_map(|(i, r)| r.result.classifications.get(&name).map(|c| (i, c)))
-        else {
-            return err(
-                name_at,
-                format!(
-                    "missing result: runner `{runner}` reported no classification `{name}` for benchmark `{}`",
-                    b.id
-                ),
-            );
-        };
-        let matrix = sc::ConfusionMatrix::from_classification(cl).or_else(|m| {
-            err(
-                name_at,
-                format!(
-                    "classification `{name}` of `{runner}` in `{}` is inconsistent: {m}",
-                    b.id
-                ),
-            )
-        })?;
-        let id = self.next_chart_id();
-        let link = self.result_link(&b.id, span.start).ok();
-        let label = self.label(b.stored, &runner);
-        Ok(Value::Block(sc::confusion(
-            &b,
-            &id,
-            &label,
-            &name,
-            rep,
-            run.repetitions.len(),
-            &matrix,
-            link.as_deref(),
-        )))
-    }
-
-    fn pr_curve(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "name", "thresholds", "runners"], &["bench"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runners = self.runners_arg(&args, &b)?;
-        let (name, name_at) = name_arg(&args, c)?;
-        let thresholds = args
-            .numbers("thresholds")?
-            .unwrap_or_else(|| vec![0.1, 0.25, 0.5, 0.75, 0.9]);
-        if let Some(t) = thresholds.iter().find(|t| !(0.0..=1.0).contains(*t)) {
-            return err(
-                args.get("thresholds")
-                    .map_or(c.span.start, |a| a.value_span.start),
-                format!("threshold {t} is outside 0..1; expected probabilities"),
-            );
-        }
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-        let mut curves = Vec::new();
-        for r in &runners {
-            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
-            let curve = self.scores_curve(&b, run, &name, name_at)?;
-            curves.push((self.label(b.stored, r), curve));
-        }
-        let id = self.next_chart_id();
-        let link = self.result_link(&b.id, span.start).ok();
-        Ok(Value::Block(sc::pr_curve(
-            &b,
-            &id,
-            &name,
-            &curves,
-            &thresholds,
-            link.as_deref(),
-        )))
-    }
-
-    fn environment(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench"], &["bench"])?;
-        let (b, _, span) = self.bench_arg(&args)?;
-        if b.stored.runs.is_empty() {
-            return err(
-                span.start + 1,
-                format!("missing result: benchmark `{}` has no stored runs", b.id),
-            );
-        }
-        let labels: BTreeMap<String, String> = b
-            .decl
-            .runners
-            .iter()
-            .map(|r| (r.clone(), self.label(b.stored, r)))
-            .collect();
-        let link = self.result_link(&b.id, span.start).ok();
-        Ok(Value::Block(sc::environment(&b, &labels, link.as_deref())))
-    }
-
-    fn probes(&mut self, c: &Call) -> Result<Value, Stop> {
-        let args = Args::new(c, &["bench", "runners"], &["bench"])?;
-        let (b, sel, span) = self.bench_arg(&args)?;
-        let runners = self.runners_arg(&args, &b)?;
-        let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
-        let mut columns = Vec::new();
-        for r in &runners {
-            let (_, run) = self.run(&b, r, &point, span.start + 1)?;
-            let probes = run
-                .repetitions
-                .first()
-                .map(|rep| rep.result.probes.clone())
-                .unwrap_or_default();
-            columns.push((self.label(b.stored, r), probes));
-        }
-        if columns.iter().all(|(_, p)| p.is_empty()) {
-            return err(
-                span.start + 1,
-                format!(
-                    "missing result: no runner reported probes for benchmark `{}`",
-                    b.id
-                ),
-            );
-        }
-        let link = self.result_link(&b.id, span.start).ok();
-        Ok(Value::Block(sc::probes(&b, &columns, link.as_deref())))
     }
 }
 
@@ -2743,7 +2121,10 @@ pub(crate) fn unit_name(u: Unit) -> &'static str {
 /// A series as the median over repetitions at each x (every repetition must share the x
 /// values). Non-finite values (a loss that became NaN) are left out of the median, and an x
 /// where no repetition has a finite value is dropped. Returns x, y, unit and the x label.
-fn median_series(run: &StoredRun, name: &str) -> Option<(Vec<f64>, Vec<f64>, Unit, String)> {
+pub(crate) fn median_series(
+    run: &StoredRun,
+    name: &str,
+) -> Option<(Vec<f64>, Vec<f64>, Unit, String)> {
     let all: Vec<_> = run
         .repetitions
         .iter()
@@ -2780,7 +2161,7 @@ fn _assert_send_sync() {
 
 /// The `name` argument of functions that read a classification or a score set: its value
 /// (default `test`) and the offset errors about it point at.
-fn name_arg(args: &Args, c: &Call) -> Result<(String, usize), Stop> {
+pub(crate) fn name_arg(args: &Args, c: &Call) -> Result<(String, usize), Stop> {
     let name = args
         .string("name")?
         .map_or_else(|| "test".to_string(), |(n, _)| n);

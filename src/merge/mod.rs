@@ -229,6 +229,15 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// The registered shortcodes (block level) and inline functions, in the order the "unknown
+/// function" error lists them (see `shortcodes::REGISTRY`).
+pub fn shortcode_names() -> (Vec<&'static str>, Vec<&'static str>) {
+    (
+        shortcodes::names(shortcodes::Kind::Block),
+        shortcodes::names(shortcodes::Kind::Inline),
+    )
+}
+
 /// (benchmark id, index of the run in `StoredBenchmark::runs`, metric).
 pub(crate) type SummaryKey = (String, usize, String);
 

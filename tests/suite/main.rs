@@ -41,6 +41,7 @@ mod search_browser;
 mod search_stemmer;
 mod serve;
 mod setup;
+mod shortcode_snapshots;
 mod site_build;
 mod site_cli;
 mod site_errors;

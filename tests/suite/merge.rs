@@ -138,6 +138,18 @@ fn values_are_over_processes() {
     );
 }
 
+/// The demonstration shortcode of the registry: one file, one registration line.
+#[test]
+fn processes_counts_the_processes_behind_a_value() {
+    let out = ok(
+        "{{ processes(bench=\"cnn_digits\", runner=\"torch\", metric=\"step_time\") }} processes, \
+         like {{ bench.cnn_digits.torch.step_time.n }}.",
+    );
+    assert_eq!(out, "6 processes, like 6.");
+    let errs = errors("{{ processes(bench=\"cnn_digits\", metric=\"step_time\") }}");
+    assert_eq!(errs, ["content/training/speed.md:5:4: `processes` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"]);
+}
+
 #[test]
 fn filters_and_units() {
     let out = ok("{{ bench.cnn_digits.torch.test_accuracy.median }} \
@@ -396,53 +408,16 @@ fn syntax_and_placement_errors() {
                 {{ line_chart(bench=\"cnn_digits\", series=[\"train_loss\", \"val_accuracy\"]) }}\n";
     let errs = errors(body);
     let f = "content/training/speed.md";
+    let (blocks, inlines) = benchbook::merge::shortcode_names();
     assert_eq!(errs, [
         format!("{f}:5:27: expected `.` (a value is `bench.<id>.<runner>.<metric>.<statistic>`), found the end of the expression"),
         format!("{f}:6:6: a block shortcode must stand alone on its line; expected nothing else on this line"),
         format!("{f}:8:1: a block shortcode must be followed by a blank line; expected an empty line after it"),
         format!("{f}:11:30: unknown argument `colour` of `table`; expected one of: bench, metrics, runners"),
         format!("{f}:13:4: `confusion` shows one runner; benchmark `cnn_digits` has torch, tensorflow; expected `runner=\"...\"`"),
-        format!("{f}:15:4: unknown function `plot`; expected a shortcode (table, bar_chart, line_chart, confusion, pr_curve, environment, probes) or an inline function ({})", inline_functions(&errs[5])),
+        format!("{f}:15:4: unknown function `plot`; expected a shortcode ({}) or an inline function ({})", blocks.join(", "), inlines.join(", ")),
         format!("{f}:17:58: series `val_accuracy` is in a fraction but `train_loss` is in plain numbers; one chart takes series of one unit"),
     ]);
-}
-
-/// The list of inline functions in an "unknown function" error, checked to name every
-/// function the merge stage documents (the list grows; its order is the tool's).
-fn inline_functions(error: &str) -> String {
-    let list = error
-        .split_once("or an inline function (")
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-        .unwrap_or_else(|| panic!("no list of inline functions in {error}"));
-    let names: Vec<&str> = list.split(", ").collect();
-    for f in [
-        "verdict",
-        "faster",
-        "better",
-        "is_faster",
-        "is_better",
-        "no_difference",
-        "no_clear_difference",
-        "no_practical_difference",
-        "inconclusive",
-        "ratio",
-        "verdicts_by",
-        "verdict_changes",
-        "claim",
-        "accuracy",
-        "predictions",
-        "same_predictions",
-        "measured",
-        "label",
-        "probe",
-        "probe_is",
-        "pr_at",
-        "majority_accuracy",
-        "info",
-    ] {
-        assert!(names.contains(&f), "`{f}` is not listed in: {error}");
-    }
-    list.to_string()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@
 //! - Proportions (accuracy, precision, recall) get Wilson score intervals ([`wilson`]); two
 //!   classifiers on one test set are compared with McNemar's exact test ([`mcnemar`]).
 
+pub mod classification;
+
 use benchbook_protocol::Better;
 use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, StudentsT};
 use std::fmt;
