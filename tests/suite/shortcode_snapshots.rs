@@ -1,16 +1,17 @@
 //! Snapshot tests: the HTML (or text) of every registered shortcode and inline function on
-//! the fixed results of tests/fixtures/merge/, compared with tests/snapshots/shortcodes/.
+//! the fixed results of tests/fixtures/merge/, compared by `insta` with the snapshots in
+//! tests/snapshots/shortcodes/.
 //!
 //! A registered name without a case here fails [`every_registered_shortcode_has_a_snapshot`].
-//! After an intended change of markup, review and rewrite the snapshots with
-//! `BENCHBOOK_BLESS=1 cargo test --test suite shortcode_snapshots::` (then `git diff`).
-//! (A hand-rolled stand-in for `insta`, which this machine's registry mirror does not have.)
+//! After an intended change of markup: `cargo insta review` (or `INSTA_UPDATE=always cargo
+//! test --test suite shortcode_snapshots::`, then `git diff`). Under `CI=true` a changed or
+//! missing snapshot fails and nothing is written.
 
 use crate::merge_support;
 
 use benchbook::merge::expand;
 use benchbook::model::{FrontMatter, Page};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One case per registered name: `(snapshot name, body)`, the name before `__` being the
 /// shortcode's.
@@ -182,10 +183,6 @@ fn page(body: &str) -> Page {
     }
 }
 
-fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/shortcodes")
-}
-
 #[test]
 fn every_registered_shortcode_has_a_snapshot() {
     let (blocks, inlines) = benchbook::merge::shortcode_names();
@@ -202,32 +199,16 @@ fn every_registered_shortcode_has_a_snapshot() {
 #[test]
 fn shortcode_html_matches_its_snapshot() {
     let ctx = merge_support::context();
-    let bless = std::env::var_os("BENCHBOOK_BLESS").is_some();
-    let dir = snapshot_dir();
-    let mut differ = Vec::new();
-    for (case, body) in CASES {
-        let mut p = page(body);
-        let d = expand(&mut p, &ctx);
-        assert!(d.is_empty(), "{case}: unexpected errors:\n{d}");
-        let path = dir.join(format!("{case}.html"));
-        let got = format!("{}\n", p.body);
-        if bless {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &got).unwrap();
-            continue;
+    insta::with_settings!({
+        snapshot_path => "../snapshots/shortcodes",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        for (case, body) in CASES {
+            let mut p = page(body);
+            let d = expand(&mut p, &ctx);
+            assert!(d.is_empty(), "{case}: unexpected errors:\n{d}");
+            insta::assert_snapshot!(*case, p.body);
         }
-        match std::fs::read_to_string(&path) {
-            Ok(want) if want == got => {}
-            Ok(want) => differ.push(format!(
-                "{case}: differs from {}\n--- snapshot\n{want}+++ now\n{got}",
-                path.display()
-            )),
-            Err(e) => differ.push(format!("{case}: {}: {e}", path.display())),
-        }
-    }
-    assert!(
-        differ.is_empty(),
-        "{}\n(after an intended change: BENCHBOOK_BLESS=1 cargo test --test suite shortcode_snapshots::)",
-        differ.join("\n")
-    );
+    });
 }
