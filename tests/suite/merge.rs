@@ -3,7 +3,7 @@
 use crate::merge_support;
 
 use benchbook::merge::{expand, MergeContext};
-use benchbook::model::{FrontMatter, OutputFile, Page};
+use benchbook::model::{OutputFile, Page};
 use merge_support::{declared, fixture};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
@@ -20,24 +20,12 @@ fn context() -> MergeContext {
 
 /// A page `content/training/speed.md` whose body starts on line 5.
 fn page(body: &str) -> Page {
-    Page {
-        source: PathBuf::from("content/training/speed.md"),
-        output: PathBuf::from("training/speed.html"),
-        front: FrontMatter {
-            title: "Speed".into(),
-            benchmarks: vec![
-                "cnn_digits".into(),
-                "digit3".into(),
-                "mlp_synth".into(),
-                "probes".into(),
-            ],
-            ..Default::default()
-        },
-        front_lines: vec![("title".into(), 2), ("benchmarks".into(), 3)],
-        body: body.to_string(),
-        body_line: 5,
-        rendered: None,
-    }
+    merge_support::page_at(
+        "content/training/speed.md",
+        "training/speed.html",
+        "Speed",
+        body,
+    )
 }
 
 /// Expand and return the new body; panics on errors.

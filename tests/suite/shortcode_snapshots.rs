@@ -10,8 +10,7 @@
 use crate::merge_support;
 
 use benchbook::merge::expand;
-use benchbook::model::{FrontMatter, Page};
-use std::path::PathBuf;
+use benchbook::model::Page;
 
 /// One case per registered name: `(snapshot name, body)`, the name before `__` being the
 /// shortcode's.
@@ -163,24 +162,7 @@ const CASES: &[(&str, &str)] = &[
 ];
 
 fn page(body: &str) -> Page {
-    Page {
-        source: PathBuf::from("content/snap.md"),
-        output: PathBuf::from("snap.html"),
-        front: FrontMatter {
-            title: "Snapshots".into(),
-            benchmarks: vec![
-                "cnn_digits".into(),
-                "digit3".into(),
-                "mlp_synth".into(),
-                "probes".into(),
-            ],
-            ..Default::default()
-        },
-        front_lines: vec![("title".into(), 2), ("benchmarks".into(), 3)],
-        body: body.to_string(),
-        body_line: 5,
-        rendered: None,
-    }
+    merge_support::page_at("content/snap.md", "snap.html", "Snapshots", body)
 }
 
 #[test]

@@ -55,3 +55,26 @@ pub fn context() -> MergeContext {
     decl.insert("probes".into(), declared("Debugging probes", &[]));
     MergeContext::new(results, decl).with_result_dir(Path::new("benchmarks/results"))
 }
+
+/// A page at `source` (written to `output`) that lists the fixture benchmarks in its front
+/// matter (title on line 2, `benchmarks:` on line 3) and whose body starts on line 5.
+pub fn page_at(source: &str, output: &str, title: &str, body: &str) -> benchbook::model::Page {
+    benchbook::model::Page {
+        source: source.into(),
+        output: output.into(),
+        front: benchbook::model::FrontMatter {
+            title: title.into(),
+            benchmarks: vec![
+                "cnn_digits".into(),
+                "digit3".into(),
+                "mlp_synth".into(),
+                "probes".into(),
+            ],
+            ..Default::default()
+        },
+        front_lines: vec![("title".into(), 2), ("benchmarks".into(), 3)],
+        body: body.to_string(),
+        body_line: 5,
+        rendered: None,
+    }
+}
