@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use benchbook_protocol as protocol;
 
+pub mod canonical;
 pub mod harness;
 pub mod metrics;
 

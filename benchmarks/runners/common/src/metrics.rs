@@ -119,6 +119,12 @@ pub const COLD_PREDICT_TIME: MetricDef =
 // ---- every task
 /// Bytes on disk of the framework's shared libraries this process loaded.
 pub const LIBRARY_SIZE: MetricDef = MetricDef::plain("library_size", Unit::Bytes);
+/// Times a compiled variant (torch.compile, tf.function, XLA) traced or compiled again after
+/// its first call during training; reported only by runners that compile.
+pub const RECOMPILATIONS: MetricDef = MetricDef::plain("recompilations", Unit::Count);
+
+/// Metrics of any task: [`LIBRARY_SIZE`] and [`RECOMPILATIONS`].
+pub const OTHERS: &[MetricDef] = &[LIBRARY_SIZE, RECOMPILATIONS];
 
 // ---- matmul
 /// `matmul_<n>`: FLOP/s of one n x n product, one sample per timed repetition.
@@ -167,7 +173,7 @@ pub fn find(name: &str) -> Option<MetricDef> {
     TRAIN
         .iter()
         .chain(COLD_START)
-        .chain([&LIBRARY_SIZE])
+        .chain(OTHERS)
         .find(|m| m.name == name)
         .copied()
 }
@@ -219,7 +225,7 @@ mod tests {
                 .map(|m| m.name)
                 .filter(|n| *n != "model_size"),
         );
-        names.push(LIBRARY_SIZE.name);
+        names.extend(OTHERS.iter().map(|m| m.name));
         let mut sorted = names.clone();
         sorted.sort();
         sorted.dedup();

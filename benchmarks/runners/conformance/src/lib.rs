@@ -37,6 +37,8 @@ pub struct Subject {
     pub version: Option<String>,
     /// A text one of the result's `library_paths` must contain.
     pub library: Option<String>,
+    /// The tasks it runs (the checks of other tasks do not apply); every task when `None`.
+    pub tasks: Option<Vec<String>>,
 }
 
 /// What a run of the runner left behind.
@@ -56,6 +58,7 @@ impl Subject {
             env: Vec::new(),
             version: None,
             library: None,
+            tasks: None,
         }
     }
 
@@ -72,6 +75,19 @@ impl Subject {
     }
 
     /// One of every result's library paths must contain `needle`.
+    /// Only these tasks (`train`, `matmul`, `probes`, `cold_start`) are run by this subject.
+    pub fn tasks(mut self, tasks: &[&str]) -> Subject {
+        self.tasks = Some(tasks.iter().map(|t| t.to_string()).collect());
+        self
+    }
+
+    /// Whether the subject runs `task`.
+    pub fn runs(&self, task: &str) -> bool {
+        self.tasks
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|x| x == task))
+    }
+
     pub fn library(mut self, needle: &str) -> Subject {
         self.library = Some(needle.into());
         self
@@ -361,6 +377,48 @@ pub fn same_spec_same_training(s: &Subject) {
     );
 }
 
+/// The runner trains on the canonical inputs (`common::canonical`): the initial weights read
+/// back from its model and the batch order it trained on hash to the canonical digests, for a
+/// dense and a convolutional model (so a layout conversion is covered).
+pub fn inputs_are_canonical(s: &Subject) {
+    for model in [
+        json!({"kind": "mlp", "hidden": [16]}),
+        json!({"kind": "cnn"}),
+    ] {
+        let w = tiny_train(json!({"name": "digits"}), model.clone(), adam());
+        let spec: common::TrainSpec = serde_json::from_value({
+            let mut t = w.clone();
+            t.as_object_mut().unwrap().remove("task");
+            t
+        })
+        .unwrap();
+        let cache =
+            std::env::temp_dir().join(format!("conformance-canonical-{}", std::process::id()));
+        let dir = common::canonical::write(&spec, &cache).unwrap();
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        let _ = std::fs::remove_dir_all(&cache);
+        let r = s.run(w);
+        let inputs = &r.info["inputs"];
+        assert_eq!(
+            inputs["initial_weights_sha256"], manifest["digests"]["initial_weights"],
+            "{} {model}: initial weights differ from the canonical ones ({inputs})",
+            s.name
+        );
+        assert_eq!(
+            inputs["initial_weights_from"], "model",
+            "{}: the weights are read back from the model",
+            s.name
+        );
+        assert_eq!(
+            inputs["batch_order_sha256"], manifest["digests"]["batch_order"],
+            "{} {model}: batch order differs from the canonical one",
+            s.name
+        );
+    }
+}
+
 /// With test rows leaked into training, the test set is also reported split into the
 /// leaked rows and the unseen ones.
 pub fn leaked_rows_are_reported_apart(s: &Subject) {
@@ -565,43 +623,74 @@ pub fn mlp_digits_reaches_ninety_percent(s: &Subject) {
 /// A conformance check: it panics, saying why, when the subject fails it.
 pub type Check = fn(&Subject);
 
-/// Every conformance check, by name, in the order [`conformance_tests!`] lists them.
-pub const CHECKS: &[(&str, Check)] = &[
+/// Every conformance check, by name, with the task it needs, in the order
+/// [`conformance_tests!`] lists them.
+pub const CHECKS: &[(&str, &str, Check)] = &[
     (
         "tiny_mlp_on_digits_reports_everything",
+        "train",
         tiny_mlp_on_digits_reports_everything,
     ),
     (
         "cnn_one_vs_rest_reports_scores",
+        "train",
         cnn_one_vs_rest_reports_scores,
     ),
-    ("skipped_work_reports_nothing", skipped_work_reports_nothing),
-    ("same_spec_same_training", same_spec_same_training),
+    (
+        "skipped_work_reports_nothing",
+        "train",
+        skipped_work_reports_nothing,
+    ),
+    ("same_spec_same_training", "train", same_spec_same_training),
+    ("inputs_are_canonical", "train", inputs_are_canonical),
     (
         "leaked_rows_are_reported_apart",
+        "train",
         leaked_rows_are_reported_apart,
     ),
     (
         "matmul_reports_flops_per_size",
+        "matmul",
         matmul_reports_flops_per_size,
     ),
-    ("probes_report_every_probe", probes_report_every_probe),
-    ("bad_specs_fail_cleanly", bad_specs_fail_cleanly),
+    (
+        "probes_report_every_probe",
+        "probes",
+        probes_report_every_probe,
+    ),
+    ("bad_specs_fail_cleanly", "train", bad_specs_fail_cleanly),
     (
         "cold_start_measures_a_fresh_process",
+        "cold_start",
         cold_start_measures_a_fresh_process,
     ),
     (
         "mlp_digits_reaches_ninety_percent",
+        "train",
         mlp_digits_reaches_ninety_percent,
     ),
 ];
 
 /// Run every check of [`CHECKS`] in turn, saying on stderr which one runs.
 pub fn run_all(s: &Subject) {
-    for (name, check) in CHECKS {
-        eprintln!("conformance of {}: {name}", s.name);
+    for (name, task, check) in CHECKS {
+        if s.runs(task) {
+            eprintln!("conformance of {}: {name}", s.name);
+            check(s);
+        }
+    }
+}
+
+/// Run one check when the subject runs its task (one `#[test]` of [`conformance_tests!`]).
+pub fn run_check(s: &Subject, name: &str) {
+    let (_, task, check) = CHECKS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .unwrap_or_else(|| panic!("no conformance check `{name}`"));
+    if s.runs(task) {
         check(s);
+    } else {
+        eprintln!("{} does not run `{task}`: {name} does not apply", s.name);
     }
 }
 
@@ -623,6 +712,7 @@ macro_rules! conformance_tests {
                 cnn_one_vs_rest_reports_scores,
                 skipped_work_reports_nothing,
                 same_spec_same_training,
+                inputs_are_canonical,
                 leaked_rows_are_reported_apart,
                 matmul_reports_flops_per_size,
                 probes_report_every_probe,
@@ -636,14 +726,14 @@ macro_rules! conformance_tests {
         $(
             #[test]
             fn $check() {
-                $crate::$check(&subject());
+                $crate::run_check(&subject(), stringify!($check));
             }
         )*
 
         #[test]
         fn every_check_is_a_test() {
             let listed = [$(stringify!($check)),*];
-            let names: Vec<&str> = $crate::CHECKS.iter().map(|(n, _)| *n).collect();
+            let names: Vec<&str> = $crate::CHECKS.iter().map(|(n, _, _)| *n).collect();
             assert_eq!(names, listed);
         }
     };

@@ -185,6 +185,21 @@ impl Predict for Training {
 }
 
 impl Trainer for Training {
+    /// The variables as initialised (already in the canonical layouts: `x · W`, HWIO).
+    fn initial_weights(&mut self) -> Result<Option<Vec<common::InitParams>>, String> {
+        let values = read_params(&self.session, &self.g)?;
+        Ok(Some(
+            values
+                .chunks(2)
+                .map(|wb| common::InitParams {
+                    weight: wb[0].to_vec(),
+                    weight_shape: wb[0].dims().iter().map(|&d| d as usize).collect(),
+                    bias: wb[1].to_vec(),
+                })
+                .collect(),
+        ))
+    }
+
     fn step(&mut self, x: &[f32], y: &[u32], features: usize) -> Result<StepOutcome, String> {
         let x = graph::tensor_f32(&[y.len(), features], x).ctx("batch tensor")?;
         let labels = graph::labels_tensor(y).ctx("label tensor")?;
@@ -235,6 +250,23 @@ impl Trainer for Training {
     }
 }
 
+/// The current values of the model's variables (weight, bias, weight, bias...), read out of
+/// the training session.
+fn read_params(session: &Session, g: &TrainGraph) -> Result<Vec<Tensor<f32>>, String> {
+    let mut args = SessionRunArgs::new();
+    let tokens: Vec<_> = g
+        .params
+        .iter()
+        .map(|v| args.request_fetch(&v.output().operation, v.output().index))
+        .collect();
+    session.run(&mut args).ctx("reading the weights")?;
+    tokens
+        .into_iter()
+        .map(|t| args.fetch::<f32>(t))
+        .collect::<Result<_, _>>()
+        .ctx("reading the weights")
+}
+
 /// Save the trained weights as a SavedModel holding only the inference graph.
 pub(crate) fn save_model(
     session: &Session,
@@ -245,19 +277,7 @@ pub(crate) fn save_model(
     threads: u32,
     dir: &Path,
 ) -> Result<(), String> {
-    // The trained values, read out of the training session.
-    let mut args = SessionRunArgs::new();
-    let tokens: Vec<_> = g
-        .params
-        .iter()
-        .map(|v| args.request_fetch(&v.output().operation, v.output().index))
-        .collect();
-    session.run(&mut args).ctx("reading the trained weights")?;
-    let values: Vec<Tensor<f32>> = tokens
-        .into_iter()
-        .map(|t| args.fetch::<f32>(t))
-        .collect::<Result<_, _>>()
-        .ctx("reading the trained weights")?;
+    let values = read_params(session, g)?;
 
     let shapes: Vec<Vec<usize>> = init
         .iter()

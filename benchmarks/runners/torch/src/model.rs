@@ -98,6 +98,33 @@ impl Net {
         })
     }
 
+    /// The parameters converted back to the canonical layouts (Linear `[out, in]` → `[in, out]`,
+    /// OIHW → HWIO), as `common::initial_params` gives them.
+    pub fn canonical_params(&self) -> Result<Vec<common::InitParams>, String> {
+        let values = |t: &Tensor| -> Result<(Vec<f32>, Vec<usize>), String> {
+            let t = t.detach().f_contiguous().map_err(err("reading weights"))?;
+            let shape = t.size().iter().map(|&d| d as usize).collect();
+            let v = Vec::<f32>::try_from(t.flatten(0, -1)).map_err(err("reading weights"))?;
+            Ok((v, shape))
+        };
+        let mut out = Vec::new();
+        for op in &self.ops {
+            let (b, canonical) = match *op {
+                Op::Dense { w, b, .. } => (b, self.params[w].f_t_copy()),
+                Op::Conv { w, b } => (b, self.params[w].f_permute([2, 3, 1, 0])),
+                Op::MaxPool2 | Op::Flatten => continue,
+            };
+            let (weight, weight_shape) = values(&canonical.map_err(err("reading weights"))?)?;
+            let (bias, _) = values(&self.params[b])?;
+            out.push(common::InitParams {
+                weight,
+                weight_shape,
+                bias,
+            });
+        }
+        Ok(out)
+    }
+
     /// The same network on the same weights, without gradient tracking (for tracing).
     pub fn detached(&self) -> Net {
         let ops = self.ops.clone();

@@ -54,6 +54,10 @@ impl Predict for Training {
 }
 
 impl Trainer for Training {
+    fn initial_weights(&mut self) -> Result<Option<Vec<common::InitParams>>, String> {
+        self.net.canonical_params().map(Some)
+    }
+
     fn step(&mut self, x: &[f32], y: &[u32], features: usize) -> Result<StepOutcome, String> {
         let x = input_tensor(x, features);
         let y = label_tensor(y);

@@ -119,6 +119,14 @@ pub trait Trainer: Predict {
     /// ([`crate::regions::TRAIN_STEP`]; the harness gathers the rows inside the same timer).
     fn step(&mut self, x: &[f32], y: &[u32], features: usize) -> Result<StepOutcome, String>;
 
+    /// The model's weights before any step, read back from the framework and converted to the
+    /// canonical layouts (so a layout mistake changes `info.inputs.initial_weights_sha256`).
+    /// Called once before the first step; its time is kept off `time_to_first_step`.
+    /// `None`: the harness reports the digest of the weights it gave the model.
+    fn initial_weights(&mut self) -> Result<Option<Vec<InitParams>>, String> {
+        Ok(None)
+    }
+
     /// Mean loss and predicted labels of a whole split, without training; softmax
     /// probabilities (`[n, classes]`, flattened) too when `probabilities`.
     fn evaluate(

@@ -34,15 +34,20 @@ pub fn run<R: Runner>(runner: &mut R, spec: &TrainSpec) -> Result<RunResult, Str
         threads: spec.threads,
         start,
     })?;
+    // The initial weights as the model holds them (read back, off the clock), else as given.
+    let readback = Instant::now();
+    let (weights_digest, weights_from) = match trainer.initial_weights()? {
+        Some(params) => (crate::canonical::digests::initial_weights(&params), "model"),
+        None => (crate::canonical::digests::initial_weights(&init), "given"),
+    };
+    let start = start + readback.elapsed();
+    let mut batch_order = crate::canonical::digests::BatchOrder::default();
     let mut time_to_first_step = None;
     let (mut step_times, mut step_examples, mut train_time) = (Vec::new(), Vec::new(), 0.0);
     let (mut train_loss, mut train_acc, mut val_loss, mut val_acc) =
         (vec![], vec![], vec![], vec![]);
     for epoch in 0..spec.epochs {
-        let mut batches = crate::epoch_batches(data.train.n, spec.batch_size, spec.seed, epoch);
-        if let Some(max) = spec.max_steps_per_epoch {
-            batches.truncate(max);
-        }
+        let batches = crate::canonical::epoch_batches(spec, data.train.n, epoch);
         let (mut loss_sum, mut acc_sum) = (0.0, 0.0);
         let epoch_start = Instant::now();
         for rows in &batches {
@@ -55,6 +60,7 @@ pub fn run<R: Runner>(runner: &mut R, spec: &TrainSpec) -> Result<RunResult, Str
             loss_sum += out.loss;
             acc_sum += crate::accuracy(&out.predicted, &yb);
             step_examples.push(rows.len());
+            batch_order.add(rows);
         }
         // regions::TRAIN_LOOP: the steps and the bookkeeping between them, not validation.
         train_time += seconds(epoch_start);
@@ -73,6 +79,14 @@ pub fn run<R: Runner>(runner: &mut R, spec: &TrainSpec) -> Result<RunResult, Str
         );
     }
     trainer.info(time_to_first_step, &mut result.info);
+    result.info.insert(
+        "inputs".into(),
+        serde_json::json!({
+            "initial_weights_sha256": weights_digest,
+            "initial_weights_from": weights_from,
+            "batch_order_sha256": batch_order.finish(),
+        }),
+    );
     let m = &mut result.metrics;
     let mut put = |def: MetricDef, samples: Vec<f64>| {
         m.insert(def.name.into(), def.metric(samples));
