@@ -15,6 +15,7 @@
 pub mod pins;
 pub mod provision;
 pub mod runner;
+pub mod venv;
 
 use anyhow::bail;
 use pins::Pins;
@@ -119,8 +120,7 @@ pub fn run(options: &SetupOptions) -> anyhow::Result<()> {
         }
     }
     for name in pins.runners.keys() {
-        let fp = runner::fingerprint_with(root, name, &pins)?;
-        let program = runner::program_path(&cache, name, &fp);
+        let program = runner::built_program(root, &cache, &pins, name)?;
         if program.is_file() {
             if !quiet {
                 eprintln!("runner `{name}`: up to date ({})", program.display());
@@ -176,9 +176,8 @@ fn check(root: &Path, cache: &Cache, pins: &Pins, quiet: bool) -> anyhow::Result
     ]);
     for name in pins.runners.keys() {
         let label = format!("runner {name}");
-        let row = match runner::fingerprint_with(root, name, pins) {
-            Ok(fp) => {
-                let program = runner::program_path(cache, name, &fp);
+        let row = match runner::built_program(root, cache, pins, name) {
+            Ok(program) => {
                 if program.is_file() {
                     let secs = runner::recorded_build_seconds(&program)
                         .map(|s| format!(" (build took {s:.0} s)"))

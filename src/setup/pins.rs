@@ -61,6 +61,12 @@ pub struct Install {
     /// Files to write: path → text, `@prefix@` replaced by the install's absolute directory.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Wheels (by short name) installed into a Python virtual environment made at `dir`
+    /// (`python3 -m venv --without-pip`, then pip with `--no-deps --no-index --require-hashes`
+    /// from the downloads folder, so only these exact files go in). Empty: not a venv.
+    /// (Not serialised when empty, so the digests of the other installs stay as they were.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub venv: Vec<String>,
 }
 
 /// Copy `from` out of `wheel` to `to`. A `from` ending in `/` copies that whole directory
@@ -87,6 +93,22 @@ pub struct RunnerPins {
     /// Environment of the runner process; same substitutions.
     #[serde(default)]
     pub run_env: BTreeMap<String, String>,
+    /// A runner written in Python: started as the venv's interpreter on a script of this
+    /// repository instead of a binary built from `benchmarks/runners/<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonRunner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythonRunner {
+    /// The install (one with `venv`) whose interpreter runs the script; also in `needs`.
+    pub env: String,
+    /// The script, relative to the site root; every file of its folder is the runner's source.
+    pub script: String,
+    /// Arguments after the script (e.g. the variant).
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 impl Pins {
@@ -160,6 +182,27 @@ impl Pins {
                     ),
                 );
             }
+            for w in &inst.venv {
+                if !self.wheels.contains_key(w) {
+                    err(
+                        w,
+                        format!(
+                            "install `{}`: unknown venv wheel `{w}`; expected one of: {}",
+                            inst.name,
+                            self.wheels.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+            if !inst.venv.is_empty() && !(inst.extract.is_empty() && inst.files.is_empty()) {
+                err(
+                    &format!("name: {}", inst.name),
+                    format!(
+                        "install `{}` is a venv: it cannot also extract or write files",
+                        inst.name
+                    ),
+                );
+            }
             for x in &inst.extract {
                 if !self.wheels.contains_key(&x.wheel) {
                     err(
@@ -199,6 +242,27 @@ impl Pins {
             }
         }
         for (name, r) in &self.runners {
+            if let Some(py) = &r.python {
+                let venv = self.install(&py.env).is_some_and(|i| !i.venv.is_empty());
+                if !venv || !r.needs.contains(&py.env) {
+                    err(
+                        &format!("env: {}", py.env),
+                        format!(
+                            "runner `{name}`: python env `{}` must be an install with `venv` listed in `needs`",
+                            py.env
+                        ),
+                    );
+                }
+                if !is_relative_inside(&py.script) {
+                    err(
+                        &py.script,
+                        format!(
+                            "runner `{name}`: script `{}` must be a relative path inside the site",
+                            py.script
+                        ),
+                    );
+                }
+            }
             for need in &r.needs {
                 if !self.installs.iter().any(|i| &i.name == need) {
                     err(
@@ -237,9 +301,9 @@ impl Install {
     pub fn digest(&self, pins: &Pins) -> String {
         use sha2::{Digest, Sha256};
         let wheels: BTreeMap<&String, &Wheel> = self
-            .extract
-            .iter()
-            .filter_map(|x| pins.wheels.get_key_value(&x.wheel))
+            .wheel_names()
+            .into_iter()
+            .filter_map(|w| pins.wheels.get_key_value(w))
             .collect();
         let text = serde_json::to_string(&(self, wheels)).unwrap_or_default();
         hex::encode(Sha256::digest(text.as_bytes()))
@@ -248,12 +312,17 @@ impl Install {
     /// Wheels this install reads, each once, in first-use order.
     pub fn wheel_names(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for x in &self.extract {
-            if !out.contains(&x.wheel.as_str()) {
-                out.push(&x.wheel);
+        for w in self.extract.iter().map(|x| &x.wheel).chain(&self.venv) {
+            if !out.contains(&w.as_str()) {
+                out.push(w);
             }
         }
         out
+    }
+
+    /// The interpreter of a venv install.
+    pub fn python(&self, dir: &Path) -> PathBuf {
+        dir.join("bin/python")
     }
 }
 
@@ -323,6 +392,46 @@ mod tests {
             e.contains("runner `r` needs unknown install `ghost`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn python_runners_need_a_venv_install() {
+        let text = "python_version: '3.11'\nplatforms: []\nwheels:\n  w: {requirement: w==1, file: w-1-py3-none-any.whl, sha256: 0000000000000000000000000000000000000000000000000000000000000000}\ninstalls:\n  - {name: lib, version: '1', dir: lib, extract: [{wheel: w, from: a, to: b}]}\n  - {name: env, version: '1', dir: env, venv: [w, ghost]}\nrunners:\n  a: {needs: [lib], python: {env: lib, script: x.py}}\n  b: {needs: [lib], python: {env: env, script: /abs.py}}\n";
+        let e = Pins::parse(text, Path::new("p.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("install `env`: unknown venv wheel `ghost`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("runner `a`: python env `lib` must be an install with `venv`"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "runner `b`: python env `env` must be an install with `venv` listed in `needs`"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("runner `b`: script `/abs.py` must be a relative path"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_install_digest_covers_its_venv_wheels() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pins = Pins::load(root).unwrap();
+        let mut inst = pins.install("digits").unwrap().clone();
+        let before = inst.digest(&pins);
+        inst.extract.clear();
+        inst.venv = vec!["scikit-learn".into()];
+        let venv = inst.digest(&pins);
+        assert_ne!(before, venv);
+        pins.wheels.get_mut("scikit-learn").unwrap().sha256 = "0".repeat(64);
+        assert_ne!(inst.digest(&pins), venv, "the wheels' pins count");
     }
 
     #[test]

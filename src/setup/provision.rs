@@ -329,7 +329,7 @@ fn remove_leftovers(cache: &Cache, pins: &Pins) {
 // ---------------------------------------------------------------------------------------
 // Download
 
-const PYTHON: &str = "python3";
+pub(crate) const PYTHON: &str = "python3";
 
 /// `python3 -m pip --version`, with an error that says what to install.
 pub fn check_pip() -> anyhow::Result<()> {
@@ -527,6 +527,8 @@ struct Plan<'p> {
     copies: Vec<(usize, &'p str, usize, PathBuf)>,
     /// Uncompressed bytes to write.
     bytes: u64,
+    /// The verified wheels (a venv install's pip reads them there).
+    downloads: PathBuf,
 }
 
 /// Open the wheels and list every copy: a missing entry is found before anything is
@@ -594,6 +596,13 @@ fn plan_install<'p>(cache: &Cache, pins: &'p Pins, inst: &'p Install) -> anyhow:
             );
         }
     }
+    // A venv holds its wheels unpacked (pip also compiles their .py files: about 1.3x).
+    for w in &inst.venv {
+        let (_, archive) = archives.get_mut(w.as_str()).expect("opened above");
+        for i in 0..archive.len() {
+            needed += archive.by_index_raw(i)?.size() * 13 / 10;
+        }
+    }
     Ok(Plan {
         inst,
         final_dir,
@@ -601,6 +610,7 @@ fn plan_install<'p>(cache: &Cache, pins: &'p Pins, inst: &'p Install) -> anyhow:
         archives,
         copies: plan,
         bytes: needed,
+        downloads,
     })
 }
 
@@ -612,6 +622,7 @@ fn finish_install(pins: &Pins, plan: Plan<'_>, quiet: bool) -> anyhow::Result<()
         tmp,
         mut archives,
         copies: plan,
+        downloads,
         ..
     } = plan;
     let parent = final_dir.parent().expect("checked in plan_install");
@@ -671,6 +682,9 @@ fn finish_install(pins: &Pins, plan: Plan<'_>, quiet: bool) -> anyhow::Result<()
                 .map_err(|e| io_error(e, &format!("creating {}", dir.display())))?;
         }
         empty_shared_library(&at)?;
+    }
+    if !inst.venv.is_empty() {
+        super::venv::make(pins, inst, tmp.path(), &downloads, quiet)?;
     }
     let vars = BTreeMap::from([("prefix".to_string(), final_dir.clone())]);
     for (file, text) in &inst.files {

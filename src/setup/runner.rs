@@ -52,25 +52,68 @@ pub fn runner_fingerprint(root: &Path, name: &str) -> anyhow::Result<String> {
     fingerprint_with(root, name, &pins)
 }
 
+///
+/// A Python runner (`python:` in its pins) counts every file of its script's folder (except
+/// `tests/`, `__pycache__` and hidden files) instead of a crate, and still the common crate
+/// and the protocol: they make its canonical inputs (`benchbook-canonical`).
 pub(crate) fn fingerprint_with(root: &Path, name: &str, pins: &Pins) -> anyhow::Result<String> {
     let runner = runner_pins(pins, name)?;
+    let own = match &runner.python {
+        Some(py) => {
+            let script = root.join(&py.script);
+            if !script.is_file() {
+                bail!(
+                    "runner `{name}` has no sources: expected {}",
+                    script.display()
+                );
+            }
+            crate_files(script.parent().expect("a script path has a folder"))
+        }
+        None => {
+            let crate_dir = root.join("benchmarks/runners").join(name);
+            if !crate_dir.join("Cargo.toml").is_file() {
+                bail!(
+                    "runner `{name}` has no sources: expected {}",
+                    crate_dir.join("Cargo.toml").display()
+                );
+            }
+            crate_files(&crate_dir)
+        }
+    };
+    let mut h = hash_files(root, shared_files(root).into_iter().chain(own))?;
+    let installs: Vec<(&str, String)> = pins
+        .installs_for(runner)
+        .into_iter()
+        .map(|i| (i.name.as_str(), i.digest(pins)))
+        .collect();
+    h.update(serde_json::to_string(&(runner, installs))?.as_bytes());
+    Ok(hex::encode(h.finalize()))
+}
+
+/// What every runner is built from: the runners' workspace manifest and lock file, the
+/// common crate and the protocol crate.
+fn shared_files(root: &Path) -> Vec<PathBuf> {
     let runners = root.join("benchmarks/runners");
-    let crate_dir = runners.join(name);
-    if !crate_dir.join("Cargo.toml").is_file() {
-        bail!(
-            "runner `{name}` has no sources: expected {}",
-            crate_dir.join("Cargo.toml").display()
-        );
-    }
     let mut files: Vec<PathBuf> = vec![runners.join("Cargo.toml"), runners.join("Cargo.lock")];
     files.extend(crate_files(&runners.join("common")));
-    files.extend(crate_files(&crate_dir));
     let protocol = root.join("benchmarks/protocol");
     files.push(protocol.join("Cargo.toml"));
     files.extend(crate_files(&protocol.join("src")));
+    files
+}
 
+/// Fingerprint of `benchbook-canonical` (the common crate's binary the Python runners start).
+fn canonical_fingerprint(root: &Path) -> anyhow::Result<String> {
+    Ok(hex::encode(
+        hash_files(root, shared_files(root))?.finalize(),
+    ))
+}
+
+/// sha256 over the files' paths (relative to `root`) and contents (Rust by its tokens).
+fn hash_files(root: &Path, files: impl IntoIterator<Item = PathBuf>) -> anyhow::Result<Sha256> {
     let mut h = Sha256::new();
-    for f in &files {
+    for f in files {
+        let f = &f;
         let rel = f.strip_prefix(root).unwrap_or(f);
         h.update(rel.to_string_lossy().as_bytes());
         h.update([0]);
@@ -87,13 +130,7 @@ pub(crate) fn fingerprint_with(root: &Path, name: &str, pins: &Pins) -> anyhow::
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", f.display())),
         }
     }
-    let installs: Vec<(&str, String)> = pins
-        .installs_for(runner)
-        .into_iter()
-        .map(|i| (i.name.as_str(), i.digest(pins)))
-        .collect();
-    h.update(serde_json::to_string(&(runner, installs))?.as_bytes());
-    Ok(hex::encode(h.finalize()))
+    Ok(h)
 }
 
 /// The tokens of a Rust source file, one space apart: without its comments (doc comments
@@ -159,13 +196,16 @@ fn push_tokens(stream: proc_macro2::TokenStream, out: &mut String) {
 /// Files of a crate directory that decide its build, sorted.
 fn crate_files(dir: &Path) -> Vec<PathBuf> {
     const SKIP: &[&str] = &["target", "tests", "benches", "examples"];
+    const PYCACHE: &str = "__pycache__";
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let n = e.file_name().to_string_lossy();
             e.depth() == 0
-                || !(n.starts_with('.') || (e.depth() == 1 && SKIP.contains(&n.as_ref())))
+                || !(n.starts_with('.')
+                    || n == PYCACHE
+                    || (e.depth() == 1 && SKIP.contains(&n.as_ref())))
         })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
@@ -184,16 +224,66 @@ fn runner_pins<'p>(pins: &'p Pins, name: &str) -> anyhow::Result<&'p RunnerPins>
     })
 }
 
-/// Where the binary built from sources with this fingerprint lives.
-pub fn program_path(cache: &Cache, name: &str, fingerprint: &str) -> PathBuf {
-    cache
-        .dir
-        .join("runners")
-        .join(format!(
-            "{name}-{}",
-            &fingerprint[..16.min(fingerprint.len())]
-        ))
-        .join(format!("benchbook-runner-{name}"))
+/// A binary of the runners' workspace that `benchbook setup` builds: a Rust runner's own, or
+/// for a Python runner the common crate's `benchbook-canonical`.
+struct Target {
+    /// Prefix of its folder under `<cache>/runners/`.
+    key: String,
+    package: String,
+    bin: String,
+    python: bool,
+}
+
+impl Target {
+    fn of(pins: &Pins, name: &str) -> anyhow::Result<Target> {
+        Ok(match runner_pins(pins, name)?.python {
+            Some(_) => Target {
+                key: "canonical".into(),
+                package: "benchbook-runner-common".into(),
+                bin: "benchbook-canonical".into(),
+                python: true,
+            },
+            None => Target {
+                key: name.into(),
+                package: format!("benchbook-runner-{name}"),
+                bin: format!("benchbook-runner-{name}"),
+                python: false,
+            },
+        })
+    }
+
+    /// The fingerprint of the sources the binary is built from.
+    fn fingerprint(&self, root: &Path, pins: &Pins, name: &str) -> anyhow::Result<String> {
+        if self.python {
+            canonical_fingerprint(root)
+        } else {
+            fingerprint_with(root, name, pins)
+        }
+    }
+
+    /// Where the binary built from sources with this fingerprint lives.
+    fn path(&self, cache: &Cache, fingerprint: &str) -> PathBuf {
+        cache
+            .dir
+            .join("runners")
+            .join(format!(
+                "{}-{}",
+                self.key,
+                &fingerprint[..16.min(fingerprint.len())]
+            ))
+            .join(&self.bin)
+    }
+}
+
+/// The binary runner `name` needs built for its current sources (it may not exist yet).
+pub(crate) fn built_program(
+    root: &Path,
+    cache: &Cache,
+    pins: &Pins,
+    name: &str,
+) -> anyhow::Result<PathBuf> {
+    let target = Target::of(pins, name)?;
+    Ok(target.path(cache, &target.fingerprint(root, pins, name)?))
 }
 
 /// Provision what the runner needs (under the cache lock), build it if no binary exists for
@@ -204,30 +294,28 @@ pub fn ensure_runner(root: &Path, name: &str, quiet: bool) -> anyhow::Result<Run
     let pins = Pins::load(root)?;
     let cache = Cache::from_env()?;
     let runner = runner_pins(&pins, name)?;
-    let fingerprint = fingerprint_with(root, name, &pins)?;
-    let ready = |fp: &str| {
-        program_path(&cache, name, fp).is_file()
+    let ready = || -> anyhow::Result<bool> {
+        Ok(built_program(root, &cache, &pins, name)?.is_file()
             && pins
                 .installs_for(runner)
                 .iter()
-                .all(|i| is_complete(&cache, &pins, i))
+                .all(|i| is_complete(&cache, &pins, i)))
     };
-    if !ready(&fingerprint) {
+    if !ready()? {
         let lock = CacheLock::acquire(&cache, quiet)?;
         let needs: Vec<&str> = runner.needs.iter().map(String::as_str).collect();
         provision_locked(&cache, &pins, &needs, quiet, &lock)?;
-        if !program_path(&cache, name, &fingerprint).is_file() {
+        if !built_program(root, &cache, &pins, name)?.is_file() {
             build_locked(root, &cache, &pins, name, quiet, &lock)?;
         }
     }
-    let fingerprint = fingerprint_with(root, name, &pins)?;
-    if !ready(&fingerprint) {
+    if !ready()? {
         bail!("the sources of runner `{name}` changed while it was being built; run again");
     }
-    Ok(program(&cache, &pins, name, fingerprint))
+    program(root, &cache, &pins, name)
 }
 
-fn program(cache: &Cache, pins: &Pins, name: &str, fingerprint: String) -> RunnerProgram {
+fn program(root: &Path, cache: &Cache, pins: &Pins, name: &str) -> anyhow::Result<RunnerProgram> {
     let runner = &pins.runners[name];
     let vars = cache.vars(pins);
     let mut env: Vec<(String, String)> = runner
@@ -241,14 +329,35 @@ fn program(cache: &Cache, pins: &Pins, name: &str, fingerprint: String) -> Runne
             cache.dir.to_string_lossy().into_owned(),
         ));
     }
-    RunnerProgram {
+    let built = built_program(root, cache, pins, name)?;
+    let (program, args) = match &runner.python {
+        None => (built, Vec::new()),
+        Some(py) => {
+            env.push((
+                "BENCHBOOK_CANONICAL".into(),
+                built.to_string_lossy().into_owned(),
+            ));
+            let venv = pins.install(&py.env).expect("validated python env");
+            let root = root
+                .canonicalize()
+                .with_context(|| format!("cannot resolve {}", root.display()))?;
+            // -B: no __pycache__ written into the repository.
+            let mut args = vec![
+                "-B".to_string(),
+                root.join(&py.script).to_string_lossy().into_owned(),
+            ];
+            args.extend(py.args.iter().cloned());
+            (venv.python(&cache.install_dir(venv)), args)
+        }
+    };
+    Ok(RunnerProgram {
         name: name.to_string(),
-        program: program_path(cache, name, &fingerprint),
-        args: Vec::new(),
+        program,
+        args,
         env,
-        fingerprint,
+        fingerprint: fingerprint_with(root, name, pins)?,
         versions: runner.versions.clone(),
-    }
+    })
 }
 
 /// What a build did.
@@ -270,28 +379,30 @@ pub(crate) fn build_locked(
     _lock: &CacheLock,
 ) -> anyhow::Result<Built> {
     let runner = runner_pins(pins, name)?;
-    let package = format!("benchbook-runner-{name}");
+    let target = Target::of(pins, name)?;
+    let package = &target.package;
     let manifest = root.join("benchmarks/runners/Cargo.toml");
-    let target = cache.dir.join("runners-target");
+    let target_dir = cache.dir.join("runners-target");
     let vars = cache.vars(pins);
     // Seconds spent in cargo, over every attempt (a rebuild after an edit is part of it).
     let mut seconds = 0.0;
     for _attempt in 0..3 {
-        let fingerprint = fingerprint_with(root, name, pins)?;
+        let fingerprint = target.fingerprint(root, pins, name)?;
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(&cargo);
         cmd.args(["build", "--release", "--manifest-path"])
             .arg(&manifest)
-            .args(["-p", &package])
-            .env("CARGO_TARGET_DIR", &target)
+            .args(["-p", package, "--bin", &target.bin])
+            .env("CARGO_TARGET_DIR", &target_dir)
             .stdin(Stdio::null());
         for (k, v) in shared_build_env(pins, runner) {
             cmd.env(k, substitute(v, &vars));
         }
         if !quiet {
             eprintln!(
-                "building runner `{name}` (cargo build --release -p {package}, target {})",
-                target.display()
+                "building runner `{name}` (cargo build --release -p {package} --bin {}, target {})",
+                target.bin,
+                target_dir.display()
             );
         }
         let start = Instant::now();
@@ -322,7 +433,7 @@ pub(crate) fn build_locked(
             bail!("building runner `{name}` failed ({status}); cargo's messages are above");
         }
         seconds += start.elapsed().as_secs_f64();
-        if fingerprint_with(root, name, pins)? != fingerprint {
+        if target.fingerprint(root, pins, name)? != fingerprint {
             if !quiet {
                 eprintln!(
                     "the sources of runner `{name}` changed during the build; building again"
@@ -330,10 +441,10 @@ pub(crate) fn build_locked(
             }
             continue;
         }
-        let built = target.join("release").join(&package);
-        let program = program_path(cache, name, &fingerprint);
+        let built = target_dir.join("release").join(&target.bin);
+        let program = target.path(cache, &fingerprint);
         store(&built, &program, &fingerprint, seconds)?;
-        prune(cache, name, &program);
+        prune(cache, &target.key, &program);
         if !quiet {
             eprintln!(
                 "built runner `{name}` in {seconds:.1} s: {}",
@@ -532,6 +643,56 @@ mod tests {
             before,
             "the libtorch pins count"
         );
+    }
+
+    #[test]
+    fn a_python_runner_counts_its_folder_and_the_canonical_inputs_source() {
+        let root = fake_root();
+        let r = root.path();
+        let pins = fs::read_to_string(r.join(PINS_PATH)).unwrap();
+        let pins = pins.replace(
+            "installs:\n",
+            "installs:\n  - {name: py, version: '1', dir: envs/py, venv: [scikit-learn]}\n",
+        ) + "  py-demo:\n    needs: [py]\n    python: {env: py, script: benchmarks/runners/python/run.py, args: [demo]}\n";
+        fs::write(r.join(PINS_PATH), pins).unwrap();
+        let e = runner_fingerprint(r, "py-demo").unwrap_err().to_string();
+        assert!(e.contains("runner `py-demo` has no sources"), "{e}");
+        let dir = r.join("benchmarks/runners/python");
+        fs::create_dir_all(dir.join("__pycache__")).unwrap();
+        fs::create_dir_all(dir.join("tests")).unwrap();
+        fs::write(dir.join("run.py"), "print(1)\n").unwrap();
+        let base = runner_fingerprint(r, "py-demo").unwrap();
+        fs::write(dir.join("__pycache__/run.cpython-311.pyc"), "x").unwrap();
+        fs::write(dir.join("tests/test_run.py"), "x").unwrap();
+        assert_eq!(runner_fingerprint(r, "py-demo").unwrap(), base);
+        for f in [
+            "benchmarks/runners/python/models.py",
+            "benchmarks/runners/common/src/lib.rs",
+        ] {
+            let before = runner_fingerprint(r, "py-demo").unwrap();
+            fs::write(r.join(f), "changed").unwrap();
+            assert_ne!(
+                runner_fingerprint(r, "py-demo").unwrap(),
+                before,
+                "{f} counts"
+            );
+        }
+        // Its binary is the common crate's canonical-inputs writer.
+        let pins = Pins::load(r).unwrap();
+        let cache = Cache::at(&r.join("cache"));
+        let program = built_program(r, &cache, &pins, "py-demo").unwrap();
+        assert!(
+            program.ends_with("benchbook-canonical"),
+            "{}",
+            program.display()
+        );
+        assert!(program
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("canonical-"));
     }
 
     #[test]
