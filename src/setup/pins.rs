@@ -194,7 +194,8 @@ impl Pins {
                     );
                 }
             }
-            if !inst.venv.is_empty() && !(inst.extract.is_empty() && inst.files.is_empty()) {
+            let extracts = !inst.extract.is_empty() || !inst.files.is_empty();
+            if !inst.venv.is_empty() && extracts {
                 err(
                     &format!("name: {}", inst.name),
                     format!(
