@@ -100,7 +100,7 @@ impl harness::Runner for TensorFlow {
         add_build_facts(info);
         Ok(RunnerInfo {
             name: String::new(),
-            framework: "TensorFlow (C API, via the tensorflow crate)".into(),
+            framework: "TensorFlow graph via the C API (a TF1-style graph and Session::run, from Rust via the tensorflow crate)".into(),
             version,
             // Read last, so the libraries mapped by the work itself are listed.
             library_paths: common::loaded_libraries("libtensorflow"),

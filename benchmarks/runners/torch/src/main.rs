@@ -125,7 +125,7 @@ impl harness::Runner for Torch {
         }
         Ok(RunnerInfo {
             name: String::new(),
-            framework: "PyTorch (libtorch, via tch)".into(),
+            framework: "libtorch via tch (PyTorch's C++ library driven eagerly from Rust)".into(),
             version: facts
                 .version
                 .clone()
