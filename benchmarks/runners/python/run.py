@@ -8,9 +8,12 @@ Variants: torch-eager, torch-compile (torch.compile, default Inductor backend, C
 tf-eager, tf-function, tf-xla (tf.function(jit_compile=True)), keras-fit (Keras 3 model.fit).
 """
 
+import atexit
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -37,6 +40,11 @@ def set_threads_env(variant, workload):
     n = str(workload["threads"])
     os.environ["OMP_NUM_THREADS"] = n
     os.environ["MKL_NUM_THREADS"] = n
+    if variant == "torch-compile":
+        # A cold compile in every run: Inductor's caches (FX graph, AOTAutograd, kernels)
+        # in a fresh directory, so first_step_time never depends on an earlier run's leftovers.
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="benchbook-inductor-")
+        atexit.register(shutil.rmtree, os.environ["TORCHINDUCTOR_CACHE_DIR"], True)
     if variant in TENSORFLOW:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
         if workload.get("tf_onednn") is not None:

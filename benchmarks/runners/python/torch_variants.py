@@ -205,7 +205,8 @@ class TorchVariant(harness.Variant):
                 "Adam's eps set to eps/sqrt(1-beta2^t) before step t so that it sits outside the bias correction"),
         }
         if self.compile:
-            info["compiled"] = "torch.compile(model), default Inductor backend, default mode; optimizer step eager"
+            info["compiled"] = ("torch.compile(model), default Inductor backend, default mode; optimizer step "
+                                "eager; Inductor's caches cold (a fresh TORCHINDUCTOR_CACHE_DIR per run)")
         return ("PyTorch (Python, " + ("torch.compile/Inductor" if self.compile else "eager") + ")",
                 torch.__version__.split("+")[0], libs,
                 {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}, info)
