@@ -27,6 +27,9 @@ pub struct Pins {
     /// Runners built from `benchmarks/runners/<name>`, by name.
     #[serde(default)]
     pub runners: BTreeMap<String, RunnerPins>,
+    /// The site root the pins were loaded from (scripts named in the pins are relative to it).
+    #[serde(skip)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +70,11 @@ pub struct Install {
     /// (Not serialised when empty, so the digests of the other installs stay as they were.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub venv: Vec<String>,
+    /// Python scripts (relative to the site root) run by the venv's interpreter after pip,
+    /// with the venv's site-packages folder as their argument. Their contents count in the
+    /// install's digest: an edited script makes the venv again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_install: Vec<String>,
 }
 
 /// Copy `from` out of `wheel` to `to`. A `from` ending in `/` copies that whole directory
@@ -121,7 +129,9 @@ impl Pins {
                 path.display()
             )
         })?;
-        Ok(Pins::parse(&text, Path::new(PINS_PATH))?)
+        let mut pins = Pins::parse(&text, Path::new(PINS_PATH))?;
+        pins.root = Some(root.to_path_buf());
+        Ok(pins)
     }
 
     /// Parse and validate pins; `shown` is the path used in messages.
@@ -190,6 +200,17 @@ impl Pins {
                             "install `{}`: unknown venv wheel `{w}`; expected one of: {}",
                             inst.name,
                             self.wheels.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+            for script in &inst.post_install {
+                if inst.venv.is_empty() || !is_relative_inside(script) {
+                    err(
+                        script,
+                        format!(
+                            "install `{}`: post_install `{script}` must be a relative path inside the site, in an install with `venv`",
+                            inst.name
                         ),
                     );
                 }
@@ -306,8 +327,24 @@ impl Install {
             .into_iter()
             .filter_map(|w| pins.wheels.get_key_value(w))
             .collect();
-        let text = serde_json::to_string(&(self, wheels)).unwrap_or_default();
-        hex::encode(Sha256::digest(text.as_bytes()))
+        let scripts: Vec<String> = self
+            .post_install
+            .iter()
+            .map(|script| {
+                let bytes = pins
+                    .root
+                    .as_ref()
+                    .and_then(|root| std::fs::read(root.join(script)).ok())
+                    .unwrap_or_default();
+                hex::encode(Sha256::digest(bytes))
+            })
+            .collect();
+        let text = if scripts.is_empty() {
+            serde_json::to_string(&(self, wheels))
+        } else {
+            serde_json::to_string(&(self, wheels, scripts))
+        };
+        hex::encode(Sha256::digest(text.unwrap_or_default().as_bytes()))
     }
 
     /// Wheels this install reads, each once, in first-use order.

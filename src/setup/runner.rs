@@ -33,7 +33,16 @@ pub struct RunnerProgram {
 }
 
 /// Runners that live in this repository and `benchbook setup` builds.
-pub const BUILTIN_RUNNERS: &[&str] = &["torch", "tensorflow"];
+pub const BUILTIN_RUNNERS: &[&str] = &[
+    "torch",
+    "tensorflow",
+    "torch-eager",
+    "torch-compile",
+    "tf-eager",
+    "tf-function",
+    "tf-xla",
+    "keras-fit",
+];
 
 /// How many built binaries of one runner are kept in `<cache>/runners` (newest first).
 const KEEP_BUILDS: usize = 3;

@@ -110,5 +110,34 @@ pub fn make(
             inst.name
         );
     }
+    post_install(pins, inst, dir, quiet)
+}
+
+/// Run the install's `post_install` scripts with the venv's interpreter.
+fn post_install(pins: &Pins, inst: &Install, dir: &Path, quiet: bool) -> anyhow::Result<()> {
+    let site_packages = dir
+        .join("lib")
+        .join(format!("python{}", pins.python_version))
+        .join("site-packages");
+    for script in &inst.post_install {
+        let path = match &pins.root {
+            Some(root) => root.join(script),
+            None => bail!("install `{}`: post_install needs the pins' site root", inst.name),
+        };
+        if !quiet {
+            eprintln!("{} {}: running {script}", inst.name, inst.version);
+        }
+        let mut cmd = Command::new(inst.python(dir));
+        cmd.arg("-B").arg(&path).arg(&site_packages);
+        let (status, tail) = run_streaming(&mut cmd, quiet, 40)
+            .with_context(|| format!("cannot start {}", inst.python(dir).display()))?;
+        if !status.success() {
+            bail!(
+                "{script} failed ({status}) while making the venv `{}`\n--- last lines of its output ---\n{}",
+                inst.name,
+                tail.into_iter().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
     Ok(())
 }

@@ -177,7 +177,8 @@ def train(variant, inputs, workload, metrics):
         raise RuntimeError(
             f"the batches trained hash to {order}, the canonical batch order to {inputs.digests['batch_order']}"
         )
-    result["info"]["inputs"] = {"initial_weights_sha256": initial, "batch_order_sha256": order}
+    result["info"]["inputs"] = {"initial_weights_sha256": initial, "initial_weights_from": "model",
+                                "batch_order_sha256": order}
     steps = loop.step_times
     metrics.put("time_to_first_step", [loop.time_to_first_step or 0.0])
     if steps:

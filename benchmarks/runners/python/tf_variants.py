@@ -241,9 +241,11 @@ class TfVariant(harness.Variant):
         }
         if self.name == "keras-fit":
             info["step_region"] = " ".join(StepTimer.__doc__.split())
-        framework = {"tf-eager": "TensorFlow 2 (Python, eager)", "tf-function": "TensorFlow 2 (Python, tf.function)",
-                     "tf-xla": "TensorFlow 2 (Python, tf.function jit_compile=True / XLA)",
-                     "keras-fit": "TensorFlow 2 (Python, Keras 3 model.fit)"}[self.name]
+        # The part before " (" is the runner's label on pages: one per variant.
+        framework = {"tf-eager": "TensorFlow eager (Python, TensorFlow 2)",
+                     "tf-function": "TensorFlow tf.function (Python, TensorFlow 2)",
+                     "tf-xla": "TensorFlow XLA (Python, tf.function(jit_compile=True))",
+                     "keras-fit": "Keras fit (Python, Keras 3 model.fit on TensorFlow 2)"}[self.name]
         threads = {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                    "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
         return framework, tf.__version__, libs, threads, info

@@ -207,7 +207,8 @@ class TorchVariant(harness.Variant):
         if self.compile:
             info["compiled"] = ("torch.compile(model), default Inductor backend, default mode; optimizer step "
                                 "eager; Inductor's caches cold (a fresh TORCHINDUCTOR_CACHE_DIR per run)")
-        return ("PyTorch (Python, " + ("torch.compile/Inductor" if self.compile else "eager") + ")",
+        # The part before " (" is the runner's label on pages: one per variant.
+        return (("PyTorch torch.compile (Python, Inductor)" if self.compile else "PyTorch eager (Python)"),
                 torch.__version__.split("+")[0], libs,
                 {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()}, info)
 
