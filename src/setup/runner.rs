@@ -36,12 +36,12 @@ pub struct RunnerProgram {
 pub const BUILTIN_RUNNERS: &[&str] = &[
     "torch",
     "tensorflow",
-    "torch-eager",
-    "torch-compile",
-    "tf-eager",
-    "tf-function",
-    "tf-xla",
-    "keras-fit",
+    "torch_eager",
+    "torch_compile",
+    "tf_eager",
+    "tf_function",
+    "tf_xla",
+    "keras_fit",
 ];
 
 /// How many built binaries of one runner are kept in `<cache>/runners` (newest first).

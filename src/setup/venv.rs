@@ -122,7 +122,10 @@ fn post_install(pins: &Pins, inst: &Install, dir: &Path, quiet: bool) -> anyhow:
     for script in &inst.post_install {
         let path = match &pins.root {
             Some(root) => root.join(script),
-            None => bail!("install `{}`: post_install needs the pins' site root", inst.name),
+            None => bail!(
+                "install `{}`: post_install needs the pins' site root",
+                inst.name
+            ),
         };
         if !quiet {
             eprintln!("{} {}: running {script}", inst.name, inst.version);

@@ -26,11 +26,12 @@ fn ensure(name: &str) -> RunnerProgram {
         runner_fingerprint(root(), name).unwrap(),
         "the binary is fresh"
     );
-    assert!(
-        p.env.iter().any(|(k, _)| k == "LD_LIBRARY_PATH"),
-        "{:?}",
-        p.env
-    );
+    let needs = if p.args.is_empty() {
+        "LD_LIBRARY_PATH"
+    } else {
+        "BENCHBOOK_CANONICAL"
+    };
+    assert!(p.env.iter().any(|(k, _)| k == needs), "{:?}", p.env);
     assert!(
         p.env.iter().any(|(k, _)| k == "BENCHBOOK_DIGITS"),
         "{:?}",
@@ -44,15 +45,29 @@ fn ensure(name: &str) -> RunnerProgram {
 /// The runner as the bench stage starts it, under conformance test: it must report the
 /// version its pins promise and a library from the frameworks provisioned into the cache.
 fn subject(p: &RunnerProgram) -> Subject {
+    // The Rust runners load libraries from <cache>/frameworks, the Python ones from their venv
+    // under <cache>/envs.
+    let folder = if p.args.is_empty() {
+        "frameworks"
+    } else {
+        "envs"
+    };
     let frameworks = installed(root())
         .unwrap()
         .into_iter()
         .find_map(|i| {
             let dir = i.path.parent()?;
-            (dir.file_name()? == "frameworks").then(|| dir.to_string_lossy().into_owned())
+            (dir.file_name()? == folder).then(|| dir.to_string_lossy().into_owned())
         })
-        .expect("an install under <cache>/frameworks");
+        .unwrap_or_else(|| panic!("an install under <cache>/{folder}"));
     let mut s = Subject::new(&p.name, &p.program).library(&frameworks);
+    if !p.args.is_empty() {
+        // The Python runners run the `train` task only.
+        s = s.tasks(&["train"]);
+    }
+    if p.name == "keras_fit" {
+        s = s.own_regions(&KERAS_FIT_OWN_REGIONS);
+    }
     s.args = p.args.clone();
     s.env = p.env.clone();
     if let Some(v) = p.versions.values().next() {
@@ -60,6 +75,14 @@ fn subject(p: &RunnerProgram) -> Subject {
     }
     s
 }
+
+/// What Keras `fit` times from its callback instead of the harness's step region.
+const KERAS_FIT_OWN_REGIONS: [&str; 4] = [
+    "step_time",
+    "first_step_time",
+    "train_throughput",
+    "train_gflops",
+];
 
 fn adam() -> Value {
     json!({"kind": "adam", "lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7})
@@ -90,6 +113,75 @@ fn torch_end_to_end() {
 #[test]
 fn tensorflow_end_to_end() {
     end_to_end("tensorflow");
+}
+
+/// Every Python runner passes the conformance checks of the `train` task (tiny specs of every
+/// model, bad specs, the canonical inputs, the real `mlp_digits` configuration at ≥ 0.9).
+#[test]
+fn python_torch_eager_end_to_end() {
+    end_to_end("torch_eager");
+}
+
+#[test]
+fn python_torch_compile_end_to_end() {
+    end_to_end("torch_compile");
+}
+
+#[test]
+fn python_tf_eager_end_to_end() {
+    end_to_end("tf_eager");
+}
+
+#[test]
+fn python_tf_function_end_to_end() {
+    end_to_end("tf_function");
+}
+
+#[test]
+fn python_tf_xla_end_to_end() {
+    end_to_end("tf_xla");
+}
+
+#[test]
+fn python_keras_fit_end_to_end() {
+    end_to_end("keras_fit");
+}
+
+/// The Python runners time the regions the Rust harness times (same region text, same warm-up
+/// samples, same sample counts), except Keras `fit`, whose steps are timed from a callback:
+/// its step metrics say so in their own region text.
+#[test]
+fn python_runners_time_the_regions_of_the_harness() {
+    let workload = json!({"task": "train", "dataset": {"name": "digits"}, "model": {"kind": "mlp", "hidden": [16]},
+        "optimizer": adam(), "batch_size": 32, "epochs": 1, "threads": 1, "max_steps_per_epoch": 4,
+        "latency_samples": 3, "throughput_batch": 64, "throughput_reps": 2});
+    let reference = subject(&ensure("torch")).run(workload.clone());
+    for name in ["torch_eager", "tf_function", "keras_fit"] {
+        let r = subject(&ensure(name)).run(workload.clone());
+        for (metric, m) in &reference.metrics {
+            if metric == "library_size" {
+                continue;
+            }
+            let n = r
+                .metrics
+                .get(metric)
+                .unwrap_or_else(|| panic!("{name}: no {metric}"));
+            if name == "keras_fit" && KERAS_FIT_OWN_REGIONS.contains(&metric.as_str()) {
+                assert_ne!(
+                    m.region, n.region,
+                    "{name}: {metric} says it is timed differently"
+                );
+            } else {
+                assert_eq!(m.region, n.region, "{name}: region of {metric}");
+            }
+            assert_eq!(m.warmup, n.warmup, "{name}: warm-up samples of {metric}");
+            assert_eq!(
+                m.samples.len(),
+                n.samples.len(),
+                "{name}: samples of {metric}"
+            );
+        }
+    }
 }
 
 /// Both runners time the same work: every metric they share carries the same region string

@@ -4,8 +4,8 @@ exactly like the Rust runners: the spec as JSON on stdin; on success ONE JSON re
 stdout and exit 0; on any error nothing on stdout, a one-line reason on stderr, exit 1.
 Progress goes to stderr.
 
-Variants: torch-eager, torch-compile (torch.compile, default Inductor backend, CPU),
-tf-eager, tf-function, tf-xla (tf.function(jit_compile=True)), keras-fit (Keras 3 model.fit).
+Variants: torch_eager, torch_compile (torch.compile, default Inductor backend, CPU),
+tf_eager, tf_function, tf_xla (tf.function(jit_compile=True)), keras_fit (Keras 3 model.fit).
 """
 
 import atexit
@@ -20,8 +20,8 @@ sys.path.insert(0, HERE)
 
 import spec as specs  # noqa: E402  (pure Python: nothing of a framework is imported yet)
 
-TORCH = ("torch-eager", "torch-compile")
-TENSORFLOW = ("tf-eager", "tf-function", "tf-xla", "keras-fit")
+TORCH = ("torch_eager", "torch_compile")
+TENSORFLOW = ("tf_eager", "tf_function", "tf_xla", "keras_fit")
 VARIANTS = TORCH + TENSORFLOW
 # The tasks each variant runs; the others fail cleanly.
 TASKS = {v: ("train",) for v in VARIANTS}
@@ -40,7 +40,7 @@ def set_threads_env(variant, workload):
     n = str(workload["threads"])
     os.environ["OMP_NUM_THREADS"] = n
     os.environ["MKL_NUM_THREADS"] = n
-    if variant == "torch-compile":
+    if variant == "torch_compile":
         # A cold compile in every run: Inductor's caches (FX graph, AOTAutograd, kernels)
         # in a fresh directory, so first_step_time never depends on an earlier run's leftovers.
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="benchbook-inductor-")

@@ -1,4 +1,4 @@
-"""TensorFlow 2 from Python: `tf-eager`, `tf-function`, `tf-xla` and `keras-fit`.
+"""TensorFlow 2 from Python: `tf_eager`, `tf_function`, `tf_xla` and `keras_fit`.
 
 Every variant trains the same Keras 3 model (Dense / Conv2D / MaxPooling2D / Flatten in
 canonical layouts: Keras's Dense kernel is [in, out] and Conv2D's HWIO on NHWC, so the
@@ -6,13 +6,13 @@ canonical weights go in unchanged) with Keras's optimizers, whose arithmetic is 
 ApplyAdam ("epsilon hat": w -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)) and
 ApplyMomentum (Keras keeps m' = momentum*m' - lr*g, i.e. -lr times TensorFlow's accumulator).
 
-- tf-eager: a hand-written GradientTape loop, run eagerly.
-- tf-function: the same step under tf.function (traced on the first call; traced again for a
+- tf_eager: a hand-written GradientTape loop, run eagerly.
+- tf_function: the same step under tf.function (traced on the first call; traced again for a
   new input shape, e.g. the smaller last batch of an epoch: counted in info).
-- tf-xla: tf.function(jit_compile=True): XLA compiles the step on CPU, again per input shape.
-- keras-fit: model.compile + model.fit over a tf.data pipeline of the canonical batches.
+- tf_xla: tf.function(jit_compile=True): XLA compiles the step on CPU, again per input shape.
+- keras_fit: model.compile + model.fit over a tf.data pipeline of the canonical batches.
 Inference (evaluation, latency, throughput) goes through the variant's own path: eager call,
-tf.function, tf.function(jit_compile=True), and model.predict_on_batch for keras-fit.
+tf.function, tf.function(jit_compile=True), and model.predict_on_batch for keras_fit.
 The saved model is a SavedModel written by Keras's model.export (format "tf_saved_model"),
 loaded back with tf.saved_model.load and called through its `serve` endpoint.
 """
@@ -126,7 +126,7 @@ class Training(harness.Trainer):
 
 
 class FitTraining(Training):
-    """keras-fit: the model compiled with Keras's loss and accuracy; training in fit()."""
+    """keras_fit: the model compiled with Keras's loss and accuracy; training in fit()."""
 
     def __init__(self, inputs, workload):
         super().__init__(inputs, workload, "eager")
@@ -194,18 +194,18 @@ class TfVariant(harness.Variant):
         tf.config.threading.set_inter_op_parallelism_threads(1)
 
     def trainer(self, inputs, workload):
-        if self.name == "keras-fit":
+        if self.name == "keras_fit":
             return FitTraining(inputs, workload)
-        return Training(inputs, workload, {"tf-eager": "eager", "tf-function": "function", "tf-xla": "xla"}[self.name])
+        return Training(inputs, workload, {"tf_eager": "eager", "tf_function": "function", "tf_xla": "xla"}[self.name])
 
     def train_loop(self, trainer, inputs, start, metrics):
-        if self.name != "keras-fit":
+        if self.name != "keras_fit":
             return harness.step_loop(trainer, inputs, start)
         loop = harness.Loop()
         # fit's steps are timed by a callback around Keras's own step: another region.
         keras_step = " ".join(StepTimer.__doc__.split())
         for name in ("step_time", "first_step_time", "train_throughput", "train_gflops"):
-            metrics.regions[name] = f"keras-fit: {keras_step} ({name}: {metrics.defs[name]['region']})"
+            metrics.regions[name] = f"keras_fit: {keras_step} ({name}: {metrics.defs[name]['region']})"
         x, y = inputs.splits["train"]
         val_x, val_y = inputs.splits["val"]
         # The canonical batch order, epoch after epoch, as one pipeline of index batches
@@ -239,13 +239,13 @@ class TfVariant(harness.Variant):
             "optimizer_arithmetic": "keras.optimizers.Adam / SGD(momentum): TensorFlow's ApplyAdam "
                                     "(epsilon hat) / ApplyMomentum rules, as the Rust runners",
         }
-        if self.name == "keras-fit":
+        if self.name == "keras_fit":
             info["step_region"] = " ".join(StepTimer.__doc__.split())
         # The part before " (" is the runner's label on pages: one per variant.
-        framework = {"tf-eager": "TensorFlow eager (Python, TensorFlow 2)",
-                     "tf-function": "TensorFlow tf.function (Python, TensorFlow 2)",
-                     "tf-xla": "TensorFlow XLA (Python, tf.function(jit_compile=True))",
-                     "keras-fit": "Keras fit (Python, Keras 3 model.fit on TensorFlow 2)"}[self.name]
+        framework = {"tf_eager": "TensorFlow eager (Python, TensorFlow 2)",
+                     "tf_function": "TensorFlow tf.function (Python, TensorFlow 2)",
+                     "tf_xla": "TensorFlow XLA (Python, tf.function(jit_compile=True))",
+                     "keras_fit": "Keras fit (Python, Keras 3 model.fit on TensorFlow 2)"}[self.name]
         threads = {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
                    "inter_op": tf.config.threading.get_inter_op_parallelism_threads()}
         return framework, tf.__version__, libs, threads, info

@@ -1,4 +1,4 @@
-"""PyTorch from Python: `torch-eager` and `torch-compile`.
+"""PyTorch from Python: `torch_eager` and `torch_compile`.
 
 The model is an nn.Module holding the canonical initial weights converted to torch's layouts
 (dense [in, out] -> Linear's [out, in]; conv HWIO -> OIHW) and, as torch/src/model.rs does,
@@ -11,7 +11,7 @@ to eps / sqrt(1 - beta2^t) before step t puts it where TensorFlow does:
 (sqrt(v)/sqrt(1-b2^t) + eps/sqrt(1-b2^t)) = (sqrt(v) + eps) / sqrt(1-b2^t).
 SGD with momentum and no dampening is ApplyMomentum (first step: buffer = gradient).
 
-torch-compile compiles the module the way its documentation shows (`torch.compile(model)`,
+torch_compile compiles the module the way its documentation shows (`torch.compile(model)`,
 default Inductor backend): forward and, through AOTAutograd, backward are compiled; the fused
 optimizer step stays eager. Compilation happens inside the first training step (and again on
 a new batch shape, e.g. the smaller last batch of an epoch, and for the inference graph):
@@ -162,7 +162,7 @@ class TorchVariant(harness.Variant):
 
     def __init__(self, name, threads):
         self.name = name
-        self.compile = name == "torch-compile"
+        self.compile = name == "torch_compile"
         torch.set_num_interop_threads(1)
         torch.set_num_threads(threads)
         # The modules torch imports lazily on the first optimizer (torch._dynamo) and the first

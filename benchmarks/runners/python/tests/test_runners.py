@@ -155,9 +155,9 @@ class BadSpecs(unittest.TestCase):
                     self.assertEqual(len(err.strip().splitlines()), 1, err)
 
     def test_other_tasks_are_refused(self):
-        code, out, err = run_variant("tf-xla", json.dumps(spec_of({"task": "matmul", "sizes": [64], "threads": 1})))
+        code, out, err = run_variant("tf_xla", json.dumps(spec_of({"task": "matmul", "sizes": [64], "threads": 1})))
         self.assertEqual((code, out), (1, ""))
-        self.assertIn("variant tf-xla does not run task matmul", err)
+        self.assertIn("variant tf_xla does not run task matmul", err)
 
 
 def metric_table():
@@ -193,7 +193,7 @@ class TinyRuns(unittest.TestCase):
                     d = self.table[name]
                     self.assertEqual(m["unit"], d["unit"], name)
                     self.assertEqual(m.get("warmup", 0), d["warmup"], name)
-                    if variant != "keras-fit" or name not in ("step_time", "first_step_time", "train_throughput", "train_gflops"):
+                    if variant != "keras_fit" or name not in ("step_time", "first_step_time", "train_throughput", "train_gflops"):
                         self.assertEqual(m.get("region"), d["region"], name)
                 self.assertEqual(len(r["metrics"]["step_time"]["samples"]), 2 * 4)
                 for name in ("time_to_first_step", "first_step_time", "test_accuracy", "model_load_time", "latency_b1"):
@@ -212,7 +212,7 @@ class OtherModels(unittest.TestCase):
         cnn = tiny(w, model={"kind": "cnn"})
         logreg = tiny(w, model={"kind": "logreg"}, dataset={"name": "digits", "one_vs_rest": 3},
                       optimizer={"kind": "sgd", "lr": 0.05, "momentum": 0.9})
-        for variant in ("torch-eager", "tf-eager"):
+        for variant in ("torch_eager", "tf_eager"):
             for name, workload in (("cnn", cnn), ("logreg", logreg)):
                 code, out, err = run_variant(variant, json.dumps(spec_of(workload)))
                 with self.subTest(variant=variant, model=name):
