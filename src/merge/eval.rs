@@ -339,12 +339,12 @@ pub(crate) struct Bench<'a> {
 }
 
 /// One (benchmark, runner, matrix point) cell, resolved.
-struct Cell<'a> {
-    bench: Bench<'a>,
-    runner: String,
-    point: BTreeMap<String, Json>,
-    index: usize,
-    run: &'a StoredRun,
+pub(crate) struct Cell<'a> {
+    pub(crate) bench: Bench<'a>,
+    pub(crate) runner: String,
+    pub(crate) point: BTreeMap<String, Json>,
+    pub(crate) index: usize,
+    pub(crate) run: &'a StoredRun,
 }
 
 /// A comparison's identity: (first metric, second metric).
@@ -1333,7 +1333,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A cell `a=`/`b=` of a two-cell comparison: benchmark, runner and matrix point.
-    fn cell(&self, args: &Args, which: &str) -> Result<Cell<'a>, Stop> {
+    pub(crate) fn cell(&self, args: &Args, which: &str) -> Result<Cell<'a>, Stop> {
         let (text, span) = args.string(which)?.unwrap_or_default();
         let (id, runner, sel) =
             super::expr::parse_cell_ref(&text, span.start + 1).map_err(|e| {
@@ -1362,7 +1362,7 @@ impl<'a> Evaluator<'a> {
 
     /// A cell's display name: the runner's, plus what tells it apart from `other`
     /// (`PyTorch [threads=2]`, `TensorFlow [mlp_digits, threads=1]`).
-    fn cell_label(&self, this: &Cell, other: &Cell) -> String {
+    pub(crate) fn cell_label(&self, this: &Cell, other: &Cell) -> String {
         let label = self.label(this.bench.stored, &this.runner);
         let mut apart = Vec::new();
         if this.bench.id != other.bench.id {

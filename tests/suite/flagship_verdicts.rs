@@ -122,11 +122,12 @@ fn the_flagship_verdicts_hold_when_recomputed_from_the_processes() {
         if lo > band || hi < 1.0 / band {
             // A winner by the rule; the page may only demote it (several verdicts corrected
             // together), never name the other side.
-            // Every metric here is better lower: a ratio below 1 favours PyTorch (a).
+            // Every metric here is better lower: a ratio below 1 favours torch (a). The labels
+            // are the framework names the runners report, up to " (".
             let (winner, factor, flo, fhi) = if ratio < 1.0 {
-                ("PyTorch", 1.0 / ratio, 1.0 / hi, 1.0 / lo)
+                ("libtorch via tch", 1.0 / ratio, 1.0 / hi, 1.0 / lo)
             } else {
-                ("TensorFlow", ratio, lo, hi)
+                ("TensorFlow graph via the C API", ratio, lo, hi)
             };
             if shown.starts_with("inconclusive") {
                 assert!(shown.contains("corrected for together"), "{what}");

@@ -141,8 +141,26 @@ fn synthetic_result(
 ) -> RunResult {
     let builtin = decl.runner(runner).is_some_and(|r| r.command.is_none());
     let (framework, version) = match (builtin, runner) {
-        (true, "torch") => ("PyTorch (libtorch, via tch)", "2.13.0"),
-        (true, "tensorflow") => ("TensorFlow (C API, via the tensorflow crate)", "2.21.0"),
+        (true, "torch") => (
+            "libtorch via tch (PyTorch's C++ library driven eagerly from Rust)",
+            "2.13.0",
+        ),
+        (true, "tensorflow") => (
+            "TensorFlow graph via the C API (a TF1-style graph and Session::run, from Rust via the tensorflow crate)",
+            "2.21.0",
+        ),
+        (true, "torch_eager") => ("PyTorch eager (Python)", "2.13.0"),
+        (true, "torch_compile") => ("PyTorch torch.compile (Python, Inductor)", "2.13.0"),
+        (true, "tf_eager") => ("TensorFlow eager (Python, TensorFlow 2)", "2.21.0"),
+        (true, "tf_function") => ("TensorFlow tf.function (Python, TensorFlow 2)", "2.21.0"),
+        (true, "tf_xla") => (
+            "TensorFlow XLA (Python, tf.function(jit_compile=True))",
+            "2.21.0",
+        ),
+        (true, "keras_fit") => (
+            "Keras fit (Python, Keras 3 model.fit on TensorFlow 2)",
+            "2.21.0",
+        ),
         (true, other) => panic!("built-in runner `{other}`: teach this test what it reports"),
         (false, _) => ("synthetic command runner", "-"),
     };
@@ -297,6 +315,19 @@ fn synthetic_result(
                 ("device", json!("cpu")),
             ] {
                 r.info.insert(k.into(), v);
+            }
+            // What the compiled Python variants count (benchmarks/runners/python).
+            if runner == "torch_compile" {
+                r.info.insert(
+                    "compile".into(),
+                    json!({"graphs_compiled": 3, "recompilations": 2}),
+                );
+            }
+            if matches!(runner, "tf_function" | "tf_xla") {
+                r.info.insert(
+                    "tracing".into(),
+                    json!({"train_step_traces": 2, "forward_traces": 1, "retraces": 1}),
+                );
             }
         }
         "matmul" => {

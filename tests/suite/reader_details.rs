@@ -134,7 +134,7 @@ fn series_that_coincide_stay_distinguishable() {
         assert_eq!(c["legendMarkers"], c["seriesWithMarkers"], "{c}");
         if let Some(note) = c["note"].as_str() {
             assert!(
-                note.contains("PyTorch") && note.contains("TensorFlow"),
+                note.contains("libtorch via tch") && note.contains("TensorFlow graph"),
                 "{c}"
             );
             noted += 1;

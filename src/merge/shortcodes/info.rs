@@ -1,4 +1,5 @@
-//! `info(...)`, an inline function: a fact the runner reported (`model_format`...).
+//! `info(...)`, an inline function: a fact the runner reported (`model_format`, or inside a
+//! mapping with a dotted key: `compile.recompilations`).
 
 use super::{Kind, Shortcode};
 use crate::merge::eval::{err, json_text, list_or_none, Args, Evaluator, Stop, Value};
@@ -31,7 +32,17 @@ impl Evaluator<'_> {
         let point = self.point(&b, &sel, &[], span.start + 1, &b.id)?;
         let (_, run) = self.run(&b, &runner, &point, span.start + 1)?;
         let result = self.first_result(&b, run, span.start + 1)?;
-        let Some(v) = result.info.get(&key) else {
+        // A dotted key reaches into a mapping (`compile.recompilations`), unless the whole
+        // key is a key of its own.
+        let mut v = result.info.get(&key);
+        if v.is_none() && key.contains('.') {
+            let mut parts = key.split('.');
+            v = result.info.get(parts.next().unwrap_or_default());
+            for part in parts {
+                v = v.and_then(|m| m.get(part));
+            }
+        }
+        let Some(v) = v else {
             return err(
                 kspan.start + 1,
                 format!(

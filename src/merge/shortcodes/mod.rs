@@ -14,6 +14,7 @@
 //! says what to paste), and a case in tests/suite/shortcode_snapshots.rs.
 
 mod bar_chart;
+mod break_even;
 mod confusion;
 mod environment;
 mod info;
@@ -108,6 +109,7 @@ pub(crate) static REGISTRY: &[&dyn Shortcode] = &[
     &environment::Environment,
     &probes::Probes,
     &margin::Margin,
+    &break_even::BreakEven,
     &inline("series_last", |ev, c| ev.series_extreme(c)),
     &inline("series_min", |ev, c| ev.series_extreme(c)),
     &inline("series_max", |ev, c| ev.series_extreme(c)),
