@@ -374,7 +374,7 @@ fn missing_results_are_errors() {
         .map(|d| d.to_string())
         .collect();
     assert_eq!(errs, [
-        "content/training/speed.md:5:27: missing result: runner `torch` reported no metric `train_time` for benchmark `cnn_digits`; it reported: `library_size`, `model_load_time`, `step_time`, `test_accuracy`",
+        "content/training/speed.md:5:27: missing result: runner `torch` reported no metric `train_time` for benchmark `cnn_digits`; it reported: `first_step_time`, `library_size`, `model_load_time`, `step_time`, `test_accuracy`",
         "content/training/speed.md:6:10: missing result: benchmark `digit3` has no stored result; expected benchmarks/results/digit3.json (run `benchbook bench digit3`)",
     ]);
 }
@@ -1233,7 +1233,7 @@ fn info_reads_a_reported_fact() {
             "{{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"format\") }}\n{{ info(bench=\"cnn_digits\", runner=\"torch\", key=\"libraries\") }}\n"
         ),
         [
-            format!("{f}:5:50: unknown info key `format`: runner `torch` reported no such fact for benchmark `cnn_digits`; its keys: `device`, `libraries`, `model_format`, `omp_threads`, `onednn`"),
+            format!("{f}:5:50: unknown info key `format`: runner `torch` reported no such fact for benchmark `cnn_digits`; its keys: `device`, `inputs`, `libraries`, `model_format`, `omp_threads`, `onednn`"),
             format!("{f}:6:50: info `libraries` of `torch` in `cnn_digits` is a list, not a single value; expected a key holding a string, number or boolean"),
         ]
     );

@@ -316,6 +316,11 @@ fn synthetic_result(
             ] {
                 r.info.insert(k.into(), v);
             }
+            // Whether denormals are flushed: the torch runners say (benchmarks/runners).
+            if matches!(runner, "torch" | "torch_eager" | "torch_compile") {
+                r.info
+                    .insert("flush_denormal".into(), json!("synthetic setting"));
+            }
             // What the compiled Python variants count (benchmarks/runners/python).
             if runner == "torch_compile" {
                 r.info.insert(

@@ -46,6 +46,18 @@ const CASES: &[(&str, &str)] = &[
         r#"{{ margin(bench="cnn_digits", metric="step_time") }}"#,
     ),
     (
+        "break_even",
+        r#"{{ break_even(compiled="cnn_digits.tensorflow", eager="cnn_digits.torch") }}"#,
+    ),
+    (
+        "break_even__not",
+        r#"{{ break_even(compiled="cnn_digits.torch", eager="cnn_digits.tensorflow") }}"#,
+    ),
+    (
+        "info__dotted",
+        r#"{{ info(bench="cnn_digits", runner="torch", key="inputs.initial_weights_from") }}"#,
+    ),
+    (
         "series_last",
         r#"{{ series_last(bench="cnn_digits", runner="torch", series="train_loss", field="y") }}"#,
     ),
