@@ -321,7 +321,9 @@ fn measure(dir: &Path) {
     benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
     let t_md = t.elapsed();
     let t = Instant::now();
-    let files = benchbook::render::render(&site).unwrap_or_else(|d| panic!("{d}"));
+    let files = benchbook::render::render(&site, None)
+        .unwrap_or_else(|d| panic!("{d}"))
+        .files;
     let t_render = t.elapsed();
     let t = Instant::now();
     let index = benchbook::search::build_index(&site);

@@ -37,7 +37,8 @@ pub struct BuildReport {
     /// Where the site was written (`None` for a check).
     pub out_dir: Option<PathBuf>,
     pub elapsed: Duration,
-    /// Time spent in each stage, in pipeline order (`load`, `markdown`, `render`, `write`).
+    /// Time spent in each stage, in pipeline order (`load`, `bench+merge`, `markdown`,
+    /// `render` followed by its steps `render/…`, `search+print`, `write`).
     pub stages: Vec<(&'static str, Duration)>,
     /// Things the user should know: stale results shown, failed runs kept going.
     pub warnings: Vec<String>,
@@ -87,14 +88,18 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     }
     lap("markdown", &mut stages);
     // Render even after earlier errors, so template errors are reported in the same run.
-    let files = match crate::render::render_memo(&site, memo) {
-        Ok(files) => files,
+    let rendered = crate::render::render(&site, memo);
+    lap("render", &mut stages);
+    let files = match rendered {
+        Ok(output) => {
+            stages.extend(output.steps);
+            output.files
+        }
         Err(d) => {
             diags.extend(d);
             Vec::new()
         }
     };
-    lap("render", &mut stages);
     if !diags.is_empty() {
         return Err(diags.sorted().into());
     }
@@ -182,6 +187,18 @@ fn shown(path: &Path) -> String {
     s
 }
 
+/// Print the time of each stage on stderr (`-v`), a stage's steps (`render/pages`)
+/// indented under it.
+pub fn print_stages(stages: &[(&'static str, Duration)]) {
+    for (stage, took) in stages {
+        let ms = took.as_millis();
+        match stage.split_once('/') {
+            Some((_, step)) => eprintln!("    {step:<12} {ms:>6} ms"),
+            None => eprintln!("  {stage:<14} {ms:>6} ms"),
+        }
+    }
+}
+
 /// `benchbook build`: build the site at `root` into `out`, then print a one-line summary
 /// (unless `opts.quiet`) and, if `verbose`, the time of each stage (on stderr).
 pub fn run(root: &Path, out: &Path, opts: &BuildOptions, verbose: bool) -> anyhow::Result<()> {
@@ -190,9 +207,7 @@ pub fn run(root: &Path, out: &Path, opts: &BuildOptions, verbose: bool) -> anyho
         eprintln!("warning: {warning}");
     }
     if verbose {
-        for (stage, took) in &report.stages {
-            eprintln!("  {stage:<9} {:>6} ms", took.as_millis());
-        }
+        print_stages(&report.stages);
     }
     if !opts.quiet {
         println!(

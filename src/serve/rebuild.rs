@@ -82,9 +82,7 @@ impl Builder {
                 }
                 self.warnings = warnings;
                 if self.verbose {
-                    for (stage, took) in &report.1 {
-                        eprintln!("  {stage:<12} {:>6} ms", took.as_millis());
-                    }
+                    crate::build::print_stages(&report.1);
                     if let Some(memo) = &self.opts.memo {
                         let r = memo.reused();
                         eprintln!(
