@@ -5,7 +5,8 @@
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
 use crate::bench::BenchPolicy;
-use crate::load::{load_lenient_memo, LoadOptions};
+use crate::incremental::Memo;
+use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,9 +23,6 @@ pub struct BuildOptions {
     /// Leave out the search index and the print edition (`serve` makes them when they are
     /// first asked for; `check` needs neither). They report no errors.
     pub defer_reader_extras: bool,
-    /// Work of previous builds to reuse (`serve` keeps one across rebuilds; see
-    /// src/incremental.rs). `None`: everything is done from scratch.
-    pub memo: Option<std::sync::Arc<crate::incremental::Memo>>,
 }
 
 /// What a build (or check) did.
@@ -58,20 +56,26 @@ pub struct Prepared {
 /// every error found by every stage that could run ([`Diagnostics`](crate::diagnostics::Diagnostics)). Faults that stop a build
 /// outright (a failed benchmark run without `--keep-going`, a missing result under
 /// `--frozen`, Ctrl-C) are returned as they are.
-pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
+///
+/// `memo` is the work of previous builds to reuse (`serve` keeps one across rebuilds; see
+/// src/incremental.rs); `None`: everything is done from scratch.
+pub fn prepare(
+    root: &Path,
+    opts: &BuildOptions,
+    mut memo: Option<&mut Memo>,
+) -> anyhow::Result<Prepared> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let memo = opts.memo.as_deref();
-    let (site, mut diags) = load_lenient_memo(
+    let (site, mut diags) = load_lenient(
         root,
         &LoadOptions {
             drafts: opts.drafts,
         },
-        memo,
+        memo.as_deref_mut(),
     );
     let Some(mut site) = site else {
         return Err(diags.sorted().into());
@@ -83,7 +87,7 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     let measured = crate::measure::bench_and_merge(&mut site, &opts.bench, opts.quiet, &mut diags)?;
     lap("bench+merge", &mut stages);
 
-    if let Err(d) = crate::markdown::render_site_with(&mut site, memo) {
+    if let Err(d) = crate::markdown::render_site(&mut site, memo.as_deref_mut()) {
         diags.extend(d);
     }
     lap("markdown", &mut stages);
@@ -129,10 +133,16 @@ fn page_count(site: &Site) -> usize {
     site.pages.len() + site.sections.len()
 }
 
-/// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
+/// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]),
+/// reusing the work of previous builds kept in `memo` when given (see [`prepare`]).
 /// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::error::UsageError`] for a refused
 /// output directory, other `anyhow` errors for I/O.
-pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
+pub fn build_site(
+    root: &Path,
+    out: &Path,
+    opts: &BuildOptions,
+    memo: Option<&mut Memo>,
+) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
     let out = crate::write::check_out_dir(root, out)?;
     let Prepared {
@@ -140,7 +150,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
         files,
         mut stages,
         measured,
-    } = prepare(root, opts)?;
+    } = prepare(root, opts, memo)?;
     let n_files = files.len();
     let write_start = Instant::now();
     crate::write::write(&out, files)?;
@@ -158,7 +168,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
 /// Check the site at `root` (every stage but `write`); nothing is written.
 pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
-    let p = prepare(root, opts)?;
+    let p = prepare(root, opts, None)?;
     Ok(BuildReport {
         pages: page_count(&p.site),
         files: p.files.len(),
@@ -202,7 +212,7 @@ pub fn print_stages(stages: &[(&'static str, Duration)]) {
 /// `benchbook build`: build the site at `root` into `out`, then print a one-line summary
 /// (unless `opts.quiet`) and, if `verbose`, the time of each stage (on stderr).
 pub fn run(root: &Path, out: &Path, opts: &BuildOptions, verbose: bool) -> anyhow::Result<()> {
-    let report = build_site(root, out, opts)?;
+    let report = build_site(root, out, opts, None)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

@@ -48,7 +48,7 @@ pub struct Output {
 /// - `render/404`: `404.html` (it lists the top-level entries made so far);
 /// - `render/sitemap`: `.nojekyll` and `sitemap.xml` (only if every page rendered);
 /// - `render/static`: the theme's static files and the site's assets (only then too).
-pub fn render(site: &Site, memo: Option<&Memo>) -> Result<Output, Diagnostics> {
+pub fn render(site: &Site, memo: Option<&mut Memo>) -> Result<Output, Diagnostics> {
     let mut steps = Vec::new();
     let theme = timed(&mut steps, "render/theme", || Theme::load(site))?;
     let cx = timed(&mut steps, "render/templates", || {

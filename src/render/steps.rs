@@ -296,9 +296,9 @@ fn shared_inputs_key(cx: &Shared) -> u64 {
 /// Step `pages`: every page, section index and the home page through its template, in
 /// parallel; with `memo`, a page whose inputs are unchanged is taken from the previous build.
 /// An error reported by several pages (the same template) is kept once.
-pub(super) fn pages(cx: &Shared, sidebars: &Sidebars, memo: Option<&Memo>, out: &mut Out) {
-    let shared = memo.map(|_| shared_inputs_key(cx));
-    let old = memo.map(|m| incremental::take(&m.html)).unwrap_or_default();
+pub(super) fn pages(cx: &Shared, sidebars: &Sidebars, memo: Option<&mut Memo>, out: &mut Out) {
+    let shared = memo.is_some().then(|| shared_inputs_key(cx));
+    let old = memo.as_ref().map(|m| &m.html);
     let reused = AtomicUsize::new(0);
     let results: Vec<Result<(OutputFile, Option<u64>), Diagnostic>> = cx
         .outline
@@ -311,7 +311,7 @@ pub(super) fn pages(cx: &Shared, sidebars: &Sidebars, memo: Option<&Memo>, out: 
                 .filter(|_| md != 0)
                 .map(|shared| incremental::fingerprint(&(shared, item, &page.front, md)));
             if let Some(key) = key {
-                if let Some((k, bytes)) = old.get(&page.output) {
+                if let Some((k, bytes)) = old.and_then(|old| old.get(&page.output)) {
                     if *k == key {
                         reused.fetch_add(1, Ordering::Relaxed);
                         let file = OutputFile::Bytes {
@@ -330,7 +330,6 @@ pub(super) fn pages(cx: &Shared, sidebars: &Sidebars, memo: Option<&Memo>, out: 
             Ok((file, key))
         })
         .collect();
-    drop(old);
 
     let mut seen_errors = BTreeSet::new();
     let mut new = HashMap::new();
@@ -350,8 +349,8 @@ pub(super) fn pages(cx: &Shared, sidebars: &Sidebars, memo: Option<&Memo>, out: 
         }
     }
     if let Some(memo) = memo {
-        incremental::put(&memo.html, new);
-        memo.set_reused(incremental::Stage::Render, reused.into_inner());
+        memo.html = new;
+        memo.reused.render = reused.into_inner();
     }
 }
 
