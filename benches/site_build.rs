@@ -136,10 +136,10 @@ fn time_in_process(c: &mut Criterion, sites: &Sites) {
     let mut group = c.benchmark_group("site_build_in_process");
     for (n, root) in &sites.roots {
         let out = root.with_file_name(format!("public-lib-{n}"));
-        let report = build_site(root, &out, &opts).expect("the generated site builds");
+        let report = build_site(root, &out, &opts, None).expect("the generated site builds");
         configure(&mut group, report.pages, report.elapsed);
         group.bench_with_input(BenchmarkId::from_parameter(n), root, |b, root| {
-            b.iter(|| build_site(root, &out, &opts).expect("the generated site builds"))
+            b.iter(|| build_site(root, &out, &opts, None).expect("the generated site builds"))
         });
     }
     group.finish();

@@ -15,7 +15,6 @@ use benchbook::bench::BenchPolicy;
 use benchbook::build::{prepare, BuildOptions};
 use benchbook::incremental::Memo;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn cpu_time() -> Duration {
@@ -47,16 +46,15 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().unwrap_or_else(|| "/tmp/site-10k".into()));
     let edits: usize = args.next().map_or(Ok(7), |n| n.parse())?;
-    let memo = Arc::new(Memo::default());
+    let mut memo = Memo::default();
     let opts = BuildOptions {
         bench: BenchPolicy::stored_only(),
         quiet: true,
         defer_reader_extras: true,
-        memo: Some(memo.clone()),
         ..Default::default()
     };
     let start = Instant::now();
-    let first = prepare(&root, &opts)?;
+    let first = prepare(&root, &opts, Some(&mut memo))?;
     let pages = first.site.pages.len() + first.site.sections.len();
     println!(
         "first build: {pages} pages in {} ms",
@@ -76,7 +74,7 @@ fn main() -> anyhow::Result<()> {
                 format!("{original}\nEdit number {i} of this page.\n"),
             )?;
             let (wall, cpu) = (Instant::now(), cpu_time());
-            let p = prepare(&root, &opts)?;
+            let p = prepare(&root, &opts, Some(&mut memo))?;
             let (wall, cpu) = (wall.elapsed(), cpu_time() - cpu);
             let stages: Vec<String> = p
                 .stages

@@ -318,10 +318,12 @@ fn measure(dir: &Path) {
     let mut site = load(dir, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
     let t_load = t.elapsed();
     let t = Instant::now();
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("{d}"));
     let t_md = t.elapsed();
     let t = Instant::now();
-    let files = benchbook::render::render(&site).unwrap_or_else(|d| panic!("{d}"));
+    let files = benchbook::render::render(&site, None)
+        .unwrap_or_else(|d| panic!("{d}"))
+        .files;
     let t_render = t.elapsed();
     let t = Instant::now();
     let index = benchbook::search::build_index(&site);
@@ -396,7 +398,7 @@ fn index_only(dir: &Path, runs: usize) {
     use benchbook::load::{load, LoadOptions};
     use benchbook::model::OutputFile;
     let mut site = load(dir, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("{d}"));
     let mut first: Option<Vec<u8>> = None;
     let mut times = Vec::new();
     let mut cpu = Vec::new();

@@ -5,7 +5,8 @@
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
 use crate::bench::BenchPolicy;
-use crate::load::{load_lenient_memo, LoadOptions};
+use crate::incremental::Memo;
+use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Site};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,9 +23,6 @@ pub struct BuildOptions {
     /// Leave out the search index and the print edition (`serve` makes them when they are
     /// first asked for; `check` needs neither). They report no errors.
     pub defer_reader_extras: bool,
-    /// Work of previous builds to reuse (`serve` keeps one across rebuilds; see
-    /// src/incremental.rs). `None`: everything is done from scratch.
-    pub memo: Option<std::sync::Arc<crate::incremental::Memo>>,
 }
 
 /// What a build (or check) did.
@@ -37,7 +35,8 @@ pub struct BuildReport {
     /// Where the site was written (`None` for a check).
     pub out_dir: Option<PathBuf>,
     pub elapsed: Duration,
-    /// Time spent in each stage, in pipeline order (`load`, `markdown`, `render`, `write`).
+    /// Time spent in each stage, in pipeline order (`load`, `bench+merge`, `markdown`,
+    /// `render` followed by its steps `render/…`, `search+print`, `write`).
     pub stages: Vec<(&'static str, Duration)>,
     /// Things the user should know: stale results shown, failed runs kept going.
     pub warnings: Vec<String>,
@@ -57,20 +56,26 @@ pub struct Prepared {
 /// every error found by every stage that could run ([`Diagnostics`](crate::diagnostics::Diagnostics)). Faults that stop a build
 /// outright (a failed benchmark run without `--keep-going`, a missing result under
 /// `--frozen`, Ctrl-C) are returned as they are.
-pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
+///
+/// `memo` is the work of previous builds to reuse (`serve` keeps one across rebuilds; see
+/// src/incremental.rs); `None`: everything is done from scratch.
+pub fn prepare(
+    root: &Path,
+    opts: &BuildOptions,
+    mut memo: Option<&mut Memo>,
+) -> anyhow::Result<Prepared> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let memo = opts.memo.as_deref();
-    let (site, mut diags) = load_lenient_memo(
+    let (site, mut diags) = load_lenient(
         root,
         &LoadOptions {
             drafts: opts.drafts,
         },
-        memo,
+        memo.as_deref_mut(),
     );
     let Some(mut site) = site else {
         return Err(diags.sorted().into());
@@ -82,19 +87,23 @@ pub fn prepare(root: &Path, opts: &BuildOptions) -> anyhow::Result<Prepared> {
     let measured = crate::measure::bench_and_merge(&mut site, &opts.bench, opts.quiet, &mut diags)?;
     lap("bench+merge", &mut stages);
 
-    if let Err(d) = crate::markdown::render_site_with(&mut site, memo) {
+    if let Err(d) = crate::markdown::render_site(&mut site, memo.as_deref_mut()) {
         diags.extend(d);
     }
     lap("markdown", &mut stages);
     // Render even after earlier errors, so template errors are reported in the same run.
-    let files = match crate::render::render_memo(&site, memo) {
-        Ok(files) => files,
+    let rendered = crate::render::render(&site, memo);
+    lap("render", &mut stages);
+    let files = match rendered {
+        Ok(output) => {
+            stages.extend(output.steps);
+            output.files
+        }
         Err(d) => {
             diags.extend(d);
             Vec::new()
         }
     };
-    lap("render", &mut stages);
     if !diags.is_empty() {
         return Err(diags.sorted().into());
     }
@@ -124,10 +133,16 @@ fn page_count(site: &Site) -> usize {
     site.pages.len() + site.sections.len()
 }
 
-/// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]).
+/// Build the site at `root` into `out` (checked with [`crate::write::check_out_dir`]),
+/// reusing the work of previous builds kept in `memo` when given (see [`prepare`]).
 /// Errors: [`Diagnostics`](crate::diagnostics::Diagnostics) for the site's content, [`crate::error::UsageError`] for a refused
 /// output directory, other `anyhow` errors for I/O.
-pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
+pub fn build_site(
+    root: &Path,
+    out: &Path,
+    opts: &BuildOptions,
+    memo: Option<&mut Memo>,
+) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
     let out = crate::write::check_out_dir(root, out)?;
     let Prepared {
@@ -135,7 +150,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
         files,
         mut stages,
         measured,
-    } = prepare(root, opts)?;
+    } = prepare(root, opts, memo)?;
     let n_files = files.len();
     let write_start = Instant::now();
     crate::write::write(&out, files)?;
@@ -153,7 +168,7 @@ pub fn build_site(root: &Path, out: &Path, opts: &BuildOptions) -> anyhow::Resul
 /// Check the site at `root` (every stage but `write`); nothing is written.
 pub fn check_site(root: &Path, opts: &BuildOptions) -> anyhow::Result<BuildReport> {
     let start = Instant::now();
-    let p = prepare(root, opts)?;
+    let p = prepare(root, opts, None)?;
     Ok(BuildReport {
         pages: page_count(&p.site),
         files: p.files.len(),
@@ -182,17 +197,27 @@ fn shown(path: &Path) -> String {
     s
 }
 
+/// Print the time of each stage on stderr (`-v`), a stage's steps (`render/pages`)
+/// indented under it.
+pub fn print_stages(stages: &[(&'static str, Duration)]) {
+    for (stage, took) in stages {
+        let ms = took.as_millis();
+        match stage.split_once('/') {
+            Some((_, step)) => eprintln!("    {step:<12} {ms:>6} ms"),
+            None => eprintln!("  {stage:<14} {ms:>6} ms"),
+        }
+    }
+}
+
 /// `benchbook build`: build the site at `root` into `out`, then print a one-line summary
 /// (unless `opts.quiet`) and, if `verbose`, the time of each stage (on stderr).
 pub fn run(root: &Path, out: &Path, opts: &BuildOptions, verbose: bool) -> anyhow::Result<()> {
-    let report = build_site(root, out, opts)?;
+    let report = build_site(root, out, opts, None)?;
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
     if verbose {
-        for (stage, took) in &report.stages {
-            eprintln!("  {stage:<9} {:>6} ms", took.as_millis());
-        }
+        print_stages(&report.stages);
     }
     if !opts.quiet {
         println!(

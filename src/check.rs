@@ -56,10 +56,9 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<()> {
         quiet: true,
         // The search index and the print edition report no errors.
         defer_reader_extras: true,
-        memo: None,
     };
     let mut diags = Diagnostics::new();
-    let prepared = match prepare(root, &opts) {
+    let prepared = match prepare(root, &opts, None) {
         Ok(p) => Some(p),
         Err(e) => match e.downcast::<Diagnostics>() {
             Ok(d) => {
@@ -145,7 +144,7 @@ fn freshness(
     let loaded;
     let site = match site {
         Some(s) => s,
-        None => match load_lenient(root, &LoadOptions { drafts }).0 {
+        None => match load_lenient(root, &LoadOptions { drafts }, None).0 {
             Some(s) => {
                 loaded = s;
                 &loaded

@@ -178,7 +178,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 bench: args.bench.policy(),
                 quiet: global.quiet,
                 defer_reader_extras: false,
-                memo: None,
             },
             global.verbose,
         ),

@@ -1,4 +1,8 @@
-//! Memo tables that let `serve` rebuild only what an edit changed.
+//! The memo that lets `serve` rebuild only what an edit changed: one [`Memo`] value, created
+//! and owned by serve's rebuild loop (src/serve/rebuild.rs) and lent to each build as
+//! `Option<&mut Memo>` through [`crate::build::prepare`] to the stages that use it
+//! ([`crate::load::load_lenient`], [`crate::markdown::render_site`],
+//! [`crate::render::render`]). Without one (`build`, `check`) everything is done from scratch.
 //!
 //! A rebuild still runs every stage over the whole site, so its outputs and errors are a full
 //! build's; each stage looks up the work it did for a page in the previous build, under a
@@ -7,18 +11,18 @@
 //! - links: a page's anchors (pass 1 of the markdown stage), keyed by its body;
 //! - markdown: a page's rendered body, keyed by the page itself (paths, front matter, body
 //!   after merge), and valid while every link it resolved still resolves the same way;
+//!   highlighted code blocks, keyed by their language and text;
 //! - render: a page's HTML, keyed by its rendered body and front matter, the site's outline
 //!   (titles, descriptions and order: sidebar, breadcrumbs, previous/next), `site.yaml` and
 //!   the templates.
 //!
 //! Work that reported an error is never kept. Each table keeps only what the last build used,
-//! so memory stays proportional to the site. `build` and `check` run without a memo.
+//! so memory stays proportional to the site.
 
 use crate::model::{Page, Rendered};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A 64-bit fingerprint of `value` (SipHash with fixed keys: stable within a process).
@@ -45,13 +49,17 @@ pub struct MarkdownEntry {
 }
 
 /// The memo tables, one per stage, keyed by source (load, markdown) or output (render) path.
+/// A stage takes its table out, reads it from parallel workers, and puts back the entries
+/// it used.
 #[derive(Default)]
 pub struct Memo {
-    pub(crate) load: Mutex<HashMap<PathBuf, (u64, Page)>>,
-    pub(crate) anchors: Mutex<HashMap<u64, HashSet<String>>>,
-    pub(crate) markdown: Mutex<HashMap<PathBuf, MarkdownEntry>>,
-    pub(crate) html: Mutex<HashMap<PathBuf, Templated>>,
-    reused: [AtomicUsize; 3],
+    pub(crate) load: HashMap<PathBuf, (u64, Page)>,
+    pub(crate) anchors: HashMap<u64, HashSet<String>>,
+    pub(crate) markdown: HashMap<PathBuf, MarkdownEntry>,
+    /// Shared by the markdown stage's parallel workers, hence the lock.
+    pub(crate) highlight: Mutex<Highlighted>,
+    pub(crate) html: HashMap<PathBuf, Templated>,
+    pub(crate) reused: Reused,
 }
 
 /// How many pages the last build took from the memo, per stage.
@@ -65,52 +73,62 @@ pub struct Reused {
     pub render: usize,
 }
 
-/// A stage that counts its reuse.
-#[derive(Clone, Copy)]
-pub(crate) enum Stage {
-    Load = 0,
-    Markdown = 1,
-    Render = 2,
-}
-
 impl Memo {
     /// What the last build reused.
     pub fn reused(&self) -> Reused {
-        let get = |s: Stage| self.reused[s as usize].load(Ordering::Relaxed);
-        Reused {
-            load: get(Stage::Load),
-            markdown: get(Stage::Markdown),
-            render: get(Stage::Render),
-        }
-    }
-
-    pub(crate) fn set_reused(&self, stage: Stage, n: usize) {
-        self.reused[stage as usize].store(n, Ordering::Relaxed);
+        self.reused
     }
 }
 
 impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Memo")
-            .field("pages", &table_len(&self.markdown))
-            .field("reused", &self.reused())
+            .field("pages", &self.markdown.len())
+            .field("reused", &self.reused)
             .finish()
     }
 }
 
-fn table_len<K, V>(m: &Mutex<HashMap<K, V>>) -> usize {
-    m.lock().map(|m| m.len()).unwrap_or(0)
+/// Highlighted code blocks by `(language, code)`. Content-addressed, so never stale;
+/// entries unused by the last build are dropped by [`Highlighted::next_generation`].
+#[derive(Default)]
+pub(crate) struct Highlighted {
+    generation: u64,
+    blocks: HashMap<(String, String), (Arc<str>, u64)>,
 }
 
-/// Take a table out for a stage (it is read from parallel workers without a lock and
-/// replaced with the entries the stage used, see [`put`]).
-pub(crate) fn take<K, V>(m: &Mutex<HashMap<K, V>>) -> HashMap<K, V> {
-    std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()))
+impl Highlighted {
+    /// Start a new build: forget the blocks that the previous build did not use.
+    pub(crate) fn next_generation(&mut self) {
+        let last = self.generation;
+        self.blocks.retain(|_, (_, used)| *used >= last);
+        self.generation += 1;
+    }
+
+    /// A block highlighted before, now marked as used by this build.
+    pub(crate) fn get(&mut self, key: &(String, String)) -> Option<Arc<str>> {
+        let generation = self.generation;
+        self.blocks.get_mut(key).map(|(html, used)| {
+            *used = generation;
+            html.clone()
+        })
+    }
+
+    /// Keep a block highlighted by this build.
+    pub(crate) fn insert(&mut self, key: (String, String), html: Arc<str>) {
+        let generation = self.generation;
+        self.blocks.insert(key, (html, generation));
+    }
+
+    #[cfg(test)]
+    pub(crate) fn contains(&self, key: &(String, String)) -> bool {
+        self.blocks.contains_key(key)
+    }
 }
 
-/// Put a stage's table back.
-pub(crate) fn put<K, V>(m: &Mutex<HashMap<K, V>>, table: HashMap<K, V>) {
-    *m.lock().unwrap_or_else(|e| e.into_inner()) = table;
+/// Lock the highlighted blocks (a worker that panicked left nothing half-written).
+pub(crate) fn lock(m: &Mutex<Highlighted>) -> std::sync::MutexGuard<'_, Highlighted> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The key of everything the markdown stage reads from a page itself.

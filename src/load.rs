@@ -12,6 +12,7 @@
 //! Every problem becomes a [`Diagnostic`] with the line in the file the user edits.
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::incremental::Memo;
 use crate::model::{Asset, FrontMatter, Page, Section, Site, SiteConfig};
 use crate::yamlpos::{split_error_in, Fields, Positions};
 use rayon::prelude::*;
@@ -54,7 +55,7 @@ pub const FRONT_MATTER_KEYS: &[&str] = &[
 
 /// Load the site at `root`, or every error found.
 pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site, Diagnostics> {
-    let (site, diags) = load_lenient(root, opts);
+    let (site, diags) = load_lenient(root, opts, None);
     match site {
         Some(site) if diags.is_empty() => Ok(site),
         _ => Err(diags.sorted()),
@@ -64,17 +65,12 @@ pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site, Diagnostics> {
 /// Load as much of the site as possible: the site (if `site.yaml` and `content/` could be
 /// read at all) plus every error found. Pages with bad front matter are kept with what could
 /// be read (title falls back to the file name), so later stages can still check them and
-/// links to them; the build fails anyway because the diagnostics are not empty.
-pub fn load_lenient(root: &Path, opts: &LoadOptions) -> (Option<Site>, Diagnostics) {
-    load_lenient_memo(root, opts, None)
-}
-
-/// [`load_lenient`], not parsing again the files whose text a previous load parsed when
-/// `memo` is given (src/incremental.rs).
-pub fn load_lenient_memo(
+/// links to them; the build fails anyway because the diagnostics are not empty. With `memo`
+/// (src/incremental.rs), a file whose text a previous load parsed is not parsed again.
+pub fn load_lenient(
     root: &Path,
     opts: &LoadOptions,
-    memo: Option<&crate::incremental::Memo>,
+    memo: Option<&mut Memo>,
 ) -> (Option<Site>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let root = match root.canonicalize() {
@@ -588,17 +584,17 @@ fn read_content(
     root: PathBuf,
     config: SiteConfig,
     opts: &LoadOptions,
-    memo: Option<&crate::incremental::Memo>,
+    memo: Option<&mut Memo>,
     diags: &mut Diagnostics,
 ) -> Site {
     let walked = walk_content(&root, diags);
 
     // Parse every markdown file in parallel.
-    let old = memo.map(|m| crate::incremental::take(&m.load));
+    let old = memo.as_ref().map(|m| &m.load);
     let parsed: Vec<(Option<Page>, Diagnostics, Option<u64>)> = walked
         .markdown
         .par_iter()
-        .map(|src| read_page(&root, src, output_of_markdown(src), old.as_ref()))
+        .map(|src| read_page(&root, src, output_of_markdown(src), old))
         .collect();
     let mut index_pages: HashMap<PathBuf, Page> = HashMap::new();
     let mut pages: Vec<Page> = Vec::new();
@@ -607,7 +603,7 @@ fn read_content(
     for (page, d, key) in parsed {
         diags.extend(d);
         if let Some(page) = page {
-            if let (Some(key), Some(old)) = (key, &old) {
+            if let (Some(key), Some(old)) = (key, old) {
                 if old.get(&page.source).is_some_and(|(k, _)| *k == key) {
                     reused += 1;
                 }
@@ -622,10 +618,9 @@ fn read_content(
         }
     }
 
-    drop(old);
     if let Some(memo) = memo {
-        crate::incremental::put(&memo.load, new);
-        memo.set_reused(crate::incremental::Stage::Load, reused);
+        memo.load = new;
+        memo.reused.load = reused;
     }
 
     // Folders whose _index.md is a draft are left out with everything below them.

@@ -394,7 +394,7 @@ impl<'s, I: Iterator<Item = Spanned<'s>>> Iterator for CodeBlocks<'_, 's, I> {
         let html = if fenced && lang == Some("quiz") {
             self.quiz(&text, line)
         } else {
-            let cache = self.resolver.borrow().cache_highlight;
+            let cache = self.resolver.borrow().highlight;
             highlight::highlight_with(lang, &text, cache)
         };
         Some(Event::Html(html.into()))

@@ -14,8 +14,8 @@
 //! Without a language there is no label; an unknown language is shown plain with its name.
 
 use crate::html::{escape, escape_text};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use crate::incremental::{self, Highlighted};
+use std::sync::{Arc, Mutex, OnceLock};
 use syntect::highlighting::ThemeSet;
 use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -61,66 +61,29 @@ fn label<'a>(lang: &'a str, syntax: Option<&'a str>) -> &'a str {
     }
 }
 
-/// Highlighted blocks by `(language, code)`, kept across builds of one process (the dev
-/// server rebuilds everything on each change; unchanged blocks are then not highlighted
-/// again). Content-addressed, so never stale; entries unused by the last build are dropped
-/// by [`next_generation`].
-struct Cache {
-    generation: u64,
-    blocks: HashMap<(String, String), (Arc<str>, u64)>,
-}
-
-fn cache() -> MutexGuard<'static, Cache> {
-    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    CACHE
-        .get_or_init(|| {
-            Mutex::new(Cache {
-                generation: 0,
-                blocks: HashMap::new(),
-            })
-        })
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Start a new build: forget the blocks that the previous build did not use.
-pub fn next_generation() {
-    let mut c = cache();
-    let last = c.generation;
-    c.blocks.retain(|_, (_, used)| *used >= last);
-    c.generation += 1;
-}
-
 /// Highlight `code` written in `lang` (the first word of the fence's info string, if any),
-/// through the cache when `cached` (`serve`: most blocks are the same from one rebuild to
-/// the next; a one-shot build would only pay for storing them).
-pub fn highlight_with(lang: Option<&str>, code: &str, cached: bool) -> String {
-    if cached {
-        highlight(lang, code)
-    } else {
-        highlight_uncached(lang, code)
-    }
-}
-
-/// Highlight `code` written in `lang`, through the cache.
-pub fn highlight(lang: Option<&str>, code: &str) -> String {
+/// through `cache` when given (`serve` keeps one in its memo, src/incremental.rs: most blocks
+/// are the same from one rebuild to the next; a one-shot build would only pay for storing
+/// them).
+pub(crate) fn highlight_with(
+    lang: Option<&str>,
+    code: &str,
+    cache: Option<&Mutex<Highlighted>>,
+) -> String {
+    let Some(cache) = cache else {
+        return highlight(lang, code);
+    };
     let key = (lang.unwrap_or("").to_string(), code.to_string());
-    {
-        let mut c = cache();
-        let generation = c.generation;
-        if let Some((html, used)) = c.blocks.get_mut(&key) {
-            *used = generation;
-            return html.to_string();
-        }
+    if let Some(html) = incremental::lock(cache).get(&key) {
+        return html.to_string();
     }
-    let html = highlight_uncached(lang, code);
-    let mut c = cache();
-    let generation = c.generation;
-    c.blocks.insert(key, (Arc::from(html.as_str()), generation));
+    let html = highlight(lang, code);
+    incremental::lock(cache).insert(key, Arc::from(html.as_str()));
     html
 }
 
-fn highlight_uncached(lang: Option<&str>, code: &str) -> String {
+/// Highlight `code` written in `lang`.
+pub fn highlight(lang: Option<&str>, code: &str) -> String {
     let lang = lang.map(str::trim).filter(|l| !l.is_empty());
     let set = syntaxes();
     let syntax = lang.and_then(|l| {
@@ -259,15 +222,16 @@ mod tests {
 
     #[test]
     fn cached_blocks_are_the_same_and_dropped_when_unused() {
+        let cache = Mutex::new(Highlighted::default());
         let code = "let cached_block_test = 1;\n";
-        let a = highlight(Some("rust"), code);
+        let a = highlight_with(Some("rust"), code, Some(&cache));
+        assert_eq!(highlight_with(Some("rust"), code, Some(&cache)), a);
         assert_eq!(highlight(Some("rust"), code), a);
-        assert_eq!(highlight_uncached(Some("rust"), code), a);
         let key = ("rust".to_string(), code.to_string());
-        assert!(cache().blocks.contains_key(&key));
-        next_generation();
-        next_generation();
-        assert!(!cache().blocks.contains_key(&key));
+        assert!(incremental::lock(&cache).contains(&key));
+        incremental::lock(&cache).next_generation();
+        incremental::lock(&cache).next_generation();
+        assert!(!incremental::lock(&cache).contains(&key));
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub mod links;
 pub mod quiz;
 
 use crate::diagnostics::Diagnostics;
-use crate::incremental::{self, MarkdownEntry, Memo, ResolvedLink};
+use crate::incremental::{self, Highlighted, MarkdownEntry, Memo, ResolvedLink};
 use crate::model::{Page, Rendered, Site, SiteConfig};
 use adapters::{Outline, Spanned};
 use autolink::autolink;
@@ -105,22 +105,18 @@ pub fn options(config: &SiteConfig) -> Options {
 }
 
 /// Render every page and section index of `site` (in parallel), filling `Page::rendered`.
-/// Every error of every page is returned together.
-pub fn render_site(site: &mut Site) -> Result<(), Diagnostics> {
-    render_site_with(site, None)
-}
-
-/// [`render_site`], reusing the pages a previous build rendered when `memo` is given (see
-/// src/incremental.rs: a page is reused when it is unchanged and every link it resolved
-/// still resolves the same way).
-pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diagnostics> {
-    if memo.is_some() {
-        highlight::next_generation();
-    }
+/// Every error of every page is returned together. With `memo` (see src/incremental.rs), a
+/// page is taken from the previous build when it is unchanged and every link it resolved
+/// still resolves the same way, and highlighted code blocks are kept across builds.
+pub fn render_site(site: &mut Site, mut memo: Option<&mut Memo>) -> Result<(), Diagnostics> {
     let opts = options(&site.config);
-    let index = match memo {
+    let index = match memo.as_deref_mut() {
         Some(memo) => {
-            let old = incremental::take(&memo.anchors);
+            memo.highlight
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .next_generation();
+            let old = std::mem::take(&mut memo.anchors);
             let new = Mutex::new(HashMap::new());
             let index = LinkIndex::build(site, |p| {
                 let key = incremental::fingerprint(&(&p.body, opts.bits()));
@@ -130,32 +126,32 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
                     .insert(key, ids.clone());
                 ids
             });
-            incremental::put(
-                &memo.anchors,
-                new.into_inner().unwrap_or_else(|e| e.into_inner()),
-            );
+            memo.anchors = new.into_inner().unwrap_or_else(|e| e.into_inner());
             index
         }
         None => LinkIndex::build(site, |p| anchors(p, opts)),
     };
     let refs = all_pages(site);
     let old = memo
-        .map(|m| incremental::take(&m.markdown))
+        .as_deref_mut()
+        .map(|m| std::mem::take(&mut m.markdown))
         .unwrap_or_default();
+    let highlight = memo.as_deref().map(|m| &m.highlight);
     let reused = AtomicUsize::new(0);
     let results: Vec<(PageRef, Result<MarkdownEntry, Diagnostics>)> = refs
         .par_iter()
         .map(|&r| {
-            if memo.is_none() {
-                return (r, render_page_links(site, &index, r, false));
-            }
-            let (result, was_reused) = render_memoised(site, &index, r, &old);
+            let Some(highlight) = highlight else {
+                return (r, render_page_links(site, &index, r, None));
+            };
+            let (result, was_reused) = render_memoised(site, &index, r, &old, highlight);
             if was_reused {
                 reused.fetch_add(1, Ordering::Relaxed);
             }
             (r, result)
         })
         .collect();
+    drop(old);
     let mut diags = Diagnostics::new();
     let mut new = HashMap::new();
     for (r, result) in results {
@@ -170,8 +166,8 @@ pub fn render_site_with(site: &mut Site, memo: Option<&Memo>) -> Result<(), Diag
         }
     }
     if let Some(memo) = memo {
-        incremental::put(&memo.markdown, new);
-        memo.set_reused(incremental::Stage::Markdown, reused.into_inner());
+        memo.markdown = new;
+        memo.reused.markdown = reused.into_inner();
     }
     diags.sorted().into_result(())
 }
@@ -183,6 +179,7 @@ fn render_memoised(
     index: &LinkIndex,
     r: PageRef,
     old: &HashMap<PathBuf, MarkdownEntry>,
+    highlight: &Mutex<Highlighted>,
 ) -> (Result<MarkdownEntry, Diagnostics>, bool) {
     let p = page(site, r);
     let key = incremental::fingerprint(&(incremental::page_key(p), options(&site.config).bits()));
@@ -201,7 +198,7 @@ fn render_memoised(
             return (Ok(entry.clone()), true);
         }
     }
-    let result = render_page_links(site, index, r, true).map(|mut e| {
+    let result = render_page_links(site, index, r, Some(highlight)).map(|mut e| {
         e.key = key;
         // Just made, so not shared: no copy.
         std::sync::Arc::make_mut(&mut e.rendered).fingerprint =
@@ -379,8 +376,8 @@ struct Resolver<'s> {
     diags: Diagnostics,
     /// Every link resolved through `index`, for the memo's validity check.
     links: Vec<ResolvedLink>,
-    /// Keep highlighted code blocks for the next build (only with a memo).
-    cache_highlight: bool,
+    /// Highlighted code blocks kept across builds (only with a memo).
+    highlight: Option<&'s Mutex<Highlighted>>,
     options: Options,
 }
 
@@ -421,12 +418,8 @@ impl<'s> Resolver<'s> {
                     Event::End(TagEnd::CodeBlock) => {
                         let c = code.take().unwrap_or_else(|| unreachable!());
                         events.push(Event::Html(
-                            highlight::highlight_with(
-                                c.lang.as_deref(),
-                                &c.text,
-                                self.cache_highlight,
-                            )
-                            .into(),
+                            highlight::highlight_with(c.lang.as_deref(), &c.text, self.highlight)
+                                .into(),
                         ));
                         depth -= 1;
                     }
@@ -524,15 +517,15 @@ impl<'s> Resolver<'s> {
 
 /// Pass 2: render one page. `index` is [`LinkIndex::build`] of the whole site.
 pub fn render_page(site: &Site, index: &LinkIndex, r: PageRef) -> Result<Rendered, Diagnostics> {
-    render_page_links(site, index, r, false).map(|e| std::sync::Arc::unwrap_or_clone(e.rendered))
+    render_page_links(site, index, r, None).map(|e| std::sync::Arc::unwrap_or_clone(e.rendered))
 }
 
 /// [`render_page`], with the links it resolved (its `key` is left 0).
-fn render_page_links(
-    site: &Site,
-    index: &LinkIndex,
+fn render_page_links<'s>(
+    site: &'s Site,
+    index: &'s LinkIndex,
     r: PageRef,
-    cache_highlight: bool,
+    highlight: Option<&'s Mutex<Highlighted>>,
 ) -> Result<MarkdownEntry, Diagnostics> {
     let page = page(site, r);
     let options = options(&site.config);
@@ -542,7 +535,7 @@ fn render_page_links(
         lines: Lines::new(&page.body, page.body_line),
         diags: Diagnostics::new(),
         links: Vec::new(),
-        cache_highlight,
+        highlight,
         options,
     });
     let events: Vec<Spanned> = Parser::new_ext(&page.body, options)

@@ -86,7 +86,7 @@ fn site(files: &[(&str, &str)], assets: &[&str]) -> Site {
 }
 
 fn render_all(site: &mut Site) -> Result<(), Vec<String>> {
-    render_site(site).map_err(|d| d.0.iter().map(|d| d.to_string()).collect())
+    render_site(site, None).map_err(|d| d.0.iter().map(|d| d.to_string()).collect())
 }
 
 fn first(site: &Site) -> &Rendered {
@@ -359,7 +359,7 @@ fn odd_inputs_never_panic() {
     for body in bodies {
         let text = format!("---\ntitle: T\n---\n{body}");
         let mut s = site(&[("content/a.md", text.as_str())], &[]);
-        let _ = render_site(&mut s);
+        let _ = render_site(&mut s, None);
     }
 }
 

@@ -1,38 +1,98 @@
 //! The `render` stage: the site model through the theme's Tera templates into output files.
 //!
-//! [`render`] parses the theme once ([`Theme::load`]) and renders, in parallel, every
-//! page, every section's `index.html`, the home page, `pitfalls.html`, `404.html`,
-//! `.nojekyll` and (only when `base_url` is set) `sitemap.xml`; it also lists the theme's
-//! static files (under `static/`) and the site's assets for the write stage.
+//! [`render`] is a fixed sequence of named steps (in `steps.rs`), each timed: the theme is
+//! parsed once ([`Theme::load`]), then every page, every section's `index.html` and the home
+//! page are rendered in parallel, then `pitfalls.html`, the provenance pages, `404.html`,
+//! `.nojekyll` and (only when `base_url` is set) `sitemap.xml`; last the theme's static files
+//! (under `static/`) and the site's assets are listed for the write stage.
 //!
 //! Templates see the view structs of [`views`]; see that module for every variable.
 
 pub mod links;
+mod steps;
 pub mod theme;
 pub mod views;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::html;
-use crate::incremental::{self, Memo};
+use crate::incremental::Memo;
 use crate::model::{OutputFile, Page, Rendered, Site, TocEntry};
-use links::{rebase_fragment, root_prefix, url_path};
-use rayon::prelude::*;
+use links::url_path;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 pub use theme::Theme;
 use views::*;
 
-/// Render the whole site with its theme. Every error found is returned at once.
-pub fn render(site: &Site) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_memo(site, None)
+/// What the render stage made.
+#[derive(Debug)]
+pub struct Output {
+    /// Pages, generated pages, theme static files and site assets.
+    pub files: Vec<OutputFile>,
+    /// The time each step took, in the order they ran (see [`render`]).
+    pub steps: Vec<(&'static str, Duration)>,
 }
 
-/// [`render`], reusing pages whose HTML a previous build made from the same inputs when
-/// `memo` is given (src/incremental.rs).
-pub fn render_memo(site: &Site, memo: Option<&Memo>) -> Result<Vec<OutputFile>, Diagnostics> {
-    let theme = Theme::load(site)?;
-    render_with_memo(site, &theme, memo)
+/// Render the whole site with its theme, reusing from `memo` (when given; see
+/// src/incremental.rs) the pages whose HTML a previous build made from the same inputs.
+/// Every error found is returned at once.
+///
+/// The steps, in order, by the names their times are reported under (`build -v` and
+/// `serve -v` print them under the `render` stage):
+/// - `render/theme`: parse the theme's templates and list its static files;
+/// - `render/templates`: check that every template named in front matter exists (else stop);
+/// - `render/sidebars`: one sidebar per section and depth (a template error stops here);
+/// - `render/pages`: every page, section index and the home page, in parallel;
+/// - `render/pitfalls`: `pitfalls.html`;
+/// - `render/provenance`: `results/<id>.html` for each stored result;
+/// - `render/404`: `404.html` (it lists the top-level entries made so far);
+/// - `render/sitemap`: `.nojekyll` and `sitemap.xml` (only if every page rendered);
+/// - `render/static`: the theme's static files and the site's assets (only then too).
+pub fn render(site: &Site, memo: Option<&mut Memo>) -> Result<Output, Diagnostics> {
+    let mut steps = Vec::new();
+    let theme = timed(&mut steps, "render/theme", || Theme::load(site))?;
+    let cx = timed(&mut steps, "render/templates", || {
+        steps::check_templates(site, &theme)
+    })?;
+    let sidebars = timed(&mut steps, "render/sidebars", || steps::sidebars(&cx))?;
+    let mut out = steps::Out::default();
+    timed(&mut steps, "render/pages", || {
+        steps::pages(&cx, &sidebars, memo, &mut out)
+    });
+    timed(&mut steps, "render/pitfalls", || {
+        steps::pitfalls(&cx, &sidebars, &mut out)
+    });
+    timed(&mut steps, "render/provenance", || {
+        steps::provenance(&cx, &sidebars, &mut out)
+    });
+    timed(&mut steps, "render/404", || {
+        steps::not_found(&cx, &sidebars, &mut out)
+    });
+    if !out.diags.is_empty() {
+        return Err(out.diags);
+    }
+    timed(&mut steps, "render/sitemap", || {
+        steps::sitemap(&cx, &mut out)
+    });
+    timed(&mut steps, "render/static", || {
+        steps::static_files(&cx, &mut out)
+    });
+    Ok(Output {
+        files: out.files,
+        steps,
+    })
+}
+
+/// Run one step, adding the time it took to `steps` under `name`.
+fn timed<T>(
+    steps: &mut Vec<(&'static str, Duration)>,
+    name: &'static str,
+    step: impl FnOnce() -> T,
+) -> T {
+    let start = Instant::now();
+    let result = step();
+    steps.push((name, start.elapsed()));
+    result
 }
 
 /// One entry of the reading order: a section's index page or a page.
@@ -217,7 +277,7 @@ impl<'a> Outline<'a> {
 
     /// Navigation for a page at `root` (relative path to the site root); `current` is the
     /// item being rendered, `None` for generated pages. `tree` and `sidebar` are left
-    /// empty: the sidebar is rendered once per section (see [`render_with`]).
+    /// empty: the sidebar is rendered once per section (see the `sidebars` step).
     pub fn nav(&self, current: Option<Item>, root: &str) -> NavView<'a> {
         let mut breadcrumbs = Vec::new();
         if let Some(item) = current {
@@ -247,22 +307,6 @@ impl<'a> Outline<'a> {
             pitfalls: format!("{root}pitfalls.html"),
             static_url: format!("{root}static/"),
         }
-    }
-}
-
-/// Mark the link to `href` in a rendered sidebar as the current page.
-fn mark_current(sidebar: &str, href: &str) -> String {
-    let needle = format!("href=\"{}\"", html::escape(href));
-    match sidebar.find(&needle) {
-        Some(i) => {
-            let end = i + needle.len();
-            let mut out = String::with_capacity(sidebar.len() + 24);
-            out.push_str(&sidebar[..end]);
-            out.push_str(" aria-current=\"page\"");
-            out.push_str(&sidebar[end..]);
-            out
-        }
-        None => sidebar.to_string(),
     }
 }
 
@@ -307,26 +351,6 @@ pub fn toc_tree(entries: &[TocEntry]) -> Vec<TocNode<'_>> {
     }
     all
 }
-
-/// The full context of one template.
-#[derive(Serialize)]
-struct Context<'a> {
-    site: &'a SiteView<'a>,
-    page: PageView<'a>,
-    nav: NavView<'a>,
-    root: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    section: Option<SectionView<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pitfall_groups: Option<Vec<PitfallGroup<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    not_found: Option<NotFoundView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    provenance: Option<ProvenanceView<'a>>,
-    generator: &'static str,
-}
-
-const GENERATOR: &str = concat!("benchbook ", env!("CARGO_PKG_VERSION"));
 
 static EMPTY: std::sync::OnceLock<Rendered> = std::sync::OnceLock::new();
 
@@ -394,531 +418,6 @@ fn base_url(site: &Site) -> Option<String> {
 /// JSON for a `<script>` element: `<`, `>` and `&` escaped so nothing can close the tag.
 pub fn script_json<T: Serialize>(value: &T) -> String {
     html::script_json(&serde_json::to_string(value).unwrap_or_else(|_| "null".into()))
-}
-
-/// A rendered sidebar is shared by the pages of one section (`None`: generated pages)
-/// at one depth (the relative path to the root).
-type SidebarKey = (Option<usize>, String);
-
-/// Render with an already loaded theme (lets a server keep one theme across rebuilds).
-pub fn render_with(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_with_memo(site, theme, None)
-}
-
-/// What every page's template context shares: the outline (order, titles, descriptions,
-/// outputs: the sidebar, breadcrumbs, previous/next and section listings), `site.yaml`,
-/// the templates. A page's HTML is a function of this and of the page itself.
-fn shared_inputs_key(outline: &Outline, theme: &Theme, has_pitfalls: bool) -> u64 {
-    let site = outline.site;
-    let items: Vec<_> = outline
-        .order
-        .iter()
-        .map(|&item| {
-            let p = outline.page(item);
-            (
-                item,
-                &p.source,
-                &p.output,
-                &p.front.title,
-                &p.front.description,
-            )
-        })
-        .collect();
-    let sections: Vec<_> = site
-        .sections
-        .iter()
-        .map(|s| (&s.pages, &s.subsections))
-        .collect();
-    let templates: Vec<_> = theme
-        .sources
-        .iter()
-        .map(|(name, t)| (name, &t.path, &t.text))
-        .collect();
-    incremental::fingerprint(&(
-        items,
-        sections,
-        format!("{:?}", site.config),
-        has_pitfalls,
-        templates,
-        GENERATOR,
-    ))
-}
-
-/// [`render_with`], reusing pages from `memo` when given.
-pub fn render_with_memo(
-    site: &Site,
-    theme: &Theme,
-    memo: Option<&Memo>,
-) -> Result<Vec<OutputFile>, Diagnostics> {
-    let tera = &theme.tera;
-    let outline = Outline::new(site);
-    let base = base_url(site);
-    let mut diags = Diagnostics::new();
-
-    // Templates chosen in front matter must exist (all reported before rendering).
-    let mut known: Vec<&str> = theme.sources.keys().map(String::as_str).collect();
-    known.sort_unstable();
-    for &item in &outline.order {
-        let page = outline.page(item);
-        if let Some(t) = &page.front.template {
-            if !theme.has_template(t) {
-                diags.error(
-                    &page.source,
-                    page.key_line("template"),
-                    1,
-                    format!(
-                        "unknown template `{t}`; expected one of {} (from the theme or templates/)",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-
-    let has_pitfalls = site
-        .pages
-        .iter()
-        .chain(site.sections.iter().map(|s| &s.index))
-        .any(|p| !rendered(p).pitfalls.is_empty());
-    let site_view = SiteView {
-        title: &site.config.title,
-        description: &site.config.description,
-        author: &site.config.author,
-        language: &site.config.language,
-        base_url: base.clone(),
-        search: site.config.search,
-        print: site.config.print,
-        has_pitfalls,
-    };
-
-    let render_one = |template: &str, ctx: &Context| -> Result<String, Diagnostic> {
-        let ctx =
-            tera::Context::from_serialize(ctx).map_err(|e| theme.render_error(template, &e))?;
-        tera.render(template, &ctx)
-            .map_err(|e| theme.render_error(template, &e))
-    };
-
-    // The sidebar: rendered once per (section, root) and shared by the section's pages,
-    // since it lists every sibling (rendering it per page would cost pages × siblings).
-    let root404 = base.clone().unwrap_or_default();
-    let mut keys: BTreeSet<SidebarKey> = outline
-        .order
-        .iter()
-        .map(|&item| {
-            (
-                Some(outline.sidebar_section(item)),
-                root_prefix(&outline.page(item).output),
-            )
-        })
-        .collect();
-    keys.insert((None, String::new()));
-    keys.insert((None, root404.clone()));
-    for p in &site.provenance {
-        keys.insert((None, root_prefix(&p.output)));
-    }
-    let sidebars: Vec<(SidebarKey, Result<String, Diagnostic>)> = keys
-        .into_par_iter()
-        .map(|(open_at, root)| {
-            let html = if theme.has_template("sidebar.html") {
-                let mut nav = outline.nav(None, &root);
-                nav.tree = outline.tree(open_at, &root);
-                let ctx = Context {
-                    site: &site_view,
-                    page: generated_page("", "", "sidebar"),
-                    nav,
-                    root: root.clone(),
-                    section: None,
-                    pitfall_groups: None,
-                    not_found: None,
-                    provenance: None,
-                    generator: GENERATOR,
-                };
-                render_one("sidebar.html", &ctx)
-            } else {
-                Ok(String::new())
-            };
-            ((open_at, root), html)
-        })
-        .collect();
-    let mut sidebar_of: HashMap<SidebarKey, String> = HashMap::new();
-    for (key, html) in sidebars {
-        match html {
-            Ok(h) => {
-                sidebar_of.insert(key, h);
-            }
-            Err(d) => {
-                diags.push(d);
-                return Err(diags);
-            }
-        }
-    }
-    let sidebar = |open_at: Option<usize>, root: &str, current_href: &str| -> String {
-        sidebar_of
-            .get(&(open_at, root.to_string()))
-            .map(|h| mark_current(h, current_href))
-            .unwrap_or_default()
-    };
-
-    // Content pages, in parallel (reused from the memo when their inputs are unchanged).
-    let shared = memo.map(|_| shared_inputs_key(&outline, theme, has_pitfalls));
-    let old = memo.map(|m| incremental::take(&m.html)).unwrap_or_default();
-    let reused = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<(OutputFile, Option<u64>), Diagnostic>> = outline
-        .order
-        .par_iter()
-        .map(|&item| {
-            let page = outline.page(item);
-            let md = rendered(page).fingerprint;
-            let key = shared
-                .filter(|_| md != 0)
-                .map(|shared| incremental::fingerprint(&(shared, item, &page.front, md)));
-            if let Some(key) = key {
-                if let Some((k, bytes)) = old.get(&page.output) {
-                    if *k == key {
-                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let file = OutputFile::Bytes {
-                            path: page.output.clone(),
-                            bytes: bytes.clone(),
-                        };
-                        return Ok((file, Some(key)));
-                    }
-                }
-            }
-            let root = root_prefix(&page.output);
-            let url = outline.url(item);
-            let (kind, default_tpl) = match item {
-                Item::Section(0) => ("home", "index.html"),
-                Item::Section(_) => ("section", "section.html"),
-                Item::Page(_) => ("page", "page.html"),
-            };
-            let section = match item {
-                Item::Section(s) => {
-                    let sec = &site.sections[s];
-                    Some(SectionView {
-                        pages: sec
-                            .pages
-                            .iter()
-                            .filter(|&&p| p < site.pages.len())
-                            .map(|&p| outline.link(Item::Page(p), &root))
-                            .collect(),
-                        subsections: sec
-                            .subsections
-                            .iter()
-                            .filter(|&&s| s < site.sections.len())
-                            .map(|&s| outline.link(Item::Section(s), &root))
-                            .collect(),
-                    })
-                }
-                Item::Page(_) => None,
-            };
-            let mut nav = outline.nav(Some(item), &root);
-            nav.sidebar = sidebar(
-                Some(outline.sidebar_section(item)),
-                &root,
-                &format!("{root}{url}"),
-            );
-            let ctx = Context {
-                site: &site_view,
-                page: page_view(page, url, kind, base.as_deref()),
-                nav,
-                root,
-                section,
-                pitfall_groups: None,
-                not_found: None,
-                provenance: None,
-                generator: GENERATOR,
-            };
-            let template = page.front.template.as_deref().unwrap_or(default_tpl);
-            let html = render_one(template, &ctx)?;
-            let file = OutputFile::Bytes {
-                path: page.output.clone(),
-                bytes: html.into_bytes().into(),
-            };
-            Ok((file, key))
-        })
-        .collect();
-    drop(old);
-
-    let mut files = Vec::with_capacity(results.len() + 16);
-    let mut seen_errors = BTreeSet::new();
-    let mut new = HashMap::new();
-    for r in results {
-        match r {
-            Ok((f, key)) => {
-                if let (Some(key), OutputFile::Bytes { path, bytes }) = (key, &f) {
-                    new.insert(path.clone(), (key, bytes.clone()));
-                }
-                files.push(f)
-            }
-            Err(d) => {
-                if seen_errors.insert(d.clone()) {
-                    diags.push(d);
-                }
-            }
-        }
-    }
-
-    // The pitfalls page.
-    let mut groups = Vec::new();
-    for &item in &outline.order {
-        let page = outline.page(item);
-        let r = rendered(page);
-        if r.pitfalls.is_empty() {
-            continue;
-        }
-        let url = outline.url(item);
-        let items = r
-            .pitfalls
-            .iter()
-            .map(|p| PitfallItem {
-                heading: p.heading.as_deref(),
-                heading_href: match &p.heading_id {
-                    Some(h) => format!("{url}#{h}"),
-                    None => url.clone(),
-                },
-                href: format!("{url}#{}", p.id),
-                html: rebase_fragment(&p.html, &url),
-                text: &p.text,
-            })
-            .collect();
-        groups.push(PitfallGroup {
-            title: &page.front.title,
-            href: url,
-            id: format!("bb-lesson-{}", groups.len() + 1),
-            items,
-        });
-    }
-    let mut pitfalls_page = generated_page("Pitfalls", "pitfalls.html", "pitfalls");
-    pitfalls_page.permalink = base.as_ref().map(|b| format!("{b}pitfalls.html"));
-    let ctx = Context {
-        site: &site_view,
-        page: pitfalls_page,
-        nav: {
-            let mut nav = outline.nav(None, "");
-            nav.sidebar = sidebar(None, "", "pitfalls.html");
-            nav
-        },
-        root: String::new(),
-        section: None,
-        pitfall_groups: Some(groups),
-        not_found: None,
-        provenance: None,
-        generator: GENERATOR,
-    };
-    match render_one("pitfalls.html", &ctx) {
-        Ok(html) => files.push(OutputFile::Bytes {
-            path: "pitfalls.html".into(),
-            bytes: html.into_bytes().into(),
-        }),
-        Err(d) => diags.push(d),
-    }
-
-    // Provenance pages: how each stored result was measured (`results/<id>.html`).
-    if !site.provenance.is_empty() && !theme.has_template("provenance.html") {
-        diags.error(
-            PathBuf::from("templates/provenance.html"),
-            0,
-            0,
-            "the theme has no provenance.html template; expected one (copy themes/default/templates/provenance.html) to show how each stored result was measured",
-        );
-    }
-    for p in site
-        .provenance
-        .iter()
-        .filter(|_| theme.has_template("provenance.html"))
-    {
-        let url = url_path(&p.output);
-        let root = root_prefix(&p.output);
-        let mut page = generated_page(&p.title, &url, "provenance");
-        page.permalink = base.as_ref().map(|b| format!("{b}{url}"));
-        let ctx = Context {
-            site: &site_view,
-            page,
-            nav: {
-                let mut nav = outline.nav(None, &root);
-                nav.sidebar = sidebar(None, &root, "");
-                nav
-            },
-            root,
-            section: None,
-            pitfall_groups: None,
-            not_found: None,
-            provenance: Some(ProvenanceView {
-                id: &p.id,
-                body: &p.body,
-                raw: format!("{}.json", p.id),
-            }),
-            generator: GENERATOR,
-        };
-        match render_one("provenance.html", &ctx) {
-            Ok(html) => files.push(OutputFile::Bytes {
-                path: p.output.clone(),
-                bytes: html.into_bytes().into(),
-            }),
-            Err(d) => diags.push(d),
-        }
-    }
-
-    // The 404 page: styles inlined, links fixed at view time (see `not_found_script`).
-    let mut top_level: BTreeSet<String> = BTreeSet::new();
-    for f in &files {
-        if let Some(c) = f.path().components().next() {
-            top_level.insert(c.as_os_str().to_string_lossy().into_owned());
-        }
-    }
-    top_level.insert("static".into());
-    top_level.insert("pitfalls.html".into());
-    let css = theme
-        .static_file("style.css")
-        .and_then(|f| f.read().ok())
-        .map(|b| String::from_utf8_lossy(&b).replace("</", "<\\/"))
-        .unwrap_or_default();
-    let ctx = Context {
-        site: &site_view,
-        page: generated_page("Page not found", "404.html", "404"),
-        nav: {
-            let mut nav = outline.nav(None, &root404);
-            nav.sidebar = sidebar(None, &root404, "");
-            nav
-        },
-        root: root404.clone(),
-        section: None,
-        pitfall_groups: None,
-        not_found: Some(NotFoundView {
-            inline_css: css,
-            script: not_found_script(base.as_deref(), &top_level),
-        }),
-        provenance: None,
-        generator: GENERATOR,
-    };
-    match render_one("404.html", &ctx) {
-        Ok(html) => files.push(OutputFile::Bytes {
-            path: "404.html".into(),
-            bytes: html.into_bytes().into(),
-        }),
-        Err(d) => diags.push(d),
-    }
-
-    if let Some(memo) = memo {
-        incremental::put(&memo.html, new);
-        memo.set_reused(incremental::Stage::Render, reused.into_inner());
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-
-    files.push(OutputFile::Bytes {
-        path: ".nojekyll".into(),
-        bytes: Vec::new().into(),
-    });
-    if let Some(b) = &base {
-        files.push(OutputFile::Bytes {
-            path: "sitemap.xml".into(),
-            bytes: sitemap(&outline, b).into_bytes().into(),
-        });
-    }
-    for f in &theme.static_files {
-        let path = PathBuf::from("static").join(f.rel());
-        files.push(match f {
-            theme::StaticFile::Disk { from, .. } => OutputFile::Copy {
-                path,
-                from: from.clone(),
-            },
-            theme::StaticFile::Embedded { bytes, .. } => OutputFile::Bytes {
-                path,
-                bytes: bytes.to_vec().into(),
-            },
-        });
-    }
-    for a in &site.assets {
-        files.push(OutputFile::Copy {
-            path: a.output.clone(),
-            from: site.root.join(&a.source),
-        });
-    }
-    Ok(files)
-}
-
-/// The 404 page's script. GitHub Pages serves `404.html` for any missing URL, however
-/// deep, so its relative links would point below the missing URL. At view time this
-/// finds the site root and rewrites every site-relative link:
-/// - from file:// the page was opened where it lies, so links stay relative;
-/// - with `base_url` set and the page served from that host, the root is its path;
-/// - when the path has one segment, or its first segment is a top-level entry of the site,
-///   the site is at the root of its host (a user site or a custom domain): `/`;
-/// - otherwise the first segment is either a project site's sub-path
-///   (`https://user.github.io/repo/...`) or a folder that does not exist on a site at the
-///   root (`https://example.org/oldsection/page.html`). The page cannot tell them apart
-///   from the URL, so it asks its own host once for `/<first segment>/404.html` (a HEAD
-///   request to the same origin, nothing leaves for another host): found, the site lives
-///   under that segment; missing, it is at `/`. The links point at `/` until the answer
-///   comes. `data-bb-root` on the root element holds the root once it is known.
-fn not_found_script(base: Option<&str>, top_level: &BTreeSet<String>) -> String {
-    #[derive(Serialize)]
-    struct Cfg<'a> {
-        base: Option<&'a str>,
-        top: &'a BTreeSet<String>,
-    }
-    let cfg = script_json(&Cfg {
-        base,
-        top: top_level,
-    });
-    format!(
-        r#"(function () {{
-  var c = {cfg}, l = window.location, d = document.documentElement;
-  var links = document.querySelectorAll("a[href]"), rels = [];
-  for (var i = 0; i < links.length; i++) {{
-    var h = links[i].getAttribute("href"), rel = null;
-    if (c.base && h.indexOf(c.base) === 0) rel = h.slice(c.base.length);
-    else if (!c.base && !/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(h)) rel = h;
-    rels.push(rel);
-  }}
-  function root(r) {{
-    for (var i = 0; i < links.length; i++) {{
-      if (rels[i] !== null) links[i].setAttribute("href", r + rels[i]);
-    }}
-    d.setAttribute("data-bb-root", r);
-  }}
-  if (l.protocol === "file:") {{ root(""); return; }}
-  var b = null;
-  try {{ b = c.base ? new URL(c.base) : null; }} catch (e) {{ b = null; }}
-  if (b && b.host === l.host) {{ root(b.pathname); return; }}
-  var s = l.pathname.split("/").filter(function (x) {{ return x; }});
-  var first = s.length > 1 ? decodeURIComponent(s[0]) : null;
-  if (first === null || c.top.indexOf(first) >= 0 || !window.fetch) {{ root("/"); return; }}
-  var sub = "/" + s[0] + "/";
-  root("/");
-  d.removeAttribute("data-bb-root");
-  fetch(sub + "404.html", {{ method: "HEAD", cache: "no-store" }}).then(function (res) {{
-    root(res.ok ? sub : "/");
-  }}, function () {{ root("/"); }});
-}})();"#
-    )
-}
-
-/// `sitemap.xml` listing every page with its absolute URL.
-fn sitemap(outline: &Outline, base: &str) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for &item in &outline.order {
-        let page = outline.page(item);
-        out.push_str("  <url><loc>");
-        out.push_str(&html::escape(&format!("{base}{}", outline.url(item))));
-        out.push_str("</loc>");
-        if let Some(d) = &page.front.date {
-            out.push_str("<lastmod>");
-            out.push_str(&html::escape(d));
-            out.push_str("</lastmod>");
-        }
-        out.push_str("</url>\n");
-    }
-    out.push_str("</urlset>\n");
-    out
 }
 
 #[cfg(test)]

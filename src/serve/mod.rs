@@ -1,9 +1,10 @@
 //! `benchbook serve`: build the site, serve it on 127.0.0.1, rebuild on change, reload pages.
 //!
 //! - **Builds** (`rebuild`): every rebuild runs the whole pipeline over the whole site, so
-//!   its pages and errors are those of a full build and a page is never served stale. Serve
-//!   owns one [`crate::incremental::Memo`] across rebuilds: each stage reuses its work for a
-//!   source whose inputs did not change (keys in `src/incremental.rs`). No benchmark is run
+//!   its pages and errors are those of a full build and a page is never served stale. The
+//!   rebuild loop owns one [`crate::incremental::Memo`] and lends it to each rebuild: each
+//!   stage reuses its work for a source whose inputs did not change (keys in
+//!   `src/incremental.rs`). No benchmark is run
 //!   unless `--bench`: results are used as stored (frozen), stale ones carry the merge stage's
 //!   "stale" badge and missing ones a "no stored result" badge in their place
 //!   ([`BenchPolicy::missing_ok`]) instead of failing the build.
@@ -109,23 +110,20 @@ pub fn run(options: &ServeOptions) -> anyhow::Result<()> {
         quiet: options.quiet,
         // In memory, the search index and the print edition are made on request.
         defer_reader_extras: options.out.is_none(),
-        // Reuse unchanged pages across rebuilds.
-        memo: Some(Arc::new(crate::incremental::Memo::default())),
     };
     // Watch before the first build and before any page is served: an edit made while the
     // site builds, or right after a reader's page connects, must not be missed.
     let mut watcher = watch::Watch::start(&root, store.out())?;
 
     let live = Arc::new(reload::Live::default());
-    let mut builder = rebuild::Builder {
-        root: root.clone(),
-        store: store.clone(),
+    let mut builder = rebuild::Builder::new(
+        root.clone(),
+        store.clone(),
         opts,
-        live: live.clone(),
-        verbose: options.verbose,
-        quiet: options.quiet,
-        warnings: Default::default(),
-    };
+        live.clone(),
+        options.verbose,
+        options.quiet,
+    );
     builder.build(&[])?;
 
     let server = http::Server::start(listener, store, live)?;

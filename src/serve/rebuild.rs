@@ -7,6 +7,7 @@ use super::watch::Watch;
 use crate::build::{build_site, prepare, BuildOptions};
 use crate::diagnostics::Diagnostics;
 use crate::error::Interrupted;
+use crate::incremental::Memo;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -34,9 +35,33 @@ pub struct Builder {
     pub quiet: bool,
     /// Warnings of the last build (only new ones are printed again).
     pub warnings: BTreeSet<String>,
+    /// The work of previous builds, lent to each rebuild so that every stage reuses what an
+    /// edit did not change (src/incremental.rs).
+    memo: Memo,
 }
 
 impl Builder {
+    /// A builder that has built nothing yet (an empty memo).
+    pub fn new(
+        root: PathBuf,
+        store: Arc<Store>,
+        opts: BuildOptions,
+        live: Arc<Live>,
+        verbose: bool,
+        quiet: bool,
+    ) -> Builder {
+        Builder {
+            root,
+            store,
+            opts,
+            live,
+            verbose,
+            quiet,
+            warnings: BTreeSet::new(),
+            memo: Memo::default(),
+        }
+    }
+
     /// Build once; `changed` (paths relative to the root) is what triggered it. Only Ctrl-C
     /// during a bench step is returned as an error: a failed build is reported and served.
     pub fn build(&mut self, changed: &[PathBuf]) -> anyhow::Result<()> {
@@ -49,30 +74,33 @@ impl Builder {
         }
         let start = Instant::now();
         let built = match &*self.store {
-            Store::Disk(out) => {
-                build_site(&self.root, out, &self.opts).map(|r| (r.pages, r.stages, r.warnings))
+            Store::Disk(out) => build_site(&self.root, out, &self.opts, Some(&mut self.memo))
+                .map(|r| (r.pages, r.stages, r.warnings)),
+            Store::Memory(slot) => {
+                prepare(&self.root, &self.opts, Some(&mut self.memo)).and_then(|p| {
+                    let pages = p.site.pages.len() + p.site.sections.len();
+                    let mut stages = p.stages;
+                    let swap = Instant::now();
+                    let css = crate::print::stylesheets(&p.files);
+                    let site = Arc::new(MemSite {
+                        files: mem_site(p.files)?,
+                        extras: Some(Extras {
+                            site: p.site,
+                            css,
+                            search: OnceLock::new(),
+                            print: OnceLock::new(),
+                        }),
+                    });
+                    // The previous site is freed here, outside the lock.
+                    let old = std::mem::replace(
+                        &mut *slot.write().unwrap_or_else(|e| e.into_inner()),
+                        site,
+                    );
+                    drop(old);
+                    stages.push(("swap", swap.elapsed()));
+                    Ok((pages, stages, p.measured.warnings))
+                })
             }
-            Store::Memory(slot) => prepare(&self.root, &self.opts).and_then(|p| {
-                let pages = p.site.pages.len() + p.site.sections.len();
-                let mut stages = p.stages;
-                let swap = Instant::now();
-                let css = crate::print::stylesheets(&p.files);
-                let site = Arc::new(MemSite {
-                    files: mem_site(p.files)?,
-                    extras: Some(Extras {
-                        site: p.site,
-                        css,
-                        search: OnceLock::new(),
-                        print: OnceLock::new(),
-                    }),
-                });
-                // The previous site is freed here, outside the lock.
-                let old =
-                    std::mem::replace(&mut *slot.write().unwrap_or_else(|e| e.into_inner()), site);
-                drop(old);
-                stages.push(("swap", swap.elapsed()));
-                Ok((pages, stages, p.measured.warnings))
-            }),
         };
         match built {
             Ok(report) => {
@@ -82,16 +110,12 @@ impl Builder {
                 }
                 self.warnings = warnings;
                 if self.verbose {
-                    for (stage, took) in &report.1 {
-                        eprintln!("  {stage:<12} {:>6} ms", took.as_millis());
-                    }
-                    if let Some(memo) = &self.opts.memo {
-                        let r = memo.reused();
-                        eprintln!(
-                            "  reused: {} files not parsed again, {} bodies not rendered again, {} pages not templated again",
-                            r.load, r.markdown, r.render
-                        );
-                    }
+                    crate::build::print_stages(&report.1);
+                    let r = self.memo.reused();
+                    eprintln!(
+                        "  reused: {} files not parsed again, {} bodies not rendered again, {} pages not templated again",
+                        r.load, r.markdown, r.render
+                    );
                 }
                 if !self.quiet {
                     eprintln!(

@@ -11,22 +11,20 @@ use benchbook::model::OutputFile;
 use common::Site;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 type Files = BTreeMap<PathBuf, Vec<u8>>;
 
-fn options(memo: Option<Arc<Memo>>) -> BuildOptions {
+fn options() -> BuildOptions {
     BuildOptions {
         bench: BenchPolicy::stored_only(),
         quiet: true,
-        memo,
         ..Default::default()
     }
 }
 
 /// The site's files (or its error lines), built with `memo`.
-fn build(site: &Site, memo: Option<Arc<Memo>>) -> Result<Files, Vec<String>> {
-    match prepare(&site.root(), &options(memo)) {
+fn build(site: &Site, memo: Option<&mut Memo>) -> Result<Files, Vec<String>> {
+    match prepare(&site.root(), &options(), memo) {
         Ok(p) => Ok(p
             .files
             .iter()
@@ -44,8 +42,8 @@ fn build(site: &Site, memo: Option<Arc<Memo>>) -> Result<Files, Vec<String>> {
 
 /// Rebuild with the memo and from scratch; they must agree file for file (or error for
 /// error). Returns the result and what the memo reused.
-fn rebuild(site: &Site, memo: &Arc<Memo>) -> (Result<Files, Vec<String>>, Reused) {
-    let incremental = build(site, Some(memo.clone()));
+fn rebuild(site: &Site, memo: &mut Memo) -> (Result<Files, Vec<String>>, Reused) {
+    let incremental = build(site, Some(memo));
     let fresh = build(site, None);
     match (&incremental, &fresh) {
         (Ok(a), Ok(b)) => {
@@ -67,7 +65,8 @@ fn rebuild(site: &Site, memo: &Arc<Memo>) -> (Result<Files, Vec<String>>, Reused
         (Err(a), Err(b)) => assert_eq!(a, b, "same errors"),
         _ => panic!("incremental {incremental:?}\nfresh {fresh:?}"),
     }
-    (incremental, memo.reused())
+    let reused = memo.reused();
+    (incremental, reused)
 }
 
 fn html(files: &Files, path: &str) -> String {
@@ -92,18 +91,18 @@ fn edit(site: &Site, rel: &str, from: &str, to: &str) {
 }
 
 /// The fixture built once with a fresh memo: the site, the memo and the files.
-fn built() -> (Site, Arc<Memo>, Files) {
+fn built() -> (Site, Memo, Files) {
     let site = site();
-    let memo = Arc::new(Memo::default());
-    let (files, reused) = rebuild(&site, &memo);
+    let mut memo = Memo::default();
+    let (files, reused) = rebuild(&site, &mut memo);
     assert_eq!(reused, Reused::default(), "nothing to reuse the first time");
     (site, memo, files.unwrap())
 }
 
 #[test]
 fn an_unchanged_rebuild_reuses_every_page() {
-    let (site, memo, first) = built();
-    let (second, reused) = rebuild(&site, &memo);
+    let (site, mut memo, first) = built();
+    let (second, reused) = rebuild(&site, &mut memo);
     assert_eq!(second.unwrap(), first);
     // Six markdown files are read (draft.md too, then left out); five pages are rendered:
     // home, intro, training/ and its two published pages.
@@ -119,16 +118,16 @@ fn an_unchanged_rebuild_reuses_every_page() {
 
 #[test]
 fn a_body_edit_redoes_only_that_page() {
-    let (site, memo, _) = built();
+    let (site, mut memo, _) = built();
     edit(
         &site,
         "content/intro.md",
         "Some text with",
         "Some edited text with",
     );
-    let (files, reused) = rebuild(&site, &memo);
+    let (files, reused) = rebuild(&site, &mut memo);
     assert!(html(&files.unwrap(), "intro.html").contains("Some edited text with"));
-    let total = rebuild(&site, &memo).1;
+    let total = rebuild(&site, &mut memo).1;
     assert_eq!(reused.load, total.load - 1, "only intro.md parsed again");
     assert_eq!(reused.markdown, total.markdown - 1);
     assert_eq!(reused.render, total.render - 1);
@@ -136,7 +135,7 @@ fn a_body_edit_redoes_only_that_page() {
 
 #[test]
 fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
-    let (site, memo, _) = built();
+    let (site, mut memo, _) = built();
     let speed = "content/training/speed.md";
     edit(
         &site,
@@ -145,7 +144,7 @@ fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
         "## Warming up {#warming-up}",
     );
     edit(&site, "content/intro.md", "#warm-up", "#warming-up");
-    let errors = rebuild(&site, &memo).0.unwrap_err();
+    let errors = rebuild(&site, &mut memo).0.unwrap_err();
     assert!(
         errors
             .iter()
@@ -160,20 +159,20 @@ fn a_renamed_heading_breaks_the_unchanged_page_that_links_to_it() {
         "#warm-up",
         "#warming-up",
     );
-    let files = rebuild(&site, &memo).0.unwrap();
+    let files = rebuild(&site, &mut memo).0.unwrap();
     assert!(html(&files, "training/linker.html").contains("speed.html#warming-up"));
 }
 
 #[test]
 fn a_new_title_reaches_every_sidebar() {
-    let (site, memo, _) = built();
+    let (site, mut memo, _) = built();
     edit(
         &site,
         "content/training/speed.md",
         "title: Speed",
         "title: Speed and spread",
     );
-    let (files, reused) = rebuild(&site, &memo);
+    let (files, reused) = rebuild(&site, &mut memo);
     let files = files.unwrap();
     for page in ["training/index.html", "training/linker.html"] {
         assert!(
@@ -190,7 +189,7 @@ fn a_new_title_reaches_every_sidebar() {
 
 #[test]
 fn template_config_and_structure_changes_match_a_fresh_build() {
-    let (site, memo, _) = built();
+    let (site, mut memo, _) = built();
 
     // A template override.
     let page = std::fs::read_to_string(
@@ -201,7 +200,7 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "templates/page.html",
         &page.replace("</article>", "<p class=\"marker\">override</p></article>"),
     );
-    let files = rebuild(&site, &memo).0.unwrap();
+    let files = rebuild(&site, &mut memo).0.unwrap();
     assert!(html(&files, "intro.html").contains("override"));
 
     // site.yaml.
@@ -211,7 +210,7 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "title: Fixture report",
         "title: Renamed report",
     );
-    let files = rebuild(&site, &memo).0.unwrap();
+    let files = rebuild(&site, &mut memo).0.unwrap();
     assert!(html(&files, "intro.html").contains("Renamed report"));
 
     // A new page, then its removal (a link to it breaks).
@@ -226,10 +225,10 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "# Overview\n",
         &format!("# Overview\n{link}"),
     );
-    let files = rebuild(&site, &memo).0.unwrap();
+    let files = rebuild(&site, &mut memo).0.unwrap();
     assert!(html(&files, "training/new.html").contains("New text."));
     std::fs::remove_file(site.root().join("content/training/new.md")).unwrap();
-    let errors = rebuild(&site, &memo).0.unwrap_err();
+    let errors = rebuild(&site, &mut memo).0.unwrap_err();
     assert!(
         errors
             .iter()
@@ -245,26 +244,26 @@ fn template_config_and_structure_changes_match_a_fresh_build() {
         "draft: false",
     );
     edit(&site, "content/intro.md", link, "");
-    let files = rebuild(&site, &memo).0.unwrap();
+    let files = rebuild(&site, &mut memo).0.unwrap();
     assert!(files.contains_key(&PathBuf::from("training/draft.html")));
 }
 
 #[test]
 fn a_broken_edit_then_its_fix() {
-    let (site, memo, good) = built();
+    let (site, mut memo, good) = built();
     edit(&site, "content/intro.md", "title:", "titel:");
-    let errors = rebuild(&site, &memo).0.unwrap_err();
+    let errors = rebuild(&site, &mut memo).0.unwrap_err();
     assert!(errors.iter().any(|e| e.contains("titel")), "{errors:?}");
     edit(&site, "content/intro.md", "titel:", "title:");
-    assert_eq!(rebuild(&site, &memo).0.unwrap(), good);
+    assert_eq!(rebuild(&site, &mut memo).0.unwrap(), good);
 }
 
 #[test]
 fn the_flagship_rebuilds_from_its_memo_as_from_scratch() {
     // prepare() writes nothing, so the repository itself is the site.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let files = |memo: Option<Arc<Memo>>| -> Files {
-        let p = prepare(root, &options(memo)).unwrap_or_else(|e| panic!("{e:#}"));
+    let files = |memo: Option<&mut Memo>| -> Files {
+        let p = prepare(root, &options(), memo).unwrap_or_else(|e| panic!("{e:#}"));
         p.files
             .iter()
             .filter_map(|f| match f {
@@ -273,9 +272,9 @@ fn the_flagship_rebuilds_from_its_memo_as_from_scratch() {
             })
             .collect()
     };
-    let memo = Arc::new(Memo::default());
-    let first = files(Some(memo.clone()));
-    let second = files(Some(memo.clone()));
+    let mut memo = Memo::default();
+    let first = files(Some(&mut memo));
+    let second = files(Some(&mut memo));
     let reused = memo.reused();
     assert_eq!(first, second);
     assert_eq!(second, files(None));

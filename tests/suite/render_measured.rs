@@ -76,7 +76,7 @@ fn measured_content_fits_a_phone_and_reads_in_dark_mode_and_print() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{id}.json")), "{}").unwrap();
     }
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("markdown:\n{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("markdown:\n{d}"));
     let files = render_like_build(&site).unwrap_or_else(|d| panic!("render:\n{d}"));
     let map = outputs(&files);
 

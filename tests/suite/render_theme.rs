@@ -29,7 +29,7 @@ fn default_theme_is_compiled_in() {
     ] {
         assert!(theme.has_template(t), "{t}");
     }
-    let map = outputs(&render(&site).unwrap());
+    let map = outputs(&render(&site, None).unwrap().files);
     let css = &map[Path::new("static/style.css")];
     assert_eq!(
         css.as_slice(),
@@ -57,7 +57,7 @@ fn site_template_overrides_the_theme_and_front_matter_picks_a_template() {
         "{% extends \"base.html\" %}{% block main %}<h1 class=\"wide\">{{ page.title }}</h1>{{ page.html | safe }}{% endblock main %}",
     );
     site.pages[1].front.template = Some("wide.html".into());
-    let map = outputs(&render(&site).unwrap());
+    let map = outputs(&render(&site, None).unwrap().files);
     let speed = html(&map, "training/speed.html");
     assert_eq!(texts(&speed, "h1.mine"), ["Speed"]);
     // The rest of the theme (base.html) is still the default one.
@@ -97,7 +97,7 @@ fn theme_on_disk_is_used_with_its_static_files() {
         "themes/plain/static/css/plain.css",
         "body{color:black}",
     );
-    let map = outputs(&render(&site).unwrap());
+    let map = outputs(&render(&site, None).unwrap().files);
     assert!(map.contains_key(Path::new("static/css/plain.css")));
     assert!(!map.contains_key(Path::new("static/quiz.js")));
     let doc = html(&map, "training/deep/cnn.html");
@@ -111,7 +111,7 @@ fn unknown_theme_points_at_its_line_in_site_yaml() {
     let mut site = sample_site(tmp.path(), None);
     write_site_yaml(tmp.path(), "title: T\n# the look\ntheme: fancy\n");
     site.config.theme = "fancy".into();
-    let err = render(&site).unwrap_err().to_string();
+    let err = render(&site, None).unwrap_err().to_string();
     assert!(
         err.starts_with("site.yaml:3:1: unknown theme `fancy`; expected `default` or the name of a directory under themes/"),
         "{err}"
@@ -128,7 +128,7 @@ fn template_syntax_errors_name_file_line_and_column_all_at_once() {
         "templates/section.html",
         "{% extends \"base.html\" %}\n{% block main %}{% if %}{% endblock main %}\n",
     );
-    let err = render(&site).unwrap_err();
+    let err = render(&site, None).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.len(), 2, "{all}");
     let lines: Vec<&str> = all.lines().collect();
@@ -149,7 +149,7 @@ fn template_render_errors_name_the_template() {
         "templates/page.html",
         "{% extends \"base.html\" %}\n{% block main %}\n<p>{{ page.no_such_field }}</p>\n{% endblock main %}\n",
     );
-    let err = render(&site).unwrap_err();
+    let err = render(&site, None).unwrap_err();
     let all = err.to_string();
     // One error, not one per page.
     assert_eq!(err.clone().sorted().len(), 1, "{all}");
@@ -163,7 +163,7 @@ fn unknown_front_matter_template_points_at_the_key() {
     let mut site = sample_site(tmp.path(), None);
     site.pages[0].front.template = Some("nope.html".into());
     site.pages[0].front_lines.push(("template".into(), 5));
-    let err = render(&site).unwrap_err().to_string();
+    let err = render(&site, None).unwrap_err().to_string();
     assert!(
         err.starts_with("content/training/speed.md:5:1: unknown template `nope.html`; expected one of 404.html, base.html"),
         "{err}"
@@ -180,7 +180,7 @@ fn missing_required_template_in_a_theme_on_disk_is_reported() {
         "themes/half/templates/base.html",
         "<html></html>",
     );
-    let err = render(&site).unwrap_err();
+    let err = render(&site, None).unwrap_err();
     let all = err.to_string();
     assert_eq!(err.len(), 5, "{all}");
     assert!(
@@ -203,7 +203,7 @@ fn a_partial_default_theme_on_disk_replaces_only_its_own_files() {
         "themes/default/templates/page.html",
         "{% extends \"base.html\" %}{% block main %}<h1 class=\"disk\">{{ page.title }}</h1>{% endblock main %}",
     );
-    let map = outputs(&render(&site).unwrap());
+    let map = outputs(&render(&site, None).unwrap().files);
     assert_eq!(map[Path::new("static/style.css")], b"body{color:red}");
     assert!(
         map.contains_key(Path::new("static/quiz.js")),

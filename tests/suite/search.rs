@@ -17,7 +17,7 @@ fn repo() -> PathBuf {
 fn fixture_site() -> Site {
     let root = repo().join("tests/fixtures/valid/search-site");
     let mut site = load(&root, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("{d}"));
     site
 }
 
@@ -328,7 +328,7 @@ fn varied_site(pages: usize) -> (tempfile::TempDir, Site) {
     )
     .unwrap();
     let mut site = load(root, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("{d}"));
     (dir, site)
 }
 
@@ -436,7 +436,7 @@ fn site_with_page(body: &str) -> (tempfile::TempDir, Site) {
     )
     .unwrap();
     let mut site = load(root, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d}"));
-    benchbook::markdown::render_site(&mut site).unwrap_or_else(|d| panic!("{d}"));
+    benchbook::markdown::render_site(&mut site, None).unwrap_or_else(|d| panic!("{d}"));
     (tmp, site)
 }
 

@@ -46,6 +46,7 @@ fn builds_pages_sections_and_assets() {
             drafts: true,
             ..Default::default()
         },
+        None,
     )
     .unwrap();
     assert_eq!(with_drafts.pages, 5);

@@ -55,6 +55,7 @@ impl Site {
             &self.root(),
             &self.public(),
             &benchbook::build::BuildOptions::default(),
+            None,
         )
     }
     /// Run the binary with `args`, in the site root.

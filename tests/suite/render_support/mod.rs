@@ -232,7 +232,7 @@ pub fn sample_site(root: &Path, base_url: Option<&str>) -> Site {
 pub fn render_like_build(
     site: &Site,
 ) -> Result<Vec<OutputFile>, benchbook::diagnostics::Diagnostics> {
-    let mut files = benchbook::render::render(site)?;
+    let mut files = benchbook::render::render(site, None)?.files;
     if site.config.search {
         files.push(benchbook::search::build_index(site));
     }
