@@ -1,7 +1,7 @@
 //! `info(...)`, an inline function: a fact the runner reported (`model_format`...).
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{err, json_text, list_or_none, Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{err, json_text, list_or_none, Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use serde_json::Value as Json;
 
