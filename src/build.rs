@@ -5,6 +5,7 @@
 //! the whole pipeline succeeded, and the write itself swaps the finished tree into place.
 
 use crate::bench::BenchPolicy;
+use crate::diagnostics::Diagnostics;
 use crate::incremental::Memo;
 use crate::load::{load_lenient, LoadOptions};
 use crate::model::{OutputFile, Site};
@@ -52,8 +53,25 @@ pub struct Prepared {
     pub measured: crate::measure::Measured,
 }
 
+/// Every stage but `write`, each run as far as it can go, with the errors they found: what
+/// [`prepare`] makes a site of, and what `check` reads (the bench stage's run statuses even
+/// when a later stage failed).
+pub struct Partial {
+    /// The loaded site, pages merged and rendered as far as they could be; `None` when it
+    /// could not be loaded at all.
+    pub site: Option<Site>,
+    /// The rendered output files (none when rendering failed).
+    pub files: Vec<OutputFile>,
+    /// Time spent in each stage that ran.
+    pub stages: Vec<(&'static str, Duration)>,
+    /// What the bench stage prepared (empty when it did not run).
+    pub measured: crate::measure::Measured,
+    /// Every error found, unsorted.
+    pub diags: Diagnostics,
+}
+
 /// Run every stage but `write`: the loaded site (pages rendered) and its output files, or
-/// every error found by every stage that could run ([`Diagnostics`](crate::diagnostics::Diagnostics)). Faults that stop a build
+/// every error found by every stage that could run ([`Diagnostics`]). Faults that stop a build
 /// outright (a failed benchmark run without `--keep-going`, a missing result under
 /// `--frozen`, Ctrl-C) are returned as they are.
 ///
@@ -62,8 +80,48 @@ pub struct Prepared {
 pub fn prepare(
     root: &Path,
     opts: &BuildOptions,
-    mut memo: Option<&mut Memo>,
+    memo: Option<&mut Memo>,
 ) -> anyhow::Result<Prepared> {
+    let Partial {
+        site,
+        files,
+        mut stages,
+        measured,
+        diags,
+    } = prepare_lenient(root, opts, memo)?;
+    let Some(site) = site.filter(|_| diags.is_empty()) else {
+        return Err(diags.sorted().into());
+    };
+    // Reader features: the offline search index (unless site.yaml says `search: false`) and
+    // the print edition (src/search.rs, src/print.rs).
+    let mut files = files;
+    if !opts.defer_reader_extras {
+        let clock = Instant::now();
+        if site.config.search {
+            files.push(crate::search::build_index(&site));
+        }
+        if site.config.print {
+            let css = crate::print::stylesheets(&files);
+            files.push(crate::print::print_page(&site, &css));
+        }
+        stages.push(("search+print", clock.elapsed()));
+    }
+    files.extend(measured.files.iter().cloned());
+    Ok(Prepared {
+        site,
+        files,
+        stages,
+        measured,
+    })
+}
+
+/// [`prepare`] without giving up at errors: every stage that can run does, and what each
+/// made is kept beside the errors. Only faults that stop a build outright are `Err`.
+pub fn prepare_lenient(
+    root: &Path,
+    opts: &BuildOptions,
+    mut memo: Option<&mut Memo>,
+) -> anyhow::Result<Partial> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, Duration)>| {
@@ -78,7 +136,13 @@ pub fn prepare(
         memo.as_deref_mut(),
     );
     let Some(mut site) = site else {
-        return Err(diags.sorted().into());
+        return Ok(Partial {
+            site: None,
+            files: Vec::new(),
+            stages,
+            measured: Default::default(),
+            diags,
+        });
     };
     lap("load", &mut stages);
 
@@ -104,28 +168,12 @@ pub fn prepare(
             Vec::new()
         }
     };
-    if !diags.is_empty() {
-        return Err(diags.sorted().into());
-    }
-    // Reader features: the offline search index (unless site.yaml says `search: false`) and
-    // the print edition (src/search.rs, src/print.rs).
-    let mut files = files;
-    if !opts.defer_reader_extras {
-        if site.config.search {
-            files.push(crate::search::build_index(&site));
-        }
-        if site.config.print {
-            let css = crate::print::stylesheets(&files);
-            files.push(crate::print::print_page(&site, &css));
-        }
-        lap("search+print", &mut stages);
-    }
-    files.extend(measured.files.iter().cloned());
-    Ok(Prepared {
-        site,
+    Ok(Partial {
+        site: Some(site),
         files,
         stages,
         measured,
+        diags,
     })
 }
 

@@ -1,10 +1,12 @@
 //! `benchbook check`: everything `build` validates, writing nothing, plus result freshness.
 //!
-//! - Every stage but `write` runs ([`crate::build::prepare`]): front matter, quizzes, internal
-//!   links and anchors, templates, benchmark declarations, stored result files, expressions.
+//! - Every stage but `write` runs once ([`crate::build::prepare_lenient`]): front matter,
+//!   quizzes, internal links and anchors, templates, benchmark declarations, stored result
+//!   files, expressions.
 //! - Results are used as stored and no runner is started: a result that a page needs and that
 //!   is missing or stale (its declaration or runner changed since it was measured) is an error
-//!   at the page's `benchmarks:` entry for it.
+//!   at the page's `benchmarks:` entry for it, read from the run statuses of that one bench
+//!   stage ([`crate::measure::Measured::runs`]).
 //! - `--external` also checks the http(s) links of the rendered pages: HEAD (GET when HEAD is
 //!   refused), redirects followed, 10 s per link, at most 8 at once. Good answers are cached
 //!   for 24 hours in `<user cache dir>/benchbook/links.json`, so reruns are quick; failures
@@ -14,10 +16,10 @@
 //! prints a one-line summary (exit 0).
 
 use crate::bench::{BenchPolicy, RunState, RunStatus};
-use crate::build::{prepare, BuildOptions, Prepared};
+use crate::build::{prepare_lenient, BuildOptions, Partial};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::load::{load_lenient, LoadOptions};
-use crate::model::{OutputFile, Page, Site};
+use crate::measure::Measured;
+use crate::model::{OutputFile, Site};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -57,26 +59,27 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<()> {
         // The search index and the print edition report no errors.
         defer_reader_extras: true,
     };
-    let mut diags = Diagnostics::new();
-    let prepared = match prepare(root, &opts, None) {
-        Ok(p) => Some(p),
-        Err(e) => match e.downcast::<Diagnostics>() {
-            Ok(d) => {
-                diags.extend(d);
-                None
-            }
-            Err(e) => return Err(e),
-        },
-    };
-    let site = prepared.as_ref().map(|p| &p.site);
-    let fresh = freshness(root, options.drafts, &opts.bench, site)?;
-    diags.extend(fresh.diags);
+    // Every stage but `write`, once; what the bench stage found out about each run is kept
+    // even when a later stage failed.
+    let Partial {
+        site,
+        files,
+        measured,
+        mut diags,
+        ..
+    } = prepare_lenient(root, &opts, None)?;
+    // The site as `prepare` would have returned it: only when every stage succeeded.
+    let renders = diags.is_empty();
+    if let Some(site) = &site {
+        diags.extend(freshness(site, &measured));
+    }
+    let prepared = site.filter(|_| renders);
 
     let mut external = None;
     if options.external {
         match &prepared {
-            Some(p) => {
-                let (d, stats) = check_external(p)?;
+            Some(site) => {
+                let (d, stats) = check_external(site, &files)?;
                 diags.extend(d);
                 external = Some(stats);
             }
@@ -91,13 +94,13 @@ pub fn run(options: &CheckOptions) -> anyhow::Result<()> {
     if !options.quiet {
         let pages = prepared
             .as_ref()
-            .map(|p| p.site.pages.len() + p.site.sections.len())
+            .map(|site| site.pages.len() + site.sections.len())
             .unwrap_or(0);
+        let benchmarks = measured.used.len();
         let mut line = format!(
-            "check: {pages} page{} and {} benchmark result{} fine",
+            "check: {pages} page{} and {benchmarks} benchmark result{} fine",
             plural(pages),
-            fresh.benchmarks,
-            plural(fresh.benchmarks)
+            plural(benchmarks)
         );
         if let Some(s) = external {
             line.push_str(&format!(
@@ -122,71 +125,22 @@ fn plural(n: usize) -> &'static str {
 
 // ── freshness ────────────────────────────────────────────────────────────────────────────
 
-struct Freshness {
-    diags: Diagnostics,
-    /// Benchmarks used by pages (checked).
-    benchmarks: usize,
-}
-
-/// Every benchmark a page lists must have a fresh stored result for each of its runs.
-/// Nothing is run. Errors that `prepare` already reports (bad declarations, unreadable
-/// results, unknown ids) are left to it.
-fn freshness(
-    root: &Path,
-    drafts: bool,
-    policy: &BenchPolicy,
-    site: Option<&Site>,
-) -> anyhow::Result<Freshness> {
-    let mut out = Freshness {
-        diags: Diagnostics::new(),
-        benchmarks: 0,
-    };
-    let loaded;
-    let site = match site {
-        Some(s) => s,
-        None => match load_lenient(root, &LoadOptions { drafts }, None).0 {
-            Some(s) => {
-                loaded = s;
-                &loaded
-            }
-            None => return Ok(out),
-        },
-    };
-    let Ok(declarations) = crate::bench::load_declarations(&site.root) else {
-        return Ok(out);
-    };
-    let used: Vec<String> = crate::measure::benchmarks_used(site)
-        .into_iter()
-        .filter(|id| declarations.iter().any(|d| &d.id == id))
-        .collect();
-    out.benchmarks = used.len();
-    if used.is_empty() {
-        return Ok(out);
-    }
-    let sources: BTreeMap<String, PathBuf> = declarations
-        .iter()
-        .map(|d| (d.id.clone(), d.source.clone()))
-        .collect();
-    let opts = crate::bench::Options {
-        quiet: true,
-        verbose: false,
-    };
-    let outcome =
-        match crate::bench::prepare_declared(&site.root, declarations, policy, &used, opts) {
-            Ok(o) => o,
-            // Broken result files are reported by `prepare`.
-            Err(e) if e.downcast_ref::<Diagnostics>().is_some() => return Ok(out),
-            Err(e) => return Err(e),
-        };
+/// Every benchmark a page lists must have a fresh stored result for each of its runs: an
+/// error at the page's `benchmarks:` entry for each one that does not, read from the run
+/// statuses of the bench stage (nothing is run). Errors that the bench stage already
+/// reports (bad declarations, unreadable results, unknown ids) are left to it.
+fn freshness(site: &Site, measured: &Measured) -> Diagnostics {
+    let mut diags = Diagnostics::new();
     // What is wrong with each benchmark's results, if anything.
     let mut problems: BTreeMap<&str, String> = BTreeMap::new();
-    for id in &used {
-        let runs = || outcome.runs.iter().filter(|r| &r.benchmark == id);
+    for id in &measured.used {
+        let runs = || measured.runs.iter().filter(|r| &r.benchmark == id);
         let missing: Vec<String> = runs()
             .filter(|r| r.state == RunState::Missing)
             .map(RunStatus::describe)
             .collect();
-        let source = sources
+        let source = measured
+            .sources
             .get(id)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "its declaration".into());
@@ -198,7 +152,7 @@ fn freshness(
                     missing.join(", ")
                 ),
             );
-        } else if outcome.stale.contains(id) {
+        } else if measured.stale.contains(id) {
             let why: Vec<String> = runs()
                 .filter_map(|r| match &r.state {
                     RunState::Stale { why } => Some(format!("{}: {why}", r.describe())),
@@ -225,8 +179,8 @@ fn freshness(
     {
         for id in &page.front.benchmarks {
             if let Some(message) = problems.get(id.as_str()) {
-                let (line, column) = entry_position(&site.root, page, id);
-                out.diags.push(Diagnostic::new(
+                let (line, column) = page.benchmark_position(id);
+                diags.push(Diagnostic::new(
                     page.source.clone(),
                     line,
                     column,
@@ -235,41 +189,7 @@ fn freshness(
             }
         }
     }
-    Ok(out)
-}
-
-/// Line and column of `id` in the page's `benchmarks:` entry (the key's line, or the list
-/// item below it), 1-based, in the page's source file.
-fn entry_position(root: &Path, page: &Page, id: &str) -> (usize, usize) {
-    let key = page.key_line("benchmarks");
-    let Ok(text) = std::fs::read_to_string(root.join(&page.source)) else {
-        return (key, 1);
-    };
-    for (i, line) in text.lines().enumerate().skip(key.saturating_sub(1)) {
-        if i + 1 > key && (line.trim() == "---" || !line.starts_with([' ', '\t', '-'])) {
-            break;
-        }
-        if let Some(col) = find_word(line, id) {
-            return (i + 1, line[..col].chars().count() + 1);
-        }
-    }
-    (key, 1)
-}
-
-/// Byte offset of `word` in `line` where it is not part of a longer identifier.
-fn find_word(line: &str, word: &str) -> Option<usize> {
-    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-    let mut from = 0;
-    while let Some(pos) = line[from..].find(word) {
-        let at = from + pos;
-        let before = line[..at].chars().next_back();
-        let after = line[at + word.len()..].chars().next();
-        if !before.is_some_and(ident) && !after.is_some_and(ident) {
-            return Some(at);
-        }
-        from = at + word.len();
-    }
-    None
+    diags
 }
 
 // ── external links ───────────────────────────────────────────────────────────────────────
@@ -382,10 +302,13 @@ fn probe(agent: &ureq::Agent, url: &str) -> Result<(), String> {
     }
 }
 
-fn check_external(p: &Prepared) -> anyhow::Result<(Diagnostics, ExternalStats)> {
+fn check_external(
+    site: &Site,
+    files: &[OutputFile],
+) -> anyhow::Result<(Diagnostics, ExternalStats)> {
     // URL → the rendered pages (output paths) that have it.
     let mut pages_of: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for f in &p.files {
+    for f in files {
         let OutputFile::Bytes { path, bytes } = f else {
             continue;
         };
@@ -438,21 +361,20 @@ fn check_external(p: &Prepared) -> anyhow::Result<(Diagnostics, ExternalStats)> 
     }
 
     // Where each broken URL is written: the page's source, else a theme template.
-    let source_of: HashMap<&Path, &Path> = p
-        .site
+    let source_of: HashMap<&Path, &Path> = site
         .pages
         .iter()
-        .chain(p.site.sections.iter().map(|s| &s.index))
+        .chain(site.sections.iter().map(|s| &s.index))
         .map(|pg| (pg.output.as_path(), pg.source.as_path()))
         .collect();
     let mut texts: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut read = |rel: &Path| -> Option<String> {
         texts
             .entry(rel.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(p.site.root.join(rel)).ok())
+            .or_insert_with(|| std::fs::read_to_string(site.root.join(rel)).ok())
             .clone()
     };
-    let templates = template_files(&p.site);
+    let templates = template_files(site);
     let mut diags = Diagnostics::new();
     for (url, pages) in &pages_of {
         let Some(result) = cache.links.get(url) else {
@@ -555,12 +477,10 @@ mod tests {
     }
 
     #[test]
-    fn positions_and_words() {
+    fn positions() {
         assert_eq!(
             position_of("ab\ncd [x](http://u)\n", "http://u"),
             Some((2, 8))
         );
-        assert_eq!(find_word("benchmarks: [cnn2, cnn]", "cnn"), Some(19));
-        assert_eq!(find_word("  - cnn_digits", "cnn"), None);
     }
 }

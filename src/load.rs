@@ -335,7 +335,24 @@ pub fn parse_front_matter(
     }
     front.tags = f.string_list("tags", diags).unwrap_or_default();
     front.template = f.string("template", diags);
-    front.benchmarks = f.string_list("benchmarks", diags).unwrap_or_default();
+    let yaml_lines: Vec<&str> = yaml.lines().collect();
+    for (id, (line, col)) in f.string_list_at("benchmarks", diags).unwrap_or_default() {
+        // A quoted id is placed at its text, after the quote.
+        let col = yaml_lines
+            .get(line.wrapping_sub(offset + 1))
+            .and_then(|text| {
+                let skip: usize = text
+                    .chars()
+                    .take(col.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum();
+                let at = text.get(skip..)?.find(id.as_str())?;
+                Some(col + text[skip..skip + at].chars().count())
+            })
+            .unwrap_or(col);
+        front.benchmarks.push(id);
+        front.benchmarks_at.push((line, col));
+    }
     front.search = f.bool("search", diags).unwrap_or(true);
     (front, lines)
 }
@@ -823,6 +840,19 @@ mod tests {
         assert_eq!(f.benchmarks, vec!["mlp"]);
         assert!(!f.search);
         assert!(lines.contains(&("date".to_string(), 5)));
+    }
+
+    #[test]
+    fn benchmark_ids_keep_their_positions() {
+        // The YAML starts on line 2 of the file; a quoted id is placed after its quote.
+        let (f, _, errs) = fm("title: A\nbenchmarks: [cnn2, \"cnn\", 3]\n");
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(f.benchmarks, vec!["cnn2", "cnn", "3"]);
+        assert_eq!(f.benchmarks_at, vec![(3, 14), (3, 21), (3, 27)]);
+        let (f, _, _) = fm("title: A\nbenchmarks:\n  - mlp\n  -  'cnn'\n");
+        assert_eq!(f.benchmarks_at, vec![(4, 5), (5, 7)]);
+        let (f, _, _) = fm("title: A\nbenchmarks: mlp\n");
+        assert_eq!(f.benchmarks_at, vec![(3, 13)]);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Joins the `bench` stage to the `merge` stage inside a build: run (or reuse) the
 //! benchmarks the pages name, then expand every page's expressions over the results.
 
-use crate::bench::{self, BenchOutcome, BenchPolicy};
+use crate::bench::{self, BenchOutcome, BenchPolicy, RunStatus};
 use crate::diagnostics::Diagnostics;
 use crate::merge::{self, MergeContext};
 use crate::model::{OutputFile, Site};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
-/// What the measured part of a build adds to the output.
+/// What the measured part of a build adds to the output, and what became of each run (what
+/// `check` reads).
 #[derive(Debug, Default)]
 pub struct Measured {
     /// Stored result files published beside the pages (`results/<id>.json`).
@@ -16,6 +18,14 @@ pub struct Measured {
     pub stale: BTreeSet<String>,
     /// Things to tell the user (stale results used under `--frozen`, failed runs kept going).
     pub warnings: Vec<String>,
+    /// The declared benchmarks that pages name, sorted (empty when the declarations do not
+    /// load).
+    pub used: Vec<String>,
+    /// The declaration file of every benchmark, by id.
+    pub sources: BTreeMap<String, PathBuf>,
+    /// What became of every run of the used benchmarks ([`BenchOutcome::runs`]); empty when
+    /// the bench stage could not run (its errors are in the diagnostics).
+    pub runs: Vec<RunStatus>,
 }
 
 /// Ids of the benchmarks the pages of `site` name in their front matter, in order.
@@ -54,6 +64,10 @@ pub fn bench_and_merge(
         .filter(|id| declarations.iter().any(|d| &d.id == id))
         .collect();
     diags.extend(page_errors);
+    let sources: BTreeMap<String, PathBuf> = declarations
+        .iter()
+        .map(|d| (d.id.clone(), d.source.clone()))
+        .collect();
     if used.is_empty() {
         // Nothing to measure: expressions on pages still get their errors from merge.
         let outcome = BenchOutcome {
@@ -61,7 +75,10 @@ pub fn bench_and_merge(
             ..Default::default()
         };
         expand_all(site, &context(&root, &outcome), diags);
-        return Ok(Measured::default());
+        return Ok(Measured {
+            sources,
+            ..Default::default()
+        });
     }
     let opts = bench::Options {
         quiet,
@@ -71,8 +88,13 @@ pub fn bench_and_merge(
         Ok(o) => o,
         Err(e) => match e.downcast::<Diagnostics>() {
             Ok(d) => {
+                // Broken result files: reported here, so nothing about freshness is known.
                 diags.extend(d);
-                return Ok(Measured::default());
+                return Ok(Measured {
+                    used,
+                    sources,
+                    ..Default::default()
+                });
             }
             Err(e) => return Err(e),
         },
@@ -91,6 +113,9 @@ pub fn bench_and_merge(
         files: ctx.result_copies(),
         stale: outcome.stale.clone(),
         warnings,
+        used,
+        sources,
+        runs: outcome.runs.clone(),
     })
 }
 

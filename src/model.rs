@@ -45,6 +45,10 @@ pub struct FrontMatter {
     pub template: Option<String>,
     /// Ids of the benchmark declarations this page reads results from.
     pub benchmarks: Vec<String>,
+    /// Line and column in the page's source file of each id of `benchmarks`, in the same
+    /// order (see [`Page::benchmark_position`]).
+    #[serde(skip)]
+    pub benchmarks_at: Vec<(usize, usize)>,
     /// `false` leaves this page out of the search index.
     pub search: bool,
 }
@@ -75,6 +79,18 @@ impl Page {
             .find(|(k, _)| k == key)
             .map(|(_, l)| *l)
             .unwrap_or(1)
+    }
+
+    /// Line and column of benchmark `id` in the page's `benchmarks:` entry (its first
+    /// mention), else of the `benchmarks:` key.
+    pub fn benchmark_position(&self, id: &str) -> (usize, usize) {
+        self.front
+            .benchmarks
+            .iter()
+            .zip(&self.front.benchmarks_at)
+            .find(|(b, _)| *b == id)
+            .map(|(_, at)| *at)
+            .unwrap_or((self.key_line("benchmarks"), 1))
     }
 }
 

@@ -41,7 +41,13 @@ impl Positions {
 
     /// The position of the key at `path` or, for a sequence item, of the item itself.
     pub fn key_or_node(&self, path: &str) -> Option<(usize, usize)> {
-        self.key(path).or_else(|| self.nodes.get(path).copied())
+        self.key(path).or_else(|| self.node(path))
+    }
+
+    /// The position of the node at `path` itself (for a mapping value, the value, not its
+    /// key).
+    pub fn node(&self, path: &str) -> Option<(usize, usize)> {
+        self.nodes.get(path).copied()
     }
 
     /// Every top-level key with its line, in no particular order.
@@ -369,6 +375,17 @@ impl<'a> Fields<'a> {
 
     /// A list of texts; a single text is taken as a list of one.
     pub fn string_list(&self, key: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+        let items = self.list(self.get(key)?, key, true, diags)?;
+        Some(items.into_iter().map(|(s, _)| s).collect())
+    }
+
+    /// [`string_list`](Self::string_list) with the line and column in `file` of each text
+    /// (of the value itself when a single text is written after the key).
+    pub fn string_list_at(
+        &self,
+        key: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<(String, (usize, usize))>> {
         self.list(self.get(key)?, key, true, diags)
     }
 
@@ -376,27 +393,38 @@ impl<'a> Fields<'a> {
     /// [`string_list`](Self::string_list), but numbers are not names; empty when the value
     /// is not a list.
     pub fn names(&self, v: &serde_yaml::Value, key: &str, diags: &mut Diagnostics) -> Vec<String> {
-        self.list(v, key, false, diags).unwrap_or_default()
+        let items = self.list(v, key, false, diags).unwrap_or_default();
+        items.into_iter().map(|(s, _)| s).collect()
     }
 
+    /// The texts of a list (or a single text) at `key`, each with its position in `file`.
     fn list(
         &self,
         v: &serde_yaml::Value,
         key: &str,
         numbers: bool,
         diags: &mut Diagnostics,
-    ) -> Option<Vec<String>> {
+    ) -> Option<Vec<(String, (usize, usize))>> {
         match v {
-            serde_yaml::Value::String(s) => Some(vec![s.clone()]),
+            serde_yaml::Value::String(s) => {
+                let at = match self.pos.node(&child(&self.prefix, key)) {
+                    Some((l, c)) => (l + self.line_offset, c),
+                    None => self.at(key),
+                };
+                Some(vec![(s.clone(), at)])
+            }
             serde_yaml::Value::Sequence(items) => {
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
+                    let path = format!("{key}.{i}");
                     match item {
-                        serde_yaml::Value::String(s) => out.push(s.clone()),
-                        serde_yaml::Value::Number(n) if numbers => out.push(n.to_string()),
+                        serde_yaml::Value::String(s) => out.push((s.clone(), self.at(&path))),
+                        serde_yaml::Value::Number(n) if numbers => {
+                            out.push((n.to_string(), self.at(&path)))
+                        }
                         other => self.error(
                             diags,
-                            &format!("{key}.{i}"),
+                            &path,
                             format!(
                                 "item {} of `{key}` is {}; expected text",
                                 i + 1,

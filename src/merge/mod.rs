@@ -212,6 +212,7 @@
 
 mod charts;
 mod eval;
+mod evaluator;
 mod expr;
 pub mod filters;
 mod html;
@@ -437,8 +438,8 @@ impl MergeContext {
     /// computed once per pair.
     pub(crate) fn comparison(
         &self,
-        a: &eval::MetricData,
-        b: &eval::MetricData,
+        a: &evaluator::MetricData,
+        b: &evaluator::MetricData,
     ) -> Result<Comparison, StatsError> {
         let key = (a.key.clone(), b.key.clone());
         if let Some(c) = self
@@ -554,14 +555,14 @@ pub fn expand(page: &mut Page, ctx: &MergeContext) -> Diagnostics {
     // First pass: find the page's tested verdicts, so that their claims are corrected
     // together (Holm) before anything is written. Its output is thrown away.
     // A page without any tested verdict keeps its first pass.
-    let first = eval::Evaluator::new(ctx, page);
+    let first = evaluator::Evaluator::new(ctx, page);
     let (out, diags, first) = expand_body(page, &body, &regions, first);
     let family = first.into_family();
     if family.is_empty() {
         page.body = out;
         return diags;
     }
-    let ev = eval::Evaluator::new(ctx, page).with_family(family.decide());
+    let ev = evaluator::Evaluator::new(ctx, page).with_family(family.decide());
     let (out, diags, _) = expand_body(page, &body, &regions, ev);
     page.body = out;
     diags
@@ -572,8 +573,8 @@ fn expand_body<'a>(
     page: &Page,
     body: &str,
     regions: &[(Range<usize>, Region)],
-    mut ev: eval::Evaluator<'a>,
-) -> (String, Diagnostics, eval::Evaluator<'a>) {
+    mut ev: evaluator::Evaluator<'a>,
+) -> (String, Diagnostics, evaluator::Evaluator<'a>) {
     let mut diags = Diagnostics::new();
     let lines = Lines::new(body);
 
@@ -640,15 +641,15 @@ fn expand_body<'a>(
             .strip_prefix('\n')
             .is_none_or(|rest| rest.lines().next().is_none_or(|l| l.trim().is_empty()));
         let text = match rendered {
-            eval::Rendered::Inline(s) => s,
-            eval::Rendered::Flexible { inline, block } => {
+            evaluator::Rendered::Inline(s) => s,
+            evaluator::Rendered::Flexible { inline, block } => {
                 if alone && next_blank && !quiz {
                     block
                 } else {
                     inline
                 }
             }
-            eval::Rendered::Block(s) => {
+            evaluator::Rendered::Block(s) => {
                 if quiz || !alone || !next_blank {
                     let (line, col) = locate(open);
                     let what = if quiz {

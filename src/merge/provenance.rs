@@ -7,7 +7,7 @@
 //! The body is HTML made here, like the shortcodes' blocks; the page around it is the theme's
 //! `provenance.html` template.
 
-use super::eval::{json_text, per_process, Bench, OUTSIDE_METRICS};
+use super::evaluator::{json_text, per_process, Bench, OUTSIDE_METRICS};
 use super::filters::Filter;
 use super::html::{esc, esc_line};
 use super::shortcodes as sc;

@@ -10,7 +10,7 @@
 //! verdict's outcome. Cells are written as in `ratio(a=..., b=...)`.
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{err, Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use crate::merge::filters::duration;
 use crate::stats::{Outcome, Side};
@@ -37,16 +37,23 @@ impl Evaluator<'_> {
         let at = c.name.span.start;
         let compiled = self.cell(&args, "compiled")?;
         let eager = self.cell(&args, "eager")?;
-        let metric = |ev: &Self, cell: &crate::merge::eval::Cell, name: &str| {
-            ev.require_metric(&cell.bench, cell.index, cell.run, name, at)
-        };
-        let (step_c, step_e) = (
-            metric(self, &compiled, "step_time")?,
-            metric(self, &eager, "step_time")?,
-        );
-        let (first_c, first_e) = (
-            metric(self, &compiled, "first_step_time")?,
-            metric(self, &eager, "first_step_time")?,
+        let (step_c, step_e, first_c, first_e) = (
+            self.require_metric(
+                &compiled.bench,
+                compiled.index,
+                compiled.run,
+                "step_time",
+                at,
+            )?,
+            self.require_metric(&eager.bench, eager.index, eager.run, "step_time", at)?,
+            self.require_metric(
+                &compiled.bench,
+                compiled.index,
+                compiled.run,
+                "first_step_time",
+                at,
+            )?,
+            self.require_metric(&eager.bench, eager.index, eager.run, "first_step_time", at)?,
         );
         let cmp = match self.verdict_cmp(&step_c, &step_e, "step_time", at)? {
             Ok(cmp) => cmp,

@@ -2,7 +2,7 @@
 //! mapping with a dotted key: `compile.recompilations`).
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{err, json_text, list_or_none, Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{err, json_text, list_or_none, Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use serde_json::Value as Json;
 

@@ -1,7 +1,7 @@
 //! `label(...)`, an inline function: a runner's display name.
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 
 pub(crate) struct Label;

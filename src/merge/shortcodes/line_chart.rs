@@ -5,8 +5,8 @@ use super::markup::*;
 use super::{Kind, Shortcode};
 use crate::merge::charts::line::{Line, LineChart};
 use crate::merge::charts::{figure, Axis};
-use crate::merge::eval::Bench;
-use crate::merge::eval::{
+use crate::merge::evaluator::Bench;
+use crate::merge::evaluator::{
     err, json_text, list_or_none, median_series, unit_name, Args, Evaluator, Stop, Value,
 };
 use crate::merge::expr::Call;

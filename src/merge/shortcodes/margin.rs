@@ -1,7 +1,7 @@
 //! `margin(...)`, an inline function: the equivalence margin of a benchmark's verdicts, `±5%`.
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use crate::merge::shortcodes as sc;
 

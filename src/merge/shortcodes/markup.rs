@@ -4,7 +4,7 @@
 
 pub(crate) use crate::merge::charts::line::{Line, Point as LinePoint};
 
-use crate::merge::eval::{json_text, Bench};
+use crate::merge::evaluator::{json_text, Bench};
 use crate::merge::filters;
 use crate::merge::html::{esc, esc_line};
 use crate::stats::{Comparison, Outcome, Side};

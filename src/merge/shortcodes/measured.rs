@@ -1,7 +1,7 @@
 //! `measured(...)`, an inline function: a link to the provenance page of a result.
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use crate::merge::html::{esc, esc_line};
 

@@ -7,7 +7,9 @@
 //! pieces they share are in `markup.rs`. So are the inline functions `margin`, `label`,
 //! `measured`, `info` and `processes`; the others (verdicts and claims, series, probes,
 //! classification) are still methods of the evaluator (src/merge/eval.rs) that share its
-//! helpers, registered here by [`inline`].
+//! helpers, registered here by [`inline`]. What a shortcode works with (the [`Evaluator`],
+//! `Args`, `Value`, `Stop`, `Bench`, text helpers) comes from src/merge/evaluator.rs, never
+//! from eval.rs: eval.rs uses this registry, not the other way round.
 //!
 //! Adding one (see `processes.rs`): a file here with a type implementing [`Shortcode`], its
 //! `mod` line and one line in [`REGISTRY`], its name in the README's list (the test below
@@ -37,7 +39,7 @@ pub(crate) use pr_curve::*;
 pub(crate) use probes::*;
 pub(crate) use table::*;
 
-use super::eval::{Evaluator, Stop, Value};
+use super::evaluator::{Evaluator, Stop, Value};
 use super::expr::Call;
 
 /// Where a shortcode's output goes.

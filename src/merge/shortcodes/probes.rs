@@ -3,8 +3,8 @@
 
 use super::markup::*;
 use super::{Kind, Shortcode};
-use crate::merge::eval::Bench;
-use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::Bench;
+use crate::merge::evaluator::{err, Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use crate::merge::filters;
 use crate::merge::html::{esc, esc_line};

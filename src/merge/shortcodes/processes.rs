@@ -4,7 +4,7 @@
 //! → `5`.
 
 use super::{Kind, Shortcode};
-use crate::merge::eval::{Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{Args, Evaluator, Stop, Value};
 use crate::merge::expr::Call;
 use crate::merge::filters::Filter;
 use benchbook_protocol::Unit;

@@ -4,8 +4,8 @@
 use super::markup::*;
 use super::{Kind, Shortcode};
 use crate::merge::charts::interval;
-use crate::merge::eval::{err, Args, Evaluator, Stop, Value};
-use crate::merge::eval::{Bench, MetricData};
+use crate::merge::evaluator::{err, Args, Evaluator, Stop, Value};
+use crate::merge::evaluator::{Bench, MetricData};
 use crate::merge::expr::Call;
 use crate::merge::filters::Filter;
 use crate::merge::html::{esc, esc_line};
