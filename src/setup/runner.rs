@@ -719,7 +719,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown runner `jax`"), "{e}");
-        assert!(e.contains("tensorflow, torch"), "{e}");
+        assert!(e.contains("declares: keras_fit, tensorflow, tf_eager"), "{e}");
         let e = runner_fingerprint(root.path(), "tensorflow")
             .unwrap_err()
             .to_string();
