@@ -541,7 +541,14 @@ pub fn bad_specs_fail_cleanly(s: &Subject) {
         ),
         ("{\"protocol\": 1, ".to_string(), "invalid spec"),
     ];
-    for (spec, needle) in cases {
+    // A task the subject does not run is refused for that reason, before its keys are read.
+    let runs_task = |spec: &str| {
+        serde_json::from_str::<Value>(spec)
+            .ok()
+            .and_then(|v| v["workload"]["task"].as_str().map(String::from))
+            .is_none_or(|task| task == "juggle" || s.runs(&task))
+    };
+    for (spec, needle) in cases.into_iter().filter(|(spec, _)| runs_task(spec)) {
         let out = s.run_raw(&spec, &[]);
         assert_eq!(out.code, Some(1), "{spec}: {}", out.stderr);
         assert!(
